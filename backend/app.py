@@ -1,0 +1,83 @@
+"""create_app(): the api process — routers, middleware, error handlers, the static dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from backend.config import Mode, Settings, get_settings
+from backend.db import Database
+from backend.db.deps import ReadSessionDep
+from backend.kit.errors import install_error_handlers
+from backend.kit.keys import load_keyring
+from backend.kit.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from backend.version import __version__
+
+DASHBOARD_DIR = Path(__file__).resolve().parent.parent / "frontend" / "out"
+
+PLACEHOLDER_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>TestAble</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto;">
+<h1>TestAble is running</h1>
+<p>The dashboard has not been built yet. The API is up: see
+<a href="/api/docs">the API documentation</a> and <a href="/api/health">health</a>.</p>
+</body></html>"""
+
+
+def _api_routers() -> list[APIRouter]:
+    # Imported here so that importing backend.app stays cheap for the CLI's --help.
+    from backend.auth.router import router as auth_router
+    from backend.orgs.router import router as orgs_router
+
+    return [auth_router, orgs_router]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    keyring = load_keyring(settings)  # fails fast in production when a key is missing
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await app.state.db.dispose()
+
+    app = FastAPI(
+        title="TestAble",
+        version=__version__,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.keyring = keyring
+    app.state.db = Database(settings.resolved_database_url)
+
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.mode == Mode.PRODUCTION)
+
+    @app.get("/api/health", tags=["health"])
+    async def health(session: ReadSessionDep) -> dict[str, str]:
+        await session.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__, "database": "ok"}
+
+    for router in _api_routers():
+        app.include_router(router)
+
+    if (DASHBOARD_DIR / "index.html").exists():
+        app.mount("/", StaticFiles(directory=DASHBOARD_DIR, html=True), name="dashboard")
+    else:
+
+        @app.get("/", include_in_schema=False)
+        async def placeholder() -> HTMLResponse:
+            return HTMLResponse(PLACEHOLDER_PAGE)
+
+    return app

@@ -1,0 +1,153 @@
+"""``testable`` — the command line: start processes, migrate, manage keys."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from backend.config import Mode, get_settings
+
+app = typer.Typer(
+    help="TestAble: browser end-to-end tests in pytest with a verified element cache.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+keys_app = typer.Typer(help="Signing and encryption keys (see SECURITY.md).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+
+console = Console(stderr=True)
+
+HostOption = Annotated[str | None, typer.Option(help="Interface to bind (default from settings).")]
+PortOption = Annotated[int | None, typer.Option(help="Port to bind (default from settings).")]
+
+
+def _fail(message: str) -> None:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code=2)
+
+
+def _load_keys_or_exit() -> None:
+    from backend.kit.keys import KeyError_, load_keyring
+
+    try:
+        load_keyring(get_settings())
+    except KeyError_ as exc:
+        _fail(str(exc))
+
+
+def _serve(host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    settings = get_settings()
+    _load_keys_or_exit()
+    uvicorn.run(
+        "backend.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level.lower(),
+        ws="websockets-sansio",
+    )
+
+
+@app.command()
+def up(host: HostOption = None, port: PortOption = None) -> None:
+    """Everything in one process (embedded mode): migrate the database, then serve the api,
+    the dashboard and an in-process worker."""
+    settings = get_settings()
+    if settings.mode != Mode.EMBEDDED:
+        _fail(
+            "`testable up` is the embedded mode; set TESTABLE_MODE=embedded or use `testable api`."
+        )
+    from backend.db.migrate import upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    url = f"http://{host or settings.host}:{port or settings.port}"
+    console.print(f"[green]TestAble[/green] data in {settings.data_dir}; open {url}")
+    _serve(host, port)
+
+
+@app.command()
+def api(host: HostOption = None, port: PortOption = None) -> None:
+    """The api process only (distributed mode): REST, WebSockets, webhooks, dashboard."""
+    _serve(host, port)
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Runs executed at once.")] = 1,
+    loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INFO",
+) -> None:
+    """A Celery worker on Redis that executes runs and sends reports."""
+    from workers.celery_app import celery_app
+
+    celery_app.worker_main(
+        ["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}", "--pool=prefork"]
+    )
+
+
+@app.command()
+def beat(loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INFO") -> None:
+    """Celery beat: schedule ticks, retention clean-up, the reaper of dead runs."""
+    from workers.celery_app import celery_app
+
+    schedule = os.path.join(str(get_settings().data_dir), "celerybeat-schedule")
+    celery_app.start(["beat", f"--loglevel={loglevel}", f"--schedule={schedule}"])
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Apply migrations to the configured database."""
+    from backend.db.migrate import upgrade
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url, revision)
+    console.print("[green]database is up to date[/green]")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's current revision."""
+    from backend.db.migrate import current
+
+    current(get_settings().resolved_database_url)
+
+
+@keys_app.command("rotate-jwt")
+def keys_rotate_jwt() -> None:
+    """Add a new JWT signing key; it signs from now on, old keys still verify."""
+    from backend.kit.keys import generate_signing_key
+
+    key = generate_signing_key(get_settings().resolved_keys_dir)
+    console.print(f"new signing key kid={key.kid}")
+
+
+@keys_app.command("rotate-encryption")
+def keys_rotate_encryption() -> None:
+    """Add a new primary encryption key; old keys still decrypt until data is re-encrypted."""
+    from backend.kit.keys import rotate_encryption_key
+
+    path = rotate_encryption_key(get_settings())
+    console.print(f"new primary encryption key in {path}")
+
+
+@keys_app.command("generate-encryption-key")
+def keys_generate_encryption_key() -> None:
+    """Print a new Fernet key (for TESTABLE_ENCRYPTION_KEYS)."""
+    from cryptography.fernet import Fernet
+
+    sys.stdout.write(Fernet.generate_key().decode() + "\n")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""TestAble pytest plugin (filled by the caching-client work)."""

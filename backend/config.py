@@ -1,0 +1,106 @@
+"""Settings, read from the environment (``TESTABLE_`` prefix) and an optional ``.env`` file.
+
+Every setting is documented in ``.env.example``; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Mode(StrEnum):
+    """``embedded`` generates missing keys once; ``production`` refuses to start without them."""
+
+    EMBEDDED = "embedded"
+    PRODUCTION = "production"
+
+
+class Dispatcher(StrEnum):
+    INPROCESS = "inprocess"
+    CELERY = "celery"
+
+
+class EventBusKind(StrEnum):
+    MEMORY = "memory"
+    REDIS = "redis"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TESTABLE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    mode: Mode = Mode.EMBEDDED
+    data_dir: Path = Field(default_factory=lambda: Path.home() / ".testable")
+    database_url: str | None = None
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    dispatcher: Dispatcher = Dispatcher.INPROCESS
+    event_bus: EventBusKind = EventBusKind.MEMORY
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str = "http://127.0.0.1:8000"
+
+    keys_dir: Path | None = None
+    encryption_keys: SecretStr | None = None
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
+    refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
+    verification_token_ttl_hours: int = Field(default=24, ge=1)
+    reset_token_ttl_minutes: int = Field(default=60, ge=5)
+    invitation_ttl_days: int = Field(default=7, ge=1)
+    bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+
+    resend_api_key: SecretStr | None = None
+    resend_base_url: str | None = None
+    email_from: str = "TestAble <noreply@testable.local>"
+
+    rate_limit_per_ip: int = Field(default=20, ge=1)
+    rate_limit_per_account: int = Field(default=10, ge=1)
+    rate_limit_window_seconds: int = Field(default=60, ge=1)
+    max_request_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+
+    log_level: str = "INFO"
+
+    @field_validator("data_dir", "keys_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{self.data_dir / 'testable.db'}"
+
+    @property
+    def resolved_keys_dir(self) -> Path:
+        return self.keys_dir or self.data_dir / "keys"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs people paste (``postgres://``, ``postgresql://``, ``sqlite:///``) and
+    pick the async driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

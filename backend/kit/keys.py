@@ -1,0 +1,154 @@
+"""Signing and encryption keys: loaded from the keys directory, created once in embedded mode.
+
+Layout of ``<keys_dir>`` (default ``<data_dir>/keys``, mode 0700, files 0600):
+
+* ``jwt/<kid>.pem`` — RSA private keys. The key whose ``kid`` sorts last signs new tokens;
+  every key present verifies, so rotation is "add a new key, wait 15 minutes plus the
+  refresh window, delete the old one".
+* ``encryption.keys`` — Fernet keys, one per line, the first one encrypts, all decrypt
+  (``MultiFernet``). ``TESTABLE_ENCRYPTION_KEYS`` (comma-separated) overrides the file.
+
+Production mode never generates anything: a fresh random key on each start would make
+every stored secret undecryptable, so a missing or broken key stops the process with a
+message that says how to create it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.fernet import Fernet, MultiFernet
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from backend.config import Mode, Settings
+
+
+class KeyError_(RuntimeError):
+    """A key is missing or unusable; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    private_pem: bytes
+    public_pem: bytes
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    signing_keys: tuple[SigningKey, ...]
+    fernet_keys: tuple[bytes, ...]
+
+    @property
+    def active_signing_key(self) -> SigningKey:
+        return self.signing_keys[-1]
+
+    def public_key(self, kid: str) -> bytes | None:
+        for key in self.signing_keys:
+            if key.kid == kid:
+                return key.public_pem
+        return None
+
+    @property
+    def fernet(self) -> MultiFernet:
+        return MultiFernet([Fernet(k) for k in self.fernet_keys])
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def new_kid() -> str:
+    return f"{datetime.now(UTC):%Y%m%d%H%M%S}-{secrets.token_hex(4)}"
+
+
+def generate_signing_key(keys_dir: Path) -> SigningKey:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    kid = new_kid()
+    _write_private(keys_dir / "jwt" / f"{kid}.pem", pem)
+    return _load_signing_key(keys_dir / "jwt" / f"{kid}.pem")
+
+
+def _load_signing_key(path: Path) -> SigningKey:
+    try:
+        private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise KeyError_(
+            f"JWT key {path} is not a valid unencrypted PEM private key: {exc}"
+        ) from exc
+    if not isinstance(private, rsa.RSAPrivateKey):
+        raise KeyError_(f"JWT key {path} must be an RSA key (RS256)")
+    public = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return SigningKey(kid=path.stem, private_pem=path.read_bytes(), public_pem=public)
+
+
+def _parse_fernet_keys(raw: str, source: str) -> tuple[bytes, ...]:
+    keys = tuple(k.strip().encode() for k in raw.replace(",", "\n").splitlines() if k.strip())
+    if not keys:
+        raise KeyError_(f"{source} holds no encryption key")
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError as exc:
+            raise KeyError_(
+                f"{source} holds an invalid Fernet key (32 url-safe base64 bytes expected); "
+                "create one with `testable keys generate-encryption-key`"
+            ) from exc
+    return keys
+
+
+def load_keyring(settings: Settings) -> KeyRing:
+    """Load keys, creating missing ones only in embedded mode."""
+    keys_dir = settings.resolved_keys_dir
+    create = settings.mode == Mode.EMBEDDED
+    pems = sorted((keys_dir / "jwt").glob("*.pem")) if (keys_dir / "jwt").is_dir() else []
+    if not pems:
+        if not create:
+            raise KeyError_(
+                f"No JWT signing key in {keys_dir / 'jwt'}. Create one with "
+                "`testable keys rotate-jwt` (see SECURITY.md) before starting in production mode."
+            )
+        generate_signing_key(keys_dir)
+        pems = sorted((keys_dir / "jwt").glob("*.pem"))
+    signing = tuple(_load_signing_key(p) for p in pems)
+
+    if settings.encryption_keys is not None:
+        fernet_keys = _parse_fernet_keys(
+            settings.encryption_keys.get_secret_value(), "TESTABLE_ENCRYPTION_KEYS"
+        )
+    else:
+        path = keys_dir / "encryption.keys"
+        if not path.exists():
+            if not create:
+                raise KeyError_(
+                    f"No encryption key: set TESTABLE_ENCRYPTION_KEYS or create {path} with "
+                    "`testable keys rotate-encryption` (see SECURITY.md)."
+                )
+            _write_private(path, Fernet.generate_key() + b"\n")
+        fernet_keys = _parse_fernet_keys(path.read_text(), str(path))
+    return KeyRing(signing_keys=signing, fernet_keys=fernet_keys)
+
+
+def rotate_encryption_key(settings: Settings) -> Path:
+    """Put a new primary Fernet key in front; old keys stay so existing data still decrypts."""
+    path = settings.resolved_keys_dir / "encryption.keys"
+    existing = path.read_text() if path.exists() else ""
+    tmp = path.with_suffix(".tmp")
+    _write_private(tmp, Fernet.generate_key() + b"\n" + existing.encode())
+    tmp.replace(path)
+    return path

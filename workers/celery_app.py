@@ -1,0 +1,37 @@
+"""The Celery application for distributed mode (Redis broker and result backend).
+
+Habits from Read the Docs' build workers: ``acks_late`` so a job whose worker dies is
+redelivered, prefetch 1 so one long run never hides queued ones, a visibility timeout
+longer than the longest run so Redis does not redeliver a run that is still going.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from backend.config import get_settings
+
+VISIBILITY_TIMEOUT_SECONDS = 4 * 60 * 60
+
+
+def create_celery(redis_url: str | None = None) -> Celery:
+    url = redis_url or get_settings().redis_url
+    app = Celery("testable", broker=url, backend=url, include=[])
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        result_serializer="json",
+        timezone="UTC",
+        enable_utc=True,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS},
+        result_backend_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS},
+        worker_hijack_root_logger=False,
+    )
+    return app
+
+
+celery_app = create_celery()
