@@ -104,7 +104,7 @@ def beat(loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INF
 
 @db_app.command("upgrade")
 def db_upgrade(
-    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "heads",
 ) -> None:
     """Apply migrations to the configured database."""
     from backend.db.migrate import upgrade
