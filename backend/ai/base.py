@@ -1,0 +1,44 @@
+"""The resolver interface: given an instruction and the page's candidate elements, say
+which element it means (or abstain). Implementations: ``local`` (offline, default),
+``llm`` (an LLM chooses among the local resolver's top-k), ``stagehand``.
+
+A resolver *chooses*; it never acts. Its choice is verified and cached by the engine
+like any other decision.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol, TypedDict
+
+from backend.cache.records import ActionSpec, Fingerprint
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+
+class Candidate(TypedDict):
+    index: int  # index into ResolveRequest.candidates
+    score: float  # 0..100
+    why: str  # why it was considered or rejected, e.g. '"sign in" is not "Sign up"'
+
+
+class ResolveRequest(TypedDict):
+    instruction: str  # the user's instruction with %placeholders% left in
+    target: str  # the part that describes the element ("the login button")
+    action: ActionSpec  # parsed from the instruction
+    candidates: list[Fingerprint]  # visible candidate elements of the page, in snapshot order
+    shortlist: list[int] | None  # when healing was unsure: the candidates it could not split
+
+
+class Resolution(TypedDict):
+    index: int | None  # None = abstain: no candidate matches clearly
+    action: ActionSpec
+    confidence: float  # 0..100
+    reasons: list[str]
+    closest: list[Candidate]  # best candidates, best first (for the failure message)
+
+
+class Resolver(Protocol):
+    name: str
+
+    async def resolve(self, request: ResolveRequest, page: Page) -> Resolution: ...
