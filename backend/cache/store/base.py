@@ -78,7 +78,7 @@ class ElementStore(Protocol):
 
     async def invalidate(self, project: str, key: str, *, actor: Actor, reason: str) -> None: ...
 
-    async def list(
+    async def list_elements(
         self, project: str, *, route: str | None = None, status: str | None = None
     ) -> list[CachedElement]: ...
 
