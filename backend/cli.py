@@ -84,12 +84,19 @@ def api(host: HostOption = None, port: PortOption = None) -> None:
 def worker(
     concurrency: Annotated[int, typer.Option(help="Runs executed at once.")] = 1,
     loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INFO",
+    name: Annotated[str, typer.Option(help="Worker node name.")] = "testable@%h",
 ) -> None:
     """A Celery worker on Redis that executes runs and sends reports."""
     from workers.celery_app import celery_app
 
     celery_app.worker_main(
-        ["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}", "--pool=prefork"]
+        [
+            "worker",
+            f"--concurrency={concurrency}",
+            f"--loglevel={loglevel}",
+            f"--hostname={name}",
+            "--pool=prefork",
+        ]
     )
 
 

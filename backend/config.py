@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     mode: Mode = Mode.EMBEDDED
     data_dir: Path = Field(default_factory=lambda: Path.home() / ".testable")
     database_url: str | None = None
+    sqlite_busy_timeout_ms: int = Field(default=5_000, ge=0, le=600_000)
     redis_url: str = "redis://127.0.0.1:6379/0"
     dispatcher: Dispatcher = Dispatcher.INPROCESS
     event_bus: EventBusKind = EventBusKind.MEMORY

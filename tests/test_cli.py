@@ -1,0 +1,152 @@
+"""The `testable` command: help everywhere, and each process really starts."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from backend.cli import app
+from tests.conftest import REDIS_URL
+
+COMMANDS = [
+    [],
+    ["up"],
+    ["api"],
+    ["worker"],
+    ["beat"],
+    ["db"],
+    ["db", "upgrade"],
+    ["db", "current"],
+    ["keys"],
+    ["keys", "rotate-jwt"],
+    ["keys", "rotate-encryption"],
+    ["keys", "generate-encryption-key"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "testable")
+def test_every_command_has_help(command: list[str]) -> None:
+    result = CliRunner().invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TESTABLE_")}
+    env.update({"TESTABLE_DATA_DIR": str(tmp_path / "data"), "TESTABLE_REDIS_URL": REDIS_URL})
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for proc in started:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _testable(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def test_up_migrates_and_serves_health(
+    tmp_path: Path, processes: list[subprocess.Popen[bytes]]
+) -> None:
+    port = _free_port()
+    proc = _testable(["up", "--port", str(port)], _env(tmp_path))
+    processes.append(proc)
+    deadline = time.monotonic() + 60
+    body = None
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            response = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
+            body = response.json()
+            break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    assert body is not None, proc.stdout.read().decode() if proc.stdout and proc.poll() else ""
+    assert body["database"] == "ok"
+    assert (tmp_path / "data" / "testable.db").exists()
+    docs = httpx.get(f"http://127.0.0.1:{port}/api/docs", timeout=5)
+    assert docs.status_code == 200
+
+
+def test_api_in_production_mode_without_keys_exits_with_a_clear_message(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "api", "--port", str(_free_port())],
+        env=_env(tmp_path, TESTABLE_MODE="production"),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "No JWT signing key" in proc.stderr.decode()
+    assert "Traceback" not in proc.stderr.decode()
+
+
+def test_db_upgrade_creates_the_database(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "db", "upgrade"],
+        env=_env(tmp_path),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert (tmp_path / "data" / "testable.db").exists()
+
+
+def test_worker_starts_and_answers_on_redis(
+    tmp_path: Path, processes: list[subprocess.Popen[bytes]]
+) -> None:
+    from workers.celery_app import create_celery
+
+    name = f"test-{uuid.uuid4().hex[:8]}@localhost"
+    processes.append(_testable(["worker", "--name", name, "--loglevel", "WARNING"], _env(tmp_path)))
+    control = create_celery(REDIS_URL)
+    replies: list[dict[str, object]] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not replies:
+        replies = control.control.ping(destination=[name], timeout=1.0) or []
+    assert replies and name in replies[0]
+
+
+def test_beat_starts_and_connects(tmp_path: Path, processes: list[subprocess.Popen[bytes]]) -> None:
+    proc = _testable(["beat", "--loglevel", "INFO"], _env(tmp_path))
+    processes.append(proc)
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 60
+    seen = b""
+    while time.monotonic() < deadline and b"beat: Starting" not in seen:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        seen += line
+    assert b"beat: Starting" in seen, seen.decode()
