@@ -135,7 +135,8 @@ def test_worker_starts_and_answers_on_redis(
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not replies:
         replies = control.control.ping(destination=[name], timeout=1.0) or []
-    assert replies and name in replies[0]
+    assert replies, f"worker {name} did not answer a ping"
+    assert name in replies[0]
 
 
 def test_beat_starts_and_connects(tmp_path: Path, processes: list[subprocess.Popen[bytes]]) -> None:

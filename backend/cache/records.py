@@ -93,6 +93,9 @@ class LayerScores(TypedDict):
     visual: float
     behavioural: float
     context: float
+    # Layers with no comparable field on either side. Their score above is the weighted
+    # mean of the known layers, so the total equals renormalising over known layers.
+    unknown: NotRequired[list[str]]
 
 
 class Relocation(TypedDict):
