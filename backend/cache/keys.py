@@ -1,0 +1,221 @@
+"""Cache keys: which entry a step belongs to.
+
+key = project + branch scope + normalised instruction + normalised route + frame.
+
+The instruction part describes the *target element* and the *kind of action*, nothing
+else. Values that are typed or chosen (``type "bob" in email``, ``select "Red" from
+colour``, ``%password%`` placeholders) are dropped: the element is the same whatever is
+typed into it, and a typed value must never end up in a key. For actions that carry no
+value (click, hover, check ...) a quoted string *is* the target's description
+(``click "Sign in"``) and is kept. Synonyms are merged through ``synonyms.canonical_tokens``,
+so "press the log-in button" and "click the sign in button" share one key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+from backend.cache.synonyms import ROLE_WORDS, canonical_tokens, contradicts
+
+# Near-identical instructions (same action class, same target words) reuse one entry.
+NEAR_IDENTICAL_THRESHOLD = 0.85
+
+# First word(s) of an instruction -> action class. Only the class is keyed: "press",
+# "tap" and "click" do the same thing to the same element.
+_VERBS: dict[str, str] = {
+    "click": "click",
+    "press": "click",
+    "tap": "click",
+    "hit": "click",
+    "push": "click",
+    "open": "click",
+    "follow": "click",
+    "double": "click",  # "double click"
+    "type": "fill",
+    "fill": "fill",
+    "enter": "fill",
+    "input": "fill",
+    "write": "fill",
+    "set": "fill",
+    "put": "fill",
+    "clear": "fill",
+    "select": "select",
+    "choose": "select",
+    "pick": "select",
+    "check": "check",
+    "uncheck": "check",
+    "tick": "check",
+    "untick": "check",
+    "toggle": "check",
+    "hover": "hover",
+    "upload": "upload",
+    "attach": "upload",
+    "focus": "focus",
+    "scroll": "scroll",
+    "observe": "observe",
+    "extract": "observe",
+    "find": "observe",
+    "get": "observe",
+    "read": "observe",
+    "locate": "observe",
+}
+# Actions whose quoted argument is a value, not the target's description.
+_VALUE_ACTIONS = frozenset({"fill", "select", "upload"})
+# "press Enter" presses a key; "press the login button" clicks.
+_KEY_NAMES = frozenset(
+    {
+        "enter",
+        "return",
+        "tab",
+        "escape",
+        "esc",
+        "space",
+        "backspace",
+        "delete",
+        "arrowup",
+        "arrowdown",
+        "arrowleft",
+        "arrowright",
+        "home",
+        "end",
+        "pageup",
+        "pagedown",
+    }
+)
+_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|'[^']*'|‘[^’]*’")
+_LEADING_FILLER = re.compile(r"^(?:(?:please|kindly|now|then|and|just)[\s,]+)+", re.I)
+_PLACEHOLDER = re.compile(r"%[A-Za-z_][A-Za-z0-9_]*%")
+
+
+def _split_instruction(text: str) -> tuple[str, list[str]]:
+    """(action class, canonical target tokens)."""
+    text = _LEADING_FILLER.sub("", text.strip())
+    words = text.split(maxsplit=1)
+    verb = words[0].lower().strip(".,:;!") if words else ""
+    rest = words[1] if len(words) > 1 else ""
+    if verb == "mouse" and rest.lower().startswith("over"):
+        verb, rest = "hover", rest[4:]
+    action = _VERBS.get(verb, "")
+    if verb == "double" and rest.lower().startswith("click"):
+        rest = rest[5:]
+    if not action:
+        # no verb: a description to observe or extract ("the product prices")
+        action, rest = "observe", text
+    if verb == "press":
+        remaining = rest.strip().strip("\"'").lower().replace(" ", "")
+        if remaining in _KEY_NAMES:
+            return "press", [remaining]
+    if action in _VALUE_ACTIONS:
+        rest = _QUOTED.sub(" ", rest)
+        rest = _PLACEHOLDER.sub(" ", rest)
+    else:
+        rest = _PLACEHOLDER.sub(" ", rest)
+    tokens = canonical_tokens(rest)
+    if action in {"click", "select", "check", "hover", "fill"}:
+        # "click on", "select from", "type into": the connective says nothing about the target
+        while tokens and tokens[0] in {"on", "to", "from", "over"}:
+            tokens = tokens[1:]
+    return action, tokens
+
+
+def normalise_instruction(text: str) -> str:
+    """Action class + the target's canonical words. Idempotent.
+
+    >>> normalise_instruction('Please type "bob@example.com" into the E-mail field')
+    'fill email textbox'
+    >>> normalise_instruction("press the Log In button")
+    'click login button'
+    """
+    action, tokens = _split_instruction(text)
+    return " ".join([action, *tokens])
+
+
+_UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$", re.I)
+_HEX_WITH_DIGIT = re.compile(r"^(?=.*\d)[0-9a-f]{8,}$", re.I)
+_LONG_HEX = re.compile(r"^[0-9a-f]{16,}$", re.I)
+_SLUG_ID = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*[-_]\d+$", re.I)  # blue-shirt-123
+_MIXED_ID = re.compile(r"^(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{8,}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _is_id(segment: str) -> bool:
+    return bool(
+        segment.isdigit()
+        or _UUID.match(segment)
+        or _HEX_WITH_DIGIT.match(segment)
+        or _LONG_HEX.match(segment)
+        or _SLUG_ID.match(segment)
+        or _MIXED_ID.match(segment)
+        or _DATE.match(segment)
+        or len(segment) >= 24  # tokens, base64 ids
+    )
+
+
+def _normalise_path(path: str) -> str:
+    segments = [s for s in path.split("/") if s]
+    return "/" + "/".join(":id" if _is_id(s) else s for s in segments)
+
+
+def normalise_route(url: str) -> str:
+    """The page a step is on, without what varies between runs. Idempotent.
+
+    Scheme and host are dropped (the same suite runs against localhost, staging and CI
+    hosts); path segments that are ids (numbers, UUIDs, hex, ``slug-123``, mixed tokens,
+    dates) become ``:id``; query keys are kept sorted with their values replaced by
+    ``:v``; the fragment is dropped, except a hash-router path (``#/orders/7``), which is
+    the real route of a single-page app.
+
+    >>> normalise_route("https://shop.test/orders/8123/items?b=2&a=x#top")
+    '/orders/:id/items?a=:v&b=:v'
+    """
+    parts = urlsplit(url.strip())
+    route = _normalise_path(parts.path)
+    keys = sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True)})
+    if keys:
+        route += "?" + "&".join(f"{k}=:v" for k in keys)
+    fragment = parts.fragment
+    if fragment.startswith(("/", "!/")):
+        hash_route = urlsplit(fragment.removeprefix("!"))
+        route += "#" + _normalise_path(hash_route.path)
+    return route
+
+
+def element_key(project: str, scope: str, instruction: str, route: str, frame: str) -> str:
+    """A stable key (hex) for one step's element. Instruction and route are normalised here,
+    so raw and already-normalised values give the same key."""
+    payload = json.dumps(
+        [project, scope, normalise_instruction(instruction), normalise_route(route), frame],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:40]
+
+
+def instruction_similarity(a: str, b: str) -> float:
+    """0..1: how surely two instructions mean the same element with the same kind of action.
+
+    Different action classes or words that contradict ("sign in" / "sign up", "first" /
+    "second") score low; role words ("button", "link") only count against when both name
+    one and they differ. Reuse an entry at ``>= NEAR_IDENTICAL_THRESHOLD``.
+    """
+    action_a, tokens_a = _split_instruction(a)
+    action_b, tokens_b = _split_instruction(b)
+    set_a, set_b = set(tokens_a), set(tokens_b)
+    if set_a == set_b and action_a == action_b:
+        return 1.0
+    if contradicts(set_a, set_b):
+        return 0.0
+    content_a, content_b = set_a - ROLE_WORDS, set_b - ROLE_WORDS
+    if content_a or content_b:
+        similarity = 2 * len(content_a & content_b) / (len(content_a) + len(content_b))
+    else:
+        similarity = 1.0
+    roles_a, roles_b = set_a & ROLE_WORDS, set_b & ROLE_WORDS
+    if roles_a and roles_b and roles_a.isdisjoint(roles_b):
+        similarity *= 0.6
+    if action_a != action_b:
+        similarity *= 0.5
+    return round(similarity, 4)
