@@ -1,5 +1,9 @@
 """Imports every domain's tables so ``Base.metadata`` is complete (Alembic, tests)."""
 
+from backend.auth import models as auth_models
+from backend.cache import models as cache_models
 from backend.db.base import Base
+from backend.email import models as email_models
+from backend.orgs import models as orgs_models
 
-__all__ = ["Base"]
+__all__ = ["Base", "auth_models", "cache_models", "email_models", "orgs_models"]
