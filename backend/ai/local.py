@@ -1,0 +1,457 @@
+"""The offline resolver (default): deterministic, free, no network.
+
+It scores every candidate fingerprint against the target description ("the login
+button") from the words the element shows or is known by — accessible name, label,
+placeholder, text, test id, id/name attributes, nearby text — with synonyms and light
+stemming, then weighs role/action compatibility (``fill`` needs an editable field) and
+contradictions ("sign in" is not "Sign up"). It chooses only when one candidate wins
+clearly; otherwise it abstains and names the closest candidates and why they lost, so the
+step fails with a message a person can act on instead of acting on a guess.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+
+from backend.ai import text
+from backend.ai.base import Candidate, Resolution, ResolveRequest
+from backend.ai.settings import ResolverSettings
+from backend.cache.records import ActionSpec, Fingerprint
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+# Where the words of an element come from, and how much a match there is worth. Nearby
+# text only hints (it often belongs to a neighbour), ids are written for programmers.
+TEST_ID_ATTRIBUTES = ("data-testid", "data-test-id", "data-test", "data-qa", "data-cy")
+_FIELD_WEIGHTS: dict[str, float] = {
+    "name": 1.0,
+    "label": 1.0,
+    "aria-label": 1.0,
+    "text": 0.9,
+    "placeholder": 0.9,
+    "test id": 0.85,
+    "title": 0.8,
+    "alt": 0.8,
+    "id": 0.65,
+    "name attribute": 0.6,
+    "nearby text": 0.5,
+}
+_ROLE_HINT_BONUS = 0.1  # the target's role word ("button") matches the candidate's role
+_CONTRADICTION_FACTOR = 0.15  # opposite words: kept visible in `closest`, never chosen
+_CLOSEST = 5
+
+# Role families: a "button" request tolerates a link styled as a button, less so a field.
+_FAMILIES: dict[str, frozenset[str]] = {
+    "clickable": frozenset({"button", "link", "menuitem", "tab", "option", "treeitem"}),
+    "field": frozenset({"textbox", "searchbox", "spinbutton", "combobox"}),
+    "choice": frozenset({"checkbox", "radio", "switch", "menuitemcheckbox", "menuitemradio"}),
+    "list": frozenset({"combobox", "listbox"}),
+    "img": frozenset({"img"}),
+}
+_EDITABLE_ROLES = frozenset({"textbox", "searchbox", "spinbutton", "combobox"})
+_CHECKABLE_ROLES = _FAMILIES["choice"]
+_CLICKABLE_ROLES = _FAMILIES["clickable"] | _CHECKABLE_ROLES | {"combobox"}
+_INPUT_BUTTON_TYPES = frozenset({"submit", "button", "reset", "image"})
+
+
+@dataclass(frozen=True)
+class RankedCandidate:
+    """One candidate's assessment. ``index`` points into ``ResolveRequest.candidates``."""
+
+    index: int
+    score: float  # 0..100
+    why: str
+    compatible: bool  # False: the action cannot apply to this element (fill on a button)
+    contradiction: str | None  # '"sign in" is not "Sign up"' when opposite words were found
+
+    def as_candidate(self) -> Candidate:
+        return Candidate(index=self.index, score=round(self.score, 1), why=self.why)
+
+
+def effective_role(fp: Fingerprint) -> str:
+    """The ARIA role, or the implicit one from tag and type when the collector had none."""
+    if fp.get("role"):
+        return fp["role"]
+    tag = fp.get("tag", "")
+    kind = fp.get("attributes", {}).get("type", "").lower()
+    if tag == "a" and "href" in fp.get("attributes", {}):
+        return "link"
+    if tag == "button" or (tag == "input" and kind in _INPUT_BUTTON_TYPES):
+        return "button"
+    if tag == "input":
+        return {"checkbox": "checkbox", "radio": "radio", "search": "searchbox"}.get(
+            kind, "textbox"
+        )
+    return {"select": "combobox", "textarea": "textbox", "img": "img"}.get(tag, "")
+
+
+def describe(fp: Fingerprint) -> str:
+    """Short human description: ``button "Sign up"``."""
+    role = effective_role(fp) or fp.get("tag", "element")
+    shown = _display_text(fp)
+    return f'{role} "{shown}"' if shown else role
+
+
+def _display_text(fp: Fingerprint) -> str:
+    attributes = fp.get("attributes", {})
+    for value in (
+        fp.get("name"),
+        fp.get("label"),
+        fp.get("text"),
+        attributes.get("placeholder"),
+        attributes.get("aria-label"),
+        _test_id(fp),
+    ):
+        if value and value.strip():
+            return " ".join(value.split())[:60]
+    return ""
+
+
+def _test_id(fp: Fingerprint) -> str:
+    attributes = fp.get("attributes", {})
+    return next((attributes[a] for a in TEST_ID_ATTRIBUTES if attributes.get(a)), "")
+
+
+def candidate_fields(fp: Fingerprint) -> dict[str, str]:
+    """The texts an element is known by, keyed by where they come from."""
+    attributes = fp.get("attributes", {})
+    fields = {
+        "name": fp.get("name", ""),
+        "label": fp.get("label", ""),
+        "aria-label": attributes.get("aria-label", ""),
+        "text": fp.get("text", ""),
+        "placeholder": attributes.get("placeholder", ""),
+        "test id": _test_id(fp),
+        "title": attributes.get("title", ""),
+        "alt": attributes.get("alt", ""),
+        "id": attributes.get("id", ""),
+        "name attribute": attributes.get("name", ""),
+        "nearby text": fp.get("neighbour_text", ""),
+    }
+    return {key: value for key, value in fields.items() if value and value.strip()}
+
+
+@lru_cache(maxsize=65_536)
+def _token_similarity(wanted: str, seen: str) -> float:
+    if wanted == seen:
+        return 1.0
+    shorter, longer = sorted((wanted, seen), key=len)
+    if len(shorter) >= 4 and longer.startswith(shorter):
+        return 0.75  # "pass" / "password", "qty" is handled by synonyms
+    if min(len(wanted), len(seen)) >= 5 and (
+        difflib.SequenceMatcher(None, wanted, seen).ratio() >= 0.85
+    ):
+        return 0.7  # spelling variants and typos: "adress" / "address"
+    return 0.0
+
+
+@lru_cache(maxsize=16_384)
+def _field_tokens(value: str) -> tuple[str, ...]:
+    return tuple(t for t in text.tokens(value) if t not in text.ROLE_WORDS)
+
+
+def _field_score(
+    wanted: tuple[str, ...], weights: tuple[float, ...], seen: tuple[str, ...]
+) -> float:
+    """How well one field covers the target (coverage), tempered by how much else it says
+    (precision): "Log in" beats "Log in to see your saved carts and orders"."""
+    if not seen:
+        return 0.0
+    if seen == wanted:
+        return 1.0
+    seen_set = set(seen)
+    matched = 0.0
+    used: set[str] = set()
+    for token, weight in zip(wanted, weights, strict=True):
+        best, best_seen = 0.0, ""
+        for other in seen_set:
+            similarity = _token_similarity(token, other)
+            if similarity > best:
+                best, best_seen = similarity, other
+        matched += weight * best
+        if best:
+            used.add(best_seen)
+    coverage = matched / sum(weights)
+    precision = len(used) / len(seen_set)
+    return coverage * (0.75 + 0.25 * precision)
+
+
+class _Embeddings:
+    """Optional semantic similarity (sentence-transformers). Loaded only when configured and
+    installed; a missing package is logged once and lexical scoring carries on alone."""
+
+    def __init__(self, model_name: str) -> None:
+        self._model: Any = None
+        try:
+            module = importlib.import_module("sentence_transformers")
+        except ImportError:
+            logger.warning(
+                "embedding model {} configured but sentence-transformers is not installed "
+                "(install the 'embeddings' extra); using lexical scoring only",
+                model_name,
+            )
+            return
+        self._model = module.SentenceTransformer(model_name)
+
+    @property
+    def available(self) -> bool:
+        return self._model is not None
+
+    def similarities(self, target: str, texts: list[str]) -> list[float]:
+        vectors = self._model.encode([target, *texts], normalize_embeddings=True)
+        return [float(max(0.0, vectors[0] @ vector)) for vector in vectors[1:]]
+
+
+class LocalResolver:
+    name = "local"
+
+    def __init__(self, settings: ResolverSettings | None = None) -> None:
+        self.settings = settings or ResolverSettings()
+        self._embeddings = (
+            _Embeddings(self.settings.embedding_model) if self.settings.embedding_model else None
+        )
+
+    async def resolve(self, request: ResolveRequest, page: Page | None = None) -> Resolution:
+        return self.decide(request)
+
+    # --- ranking ---------------------------------------------------------------------
+
+    def rank(self, request: ResolveRequest) -> list[RankedCandidate]:
+        """Every candidate in scope (the shortlist, when given), best first."""
+        indexes = self._scope(request)
+        target_text = text.strip_values(request["target"] or request["instruction"])
+        target = text.parse_target(target_text)
+        wanted = target.content
+        # Words no candidate shows cannot tell candidates apart; they count half, so an
+        # extra adjective ("the blue login button") lowers the score but does not sink it.
+        fields_by_index = {i: candidate_fields(request["candidates"][i]) for i in indexes}
+        vocabulary = {
+            token
+            for fields in fields_by_index.values()
+            for value in fields.values()
+            for token in _field_tokens(value)
+        }
+        weights = tuple(
+            1.0 if any(_token_similarity(t, v) for v in vocabulary) else 0.5 for t in wanted
+        )
+        semantic = self._semantic_scores(target_text, request, indexes)
+        ranked = [
+            self._assess(
+                i,
+                request["candidates"][i],
+                fields_by_index[i],
+                target,
+                target_text,
+                weights,
+                request["action"],
+                semantic.get(i),
+            )
+            for i in indexes
+        ]
+        # Stable order for equal scores: snapshot order, so results are deterministic.
+        return sorted(ranked, key=lambda r: (-r.score, r.index))
+
+    def _scope(self, request: ResolveRequest) -> list[int]:
+        count = len(request["candidates"])
+        shortlist = request.get("shortlist")
+        if shortlist is None:
+            return list(range(count))
+        return sorted({i for i in shortlist if 0 <= i < count})
+
+    def _semantic_scores(
+        self, target_text: str, request: ResolveRequest, indexes: list[int]
+    ) -> dict[int, float]:
+        if self._embeddings is None or not self._embeddings.available or not indexes:
+            return {}
+        texts = [" ".join(candidate_fields(request["candidates"][i]).values()) for i in indexes]
+        return dict(zip(indexes, self._embeddings.similarities(target_text, texts), strict=True))
+
+    def _assess(
+        self,
+        index: int,
+        fp: Fingerprint,
+        fields: dict[str, str],
+        target: text.TargetWords,
+        target_text: str,
+        weights: tuple[float, ...],
+        action: ActionSpec,
+        semantic: float | None,
+    ) -> RankedCandidate:
+        shown = describe(fp)
+        role = effective_role(fp)
+        incompatible = _action_incompatibility(action, fp, role)
+        if incompatible:
+            return RankedCandidate(index, 0.0, f"{shown}: {incompatible}", False, None)
+
+        lexical, best_field = self._lexical(target, fields, weights)
+        reasons: list[str] = []
+        if best_field:
+            reasons.append(f'{best_field} "{_short(fields[best_field])}" matches "{target.phrase}"')
+        if semantic is not None and semantic * 0.85 > lexical:
+            lexical = semantic * 0.85
+            reasons.append(f"meaning is close to {target.phrase!r} ({semantic:.2f})")
+
+        factor = _action_preference(action, role)
+        if target.roles:
+            if role in target.roles:
+                lexical = min(1.0, lexical + _ROLE_HINT_BONUS) if lexical else 0.0
+                reasons.append(f"is a {role}")
+            else:
+                factor *= _role_hint_factor(target.roles, role)
+                reasons.append(f"is a {role or fp.get('tag', 'element')}, not a {_roles(target)}")
+        score = 100.0 * lexical * factor
+        if not target.content and target.roles:
+            # "the checkbox": only the kind is given; any element of that kind matches fully.
+            score = 100.0 * factor if role in target.roles else 0.0
+
+        primary = " | ".join(v for k, v in fields.items() if k != "nearby text")
+        clash = text.contradiction(target_text, primary)
+        contradiction = None
+        if clash:
+            contradiction = f'"{clash[0]}" is not "{_display_text(fp) or clash[1]}"'
+            score *= _CONTRADICTION_FACTOR
+            return RankedCandidate(index, score, f"{shown}: {contradiction}", True, contradiction)
+        if score == 0.0 and not target.content:
+            why = f"{shown}: not a {_roles(target)}"
+        elif not reasons or score == 0.0:
+            why = f'{shown}: no word of "{target.phrase}" in its name, label, text or test id'
+        else:
+            why = f"{shown}: " + "; ".join(reasons)
+        return RankedCandidate(index, score, why, True, None)
+
+    def _lexical(
+        self, target: text.TargetWords, fields: dict[str, str], weights: tuple[float, ...]
+    ) -> tuple[float, str | None]:
+        if not target.content:
+            return 0.0, None
+        scored = sorted(
+            (
+                (_FIELD_WEIGHTS[key] * _field_score(target.content, weights, _field_tokens(v)), key)
+                for key, v in fields.items()
+            ),
+            reverse=True,
+        )
+        if not scored or scored[0][0] == 0.0:
+            return 0.0, None
+        best, field = scored[0]
+        # A second field agreeing (name and test id both say "login") adds a little.
+        support = scored[1][0] if len(scored) > 1 else 0.0
+        return min(1.0, best + 0.1 * support), field
+
+    # --- deciding --------------------------------------------------------------------
+
+    def decide(self, request: ResolveRequest) -> Resolution:
+        ranked = self.rank(request)
+        closest = [r.as_candidate() for r in ranked[:_CLOSEST]]
+        action = request["action"]
+        target = request["target"] or request["instruction"]
+        if not ranked:
+            return _abstain(action, closest, f'no candidate elements to match "{target}"')
+        best = ranked[0]
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        margin = best.score - runner_up
+        if best.contradiction or not best.compatible or best.score < self.settings.local_min_score:
+            reason = (
+                f'no candidate matches "{target}" clearly (best {best.score:.0f} < '
+                f"{self.settings.local_min_score:.0f}): {best.why}"
+            )
+            return _abstain(action, closest, reason)
+        if margin < self.settings.local_min_margin:
+            second = ranked[1]
+            reason = (
+                f'"{target}" matches several candidates about equally: #{best.index} '
+                f"({best.score:.0f}) and #{second.index} ({second.score:.0f}); "
+                f"{best.why} / {second.why}"
+            )
+            return _abstain(action, closest, reason)
+        confidence = best.score * (0.5 + 0.5 * min(1.0, margin / 30.0))
+        reasons = [best.why, f"margin {margin:.0f} over the runner-up"]
+        return Resolution(
+            index=best.index,
+            action=action,
+            confidence=round(confidence, 1),
+            reasons=reasons,
+            closest=closest,
+        )
+
+    def contradiction(self, request: ResolveRequest, index: int) -> str | None:
+        """Why candidate ``index`` is certainly not the target (opposite words), if so.
+        Other resolvers use this as a veto on a model's choice."""
+        fp = request["candidates"][index]
+        fields = candidate_fields(fp)
+        primary = " | ".join(v for k, v in fields.items() if k != "nearby text")
+        clash = text.contradiction(
+            text.strip_values(request["target"] or request["instruction"]), primary
+        )
+        if clash is None:
+            return None
+        return f'"{clash[0]}" is not "{_display_text(fp) or clash[1]}"'
+
+
+def _abstain(action: ActionSpec, closest: list[Candidate], reason: str) -> Resolution:
+    return Resolution(index=None, action=action, confidence=0.0, reasons=[reason], closest=closest)
+
+
+def _short(value: str) -> str:
+    collapsed = " ".join(value.split())
+    return collapsed if len(collapsed) <= 40 else collapsed[:37] + "..."
+
+
+def _roles(target: text.TargetWords) -> str:
+    return " or ".join(sorted(target.roles))
+
+
+def _family(role: str) -> set[str]:
+    return {name for name, members in _FAMILIES.items() if role in members}
+
+
+def _role_hint_factor(hinted: frozenset[str], role: str) -> float:
+    if not role:
+        return 0.8  # unknown role: mild doubt, not a mismatch
+    if any(_family(h) & _family(role) for h in hinted):
+        return 0.85  # a link where a button was named: pages style one as the other
+    return 0.6
+
+
+def _is_editable(fp: Fingerprint, role: str) -> bool | None:
+    if "editable" in fp:
+        return fp["editable"]
+    if role in _EDITABLE_ROLES:
+        return fp.get("tag") != "select"
+    return None if not role else False
+
+
+def _action_incompatibility(action: ActionSpec, fp: Fingerprint, role: str) -> str | None:
+    """Why the action cannot apply to this element at all, or None."""
+    method = action["method"]
+    tag = fp.get("tag", "")
+    kind = fp.get("attributes", {}).get("type", "").lower()
+    if method in ("fill", "type"):
+        if kind in ("checkbox", "radio", "file") or _is_editable(fp, role) is False:
+            return f"cannot {method}: not an editable field"
+    elif method == "select":
+        if tag != "select" and role not in _FAMILIES["list"]:
+            return "cannot select an option: not a <select> or combobox"
+    elif method in ("check", "uncheck"):
+        if role not in _CHECKABLE_ROLES and kind not in ("checkbox", "radio"):
+            return f"cannot {method}: not a checkbox, radio or switch"
+    elif method == "upload" and not (tag == "input" and kind == "file"):
+        return "cannot upload: not a file input"
+    return None
+
+
+def _action_preference(action: ActionSpec, role: str) -> float:
+    if action["method"] != "click" or not role:
+        return 1.0
+    if role in _CLICKABLE_ROLES:
+        return 1.0
+    if role in _EDITABLE_ROLES:
+        return 0.8
+    return 0.9  # text, headings, images: clickable, but rarely what "click" means
