@@ -92,7 +92,7 @@ def _validate_checkout(form: dict[str, str], session: Session) -> dict[str, str]
     if email and not EMAIL_RE.match(email):
         errors["email"] = "Enter a valid email address"
     if form.get("country") not in catalogue.COUNTRIES:
-        errors["country"] = "Choose a country"
+        errors["country"] = "Country is required"
     card = form.get("card_number", "").replace(" ", "")
     if not card:
         errors["card_number"] = "Card number is required"
