@@ -15,7 +15,8 @@ A store only moves records in and out of its medium; what a write *means* is dec
   the ``system`` actor), so the next lookup asks the resolver again.
 * **Lookups.** ``find`` returns only ``active`` entries: the exact key first, then the most
   similar instruction on the same scope, route and frame when the similarity reaches
-  ``NEAR_IDENTICAL_SIMILARITY``. ``get`` returns an entry in any status.
+  ``keys.NEAR_IDENTICAL_THRESHOLD`` (``backend/cache/keys.py``). ``get`` returns an entry
+  in any status.
 * **No secrets.** ``sanitise`` runs on every write: the fingerprint's ``value`` attribute is
   dropped; ``action.argument`` may only be a ``%placeholder%`` or a literal that appears in
   the instruction (anything else is a substituted variable value and is dropped); on
@@ -32,11 +33,13 @@ A store only moves records in and out of its medium; what a write *means* is dec
 from __future__ import annotations
 
 import copy
+import functools
 import importlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import ModuleType
 from typing import Any, cast
 
 from backend.cache.records import (
@@ -145,25 +148,30 @@ def _fallback_similarity(a: str, b: str) -> float:
     return len(left & right) / len(left | right)
 
 
-def _keys_function(name: str, fallback: Callable[..., Any]) -> Callable[..., Any]:
-    # backend/cache/keys.py (the key normaliser) is written separately; use it when present.
+@functools.cache
+def _keys_module() -> ModuleType | None:
+    # backend/cache/keys.py (the key normaliser) is written separately; until it is there
+    # the local fallback above keeps lookups working.
     try:
-        module = importlib.import_module("backend.cache.keys")
+        return importlib.import_module("backend.cache.keys")
     except ImportError:
-        return fallback
-    function = getattr(module, name, None)
-    return cast(Callable[..., Any], function) if callable(function) else fallback
+        return None
 
 
 def instruction_similarity(a: str, b: str) -> float:
     """0..1: how close two instructions are ("press the login button" ~ "click login")."""
-    return float(_keys_function("instruction_similarity", _fallback_similarity)(a, b))
+    function = getattr(_keys_module(), "instruction_similarity", _fallback_similarity)
+    return float(function(a, b))
+
+
+def near_identical_threshold() -> float:
+    return float(getattr(_keys_module(), "NEAR_IDENTICAL_THRESHOLD", NEAR_IDENTICAL_SIMILARITY))
 
 
 def best_match(candidates: Iterable[CachedElement], instruction: str) -> CachedElement | None:
     """The active candidate whose instruction is most similar, if near-identical."""
     best: CachedElement | None = None
-    best_score = NEAR_IDENTICAL_SIMILARITY
+    best_score = near_identical_threshold()
     for candidate in candidates:
         if candidate["status"] != "active":
             continue

@@ -90,8 +90,10 @@ class SqliteStore:
     async def open(cls, path: Path | str, policy: StorePolicy | None = None) -> SqliteStore:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
-        connection.isolation_level = None  # transactions are explicit below
+        # isolation_level=None: no implicit transactions, the explicit ones below decide.
+        connection = await aiosqlite.connect(
+            path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+        )
         await connection.execute("PRAGMA journal_mode=WAL")
         await connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         await connection.execute("PRAGMA synchronous=NORMAL")
