@@ -38,6 +38,10 @@ class Fingerprint(TypedDict, total=False):
     attributes: dict[str, str]  # id, name, class, type, href, alt, placeholder, aria-*, data-test*
     label: str  # text of the associated <label>, if any
     neighbour_text: str  # nearby text (previous sibling / heading / legend), cut to 200 chars
+    # Text of the repeated item the element belongs to (nearest enclosing table row, list
+    # item, article/card), cut to 200 chars. Tells the "Edit" of one row from the "Edit"
+    # of the next; missing when the element is in no such item.
+    container_text: str
     parents: list[ParentInfo]  # up to 3 levels, nearest first
     sibling_index: int  # index among same-tag siblings
     xpath: str  # absolute XPath

@@ -30,10 +30,12 @@ from collections.abc import Sequence
 
 from backend.cache.records import BoundingBox, Fingerprint, PageContext, Relocation
 from backend.cache.scoring import (
+    SAME_ITEM,
     Prepared,
     attribute_similarity,
     centre_distance,
     class_similarity,
+    container_similarity,
     hash_similarity,
     id_similarity,
     identity_conflict,
@@ -41,6 +43,7 @@ from backend.cache.scoring import (
     parents_similarity,
     position_similarity,
     size_similarity,
+    stable_matches,
     text_similarity,
     xpath_similarity,
 )
@@ -51,6 +54,11 @@ MARGIN = 0.12  # ... and beat the best visually distinct runner-up by this much
 SHORTLIST = 5  # candidates handed to the resolver when unsure
 SAME_BOX_IOU = 0.85  # boxes overlapping this much are one visual candidate
 SURROUNDINGS_CHANGED = 0.5  # neighbour-text similarity below this = another context
+# Without identity evidence that the runner-up lacks, only a large margin will do.
+LARGE_MARGIN = 0.25
+DECISIVE_KINDS = frozenset({"stable", "words", "item"})
+PREFILTER_ABOVE = 96  # rank by a quick score first when there are more candidates
+PREFILTER_KEEP = 64  # ... and score this many in full
 
 # Similo-style weights: stable attributes weigh more than fragile ones.
 W_TEST_ID = 3.0
@@ -62,6 +70,7 @@ W_LABEL = 1.5
 W_PLACEHOLDER = 1.5
 W_HREF = 1.5
 W_NEIGHBOUR = 1.5
+W_CONTAINER = 1.5
 W_TAG = 1.0
 W_ROLE = 1.0
 W_TYPE = 1.0
@@ -107,6 +116,7 @@ def similarity(a: Prepared, b: Prepared) -> float:
         W_NEIGHBOUR,
         text_similarity(a.neighbour, a.neighbour_tokens, b.neighbour, b.neighbour_tokens),
     )
+    add(W_CONTAINER, container_similarity(a, b))
     add(W_PARENTS, parents_similarity(a.parents, b.parents))
     add(W_XPATH, xpath_similarity(a.xpath, b.xpath))
     add(W_ID_XPATH, xpath_similarity(a.id_xpath, b.id_xpath))
@@ -114,6 +124,38 @@ def similarity(a: Prepared, b: Prepared) -> float:
     add(W_SIZE, size_similarity(a.box, b.box))
     add(W_VISUAL_HASH, hash_similarity(a.visual_hash, b.visual_hash))
     return total / weight if weight else 0.0
+
+
+def _one_visual_element(a: Prepared, b: Prepared) -> bool:
+    """The same box, or one inside the other in the DOM and on screen where the inner one
+    does nothing by itself (a ``<span>`` in a ``<button>``): one click target."""
+    if same_box(a.box, b.box):
+        return True
+    if not a.xpath or not b.xpath or a.box is None or b.box is None:
+        return False
+    if b.xpath.startswith(a.xpath + "/"):
+        outer, inner = a, b
+    elif a.xpath.startswith(b.xpath + "/"):
+        outer, inner = b, a
+    else:
+        return False
+    return (
+        inner.kind == "other"
+        and outer.kind in {"click", "other"}
+        and _inside(inner.box, outer.box)
+        and (size_similarity(inner.box, outer.box) or 0.0) >= 0.3
+    )
+
+
+def _inside(inner: BoundingBox | None, outer: BoundingBox | None) -> bool:
+    if inner is None or outer is None:
+        return False
+    return (
+        inner["x"] >= outer["x"] - 1
+        and inner["y"] >= outer["y"] - 1
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 1
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 1
+    )
 
 
 def same_box(a: BoundingBox | None, b: BoundingBox | None) -> bool:
@@ -130,64 +172,128 @@ def same_box(a: BoundingBox | None, b: BoundingBox | None) -> bool:
     return union > 0 and inter / union >= SAME_BOX_IOU
 
 
-def _anchors(a: Prepared, b: Prepared) -> tuple[list[str], list[str]]:
-    """(evidence that ``b`` is ``a``, what is missing for an accept)."""
-    evidence: list[str] = []
-    stable = [
-        what
-        for what, x, y in (
-            ("test id", a.test_id, b.test_id),
-            ("id", a.id, b.id),
-            ("name attribute", a.name_attr, b.name_attr),
-            ("link target", a.href, b.href),
-        )
-        if x and x == y
-    ]
-    if stable:
-        evidence.append("same " + " and ".join(stable))
-    own_words = [
-        what
-        for what, x, xt, y, yt in (
-            ("accessible name", a.name, a.name_tokens, b.name, b.name_tokens),
-            ("text", a.text, a.text_tokens, b.text, b.text_tokens),
-            ("label", a.label, a.label_tokens, b.label, b.label_tokens),
-            ("placeholder", a.placeholder, frozenset(), b.placeholder, frozenset()),
-            ("alt text", a.alt, frozenset(), b.alt, frozenset()),
-        )
-        if x and text_similarity(x, xt, y, yt) == 1.0
-    ]
-    if own_words:
-        evidence.append("same " + " and ".join(own_words))
-    neighbour = (
-        text_similarity(a.neighbour, a.neighbour_tokens, b.neighbour, b.neighbour_tokens)
-        if a.neighbour and b.neighbour
-        else None
-    )
-    if neighbour is not None and neighbour >= 0.8:
-        evidence.append("same surroundings")
-    near = (
-        a.box is not None
-        and b.box is not None
-        and centre_distance(a.box, b.box) <= max(16.0, 0.5 * min(a.box["width"], a.box["height"]))
-        and (size_similarity(a.box, b.box) or 0.0) >= 0.7
-    )
-    if near or (a.xpath and a.xpath == b.xpath):
-        evidence.append("same place")
+class _Evidence:
+    """Independent kinds of evidence that a candidate is the cached element."""
 
-    missing: list[str] = []
-    if not stable and not own_words:
-        missing.append("neither a stable attribute nor its own name/text matches")
-    elif len(evidence) < 2:
-        missing.append("only one kind of evidence (" + evidence[0] + ")")
-    if neighbour is not None and neighbour < SURROUNDINGS_CHANGED and not stable:
-        missing.append("its surroundings changed and no stable attribute confirms it")
-    return evidence, missing
+    __slots__ = ("kinds", "missing", "notes")
+
+    def __init__(self, a: Prepared, b: Prepared) -> None:
+        self.kinds: set[str] = set()
+        self.notes: list[str] = []
+        stable = stable_matches(a, b)
+        if stable:
+            self.kinds.add("stable")
+            self.notes.append("same " + " and ".join(stable))
+        own_words = [
+            what
+            for what, x, xt, y, yt in (
+                ("accessible name", a.name, a.name_tokens, b.name, b.name_tokens),
+                ("text", a.text, a.text_tokens, b.text, b.text_tokens),
+                ("label", a.label, a.label_tokens, b.label, b.label_tokens),
+                ("placeholder", a.placeholder, frozenset(), b.placeholder, frozenset()),
+                ("alt text", a.alt, frozenset(), b.alt, frozenset()),
+            )
+            if x and text_similarity(x, xt, y, yt) == 1.0
+        ]
+        if own_words:
+            self.kinds.add("words")
+            self.notes.append("same " + " and ".join(own_words))
+        item = container_similarity(a, b)
+        if item is not None and item >= SAME_ITEM:
+            self.kinds.add("item")
+            self.notes.append("same row/card")
+        neighbour = (
+            text_similarity(a.neighbour, a.neighbour_tokens, b.neighbour, b.neighbour_tokens)
+            if a.neighbour and b.neighbour
+            else None
+        )
+        if neighbour is not None and neighbour >= 0.8:
+            self.kinds.add("surroundings")
+            self.notes.append("same surroundings")
+        near = (
+            a.box is not None
+            and b.box is not None
+            and centre_distance(a.box, b.box)
+            <= max(16.0, 0.5 * min(a.box["width"], a.box["height"]))
+            and (size_similarity(a.box, b.box) or 0.0) >= 0.7
+        )
+        if near or (a.xpath and a.xpath == b.xpath):
+            self.kinds.add("place")
+            self.notes.append("same place")
+
+        self.missing: list[str] = []
+        if not self.kinds & {"stable", "words"}:
+            self.missing.append("neither a stable attribute nor its own name/text matches")
+        elif len(self.kinds) < 2:
+            self.missing.append("only one kind of evidence (" + self.notes[0] + ")")
+        if "stable" not in self.kinds:
+            if neighbour is not None and neighbour < SURROUNDINGS_CHANGED:
+                self.missing.append("its surroundings changed and no stable attribute confirms it")
+            if item is not None and item < SAME_ITEM:
+                self.missing.append(
+                    "it is in another row/card and no stable attribute confirms it"
+                )
+
+
+def _decisive(winner: _Evidence, runner: _Evidence | None) -> bool:
+    """Does the winner hold identity evidence the runner-up lacks? Place and surroundings
+    are not decisive: an inserted copy takes the old place and becomes the neighbour."""
+    if runner is None:
+        return True
+    return bool((winner.kinds - runner.kinds) & DECISIVE_KINDS)
 
 
 def _describe(fp: Fingerprint, index: int) -> str:
     label = fp.get("name") or fp.get("text") or fp.get("label") or ""
     tag = fp.get("tag") or fp.get("role") or "element"
     return f'#{index} <{tag}> "{label[:40]}"' if label else f"#{index} <{tag}>"
+
+
+_QUICK_FIELDS = ("tag", "role", "name", "text", "label", "neighbour_text", "container_text")
+_QUICK_WEIGHTS = (W_TAG, W_ROLE, W_ACCESSIBLE_NAME, W_TEXT, W_LABEL, W_NEIGHBOUR, W_CONTAINER)
+_QUICK_ATTRIBUTES = (
+    ("data-testid", W_TEST_ID),
+    ("id", W_ID),
+    ("name", W_NAME_ATTR),
+    ("href", W_HREF),
+    ("placeholder", W_PLACEHOLDER),
+    ("type", W_TYPE),
+    ("class", W_CLASS),
+)
+
+
+def _shortlist_by_quick_score(cached: Fingerprint, candidates: Sequence[Fingerprint]) -> list[int]:
+    """Indexes of the candidates worth a full comparison on a large page: exact equality
+    of the same fields the full score weighs most, plus closeness of the box. Cheap
+    (no tokenising), and generous: the full score then ranks the survivors."""
+    fields = [(f, cached.get(f), w) for f, w in zip(_QUICK_FIELDS, _QUICK_WEIGHTS, strict=True)]
+    fields = [(f, v, w) for f, v, w in fields if v]
+    attrs = cached.get("attributes") or {}
+    quick_attrs = [(k, attrs[k], w) for k, w in _QUICK_ATTRIBUTES if attrs.get(k)]
+    box = cached.get("bbox")
+    cx = cy = 0.0
+    if box is not None:
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    scored: list[tuple[float, int]] = []
+    for i, fp in enumerate(candidates):
+        score = 0.0
+        for f, v, w in fields:
+            if fp.get(f) == v:
+                score += w
+        other = fp.get("attributes")
+        if other:
+            for k, v, w in quick_attrs:
+                if other.get(k) == v:
+                    score += w
+        other_box = fp.get("bbox")
+        if box is not None and other_box is not None:
+            d = abs(other_box["x"] + other_box["width"] / 2 - cx) + abs(
+                other_box["y"] + other_box["height"] / 2 - cy
+            )
+            score += max(0.0, 1.0 - d / 400)
+        scored.append((score, i))
+    scored.sort(key=lambda s: -s[0])
+    return [i for _, i in scored[:PREFILTER_KEEP]]
 
 
 def relocate(
@@ -200,10 +306,15 @@ def relocate(
     """Find ``cached`` among ``candidates`` (the page's elements now). ``index`` and
     ``top`` are positions in ``candidates``."""
     a = Prepared(cached)
-    prepared = [Prepared(c) for c in candidates]
-    ranked = sorted(((similarity(a, p), i) for i, p in enumerate(prepared)), key=lambda s: -s[0])
+    if len(candidates) > PREFILTER_ABOVE:
+        considered = _shortlist_by_quick_score(cached, candidates)
+    else:
+        considered = list(range(len(candidates)))
+    prepared = {i: Prepared(candidates[i]) for i in considered}
+    ranked = sorted(((similarity(a, prepared[i]), i) for i in considered), key=lambda s: -s[0])
 
-    # Plausible candidates, grouped into visual candidates (best member first).
+    # Plausible candidates, grouped into visual candidates (best member first). Only the
+    # first few groups matter: the winner, the runner-up and the shortlist.
     groups: list[tuple[float, int, list[int]]] = []
     rejected: list[str] = []
     for score, i in ranked:
@@ -218,10 +329,12 @@ def relocate(
                 rejected.append(f"{_describe(candidates[i], i)} rejected: {conflict}")
             continue
         for _, rep, members in groups:
-            if same_box(prepared[rep].box, p.box):
+            if _one_visual_element(prepared[rep], p):
                 members.append(i)
                 break
         else:
+            if len(groups) > SHORTLIST:
+                break
             groups.append((score, i, [i]))
 
     if not groups:
@@ -242,30 +355,40 @@ def relocate(
         )
 
     best_score, best, members = groups[0]
-    runner_score = groups[1][0] if len(groups) > 1 else 0.0
+    runner = groups[1] if len(groups) > 1 else None
+    runner_score = runner[0] if runner else 0.0
     top = [rep for _, rep, _ in groups[:SHORTLIST]]
     scores = layer_scores_prepared(a, prepared[best], cached_context, candidate_context)
-    evidence, missing = _anchors(a, prepared[best])
+    evidence = _Evidence(a, prepared[best])
+    runner_evidence = _Evidence(a, prepared[runner[1]]) if runner else None
     reasons = [f"best {_describe(candidates[best], best)} at {100 * best_score:.0f} % similarity"]
     if len(members) > 1:
         others = ", ".join(f"#{m}" for m in members[1:])
-        reasons.append(f"{others} cover the same box: one visual candidate")
-    if len(groups) > 1:
+        reasons.append(f"{others}: the same visual element (one candidate)")
+    if runner:
         reasons.append(
-            f"runner-up {_describe(candidates[groups[1][1]], groups[1][1])} "
-            f"at {100 * runner_score:.0f} %"
+            f"runner-up {_describe(candidates[runner[1]], runner[1])} at {100 * runner_score:.0f} %"
         )
-    if evidence:
-        reasons.append("evidence: " + "; ".join(evidence))
+    if evidence.notes:
+        reasons.append("evidence: " + "; ".join(evidence.notes))
     reasons.extend(rejected)
 
+    missing = list(evidence.missing)
+    margin = best_score - runner_score
     if best_score < ACCEPT_MIN:
         missing.insert(0, f"similarity below {100 * ACCEPT_MIN:.0f} %")
-    if best_score - runner_score < MARGIN:
+    if margin < MARGIN:
         missing.insert(
             0,
             f"no clear margin over a visually distinct candidate "
-            f"({100 * (best_score - runner_score):.0f} points, {100 * MARGIN:.0f} needed)",
+            f"({100 * margin:.0f} points, {100 * MARGIN:.0f} needed)",
+        )
+    elif margin < LARGE_MARGIN and not _decisive(evidence, runner_evidence):
+        missing.insert(
+            0,
+            "the runner-up has the same identity evidence (it differs only in place or "
+            f"surroundings) and the margin is {100 * margin:.0f} points, "
+            f"{100 * LARGE_MARGIN:.0f} needed",
         )
     if missing:
         return Relocation(

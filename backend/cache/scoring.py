@@ -135,6 +135,8 @@ class Prepared:
         "attributes",
         "box",
         "classes",
+        "container",
+        "container_tokens",
         "dom_hash",
         "editable",
         "enabled",
@@ -182,6 +184,9 @@ class Prepared:
         self.label_tokens = _tokens(self.label)
         self.neighbour = _norm(fp.get("neighbour_text"))
         self.neighbour_tokens = _tokens(self.neighbour)
+        # The item's words without the element's own: "Edit" is in every row.
+        self.container = _norm(fp.get("container_text"))
+        self.container_tokens = _tokens(self.container) - self.text_tokens - self.name_tokens
         self.id = get("id")
         self.id_tokens = frozenset(raw_tokens(self.id)) if self.id else frozenset()
         self.name_attr = get("name")
@@ -239,6 +244,19 @@ def text_similarity(
     if contradicts(a_tokens, b_tokens):
         return 0.0
     return 2 * len(a_tokens & b_tokens) / (len(a_tokens) + len(b_tokens))
+
+
+def container_similarity(a: Prepared, b: Prepared) -> float | None:
+    """Same repeated item (row, card, list item)? Over the item's words minus the
+    element's own, so a reworded button does not make its row another row."""
+    if a.container is None or b.container is None:
+        return None
+    if a.container == b.container or a.container_tokens == b.container_tokens:
+        return 1.0
+    if not a.container_tokens or not b.container_tokens:
+        return 0.0
+    inter = len(a.container_tokens & b.container_tokens)
+    return 2 * inter / (len(a.container_tokens) + len(b.container_tokens))
 
 
 def exact_similarity(a: object | None, b: object | None) -> float | None:
@@ -450,6 +468,7 @@ def _context(
                 1.5,
                 text_similarity(a.neighbour, a.neighbour_tokens, b.neighbour, b.neighbour_tokens),
             ),
+            (1.5, container_similarity(a, b)),
             (1.0, exact_similarity(a.frame, b.frame)),
             (0.5, exact_similarity(ca.get("logged_in"), cb.get("logged_in"))),
         )
@@ -573,6 +592,29 @@ def identity_conflict(a: Prepared, b: Prepared) -> str | None:
     return None
 
 
+SAME_ITEM = 0.9  # container similarity from which two elements are in the same row/card
+
+
+def stable_matches(a: Prepared, b: Prepared) -> list[str]:
+    """Stable attributes with the same non-empty value on both sides."""
+    return [
+        what
+        for what, x, y in (
+            ("test id", a.test_id, b.test_id),
+            ("id", a.id, b.id),
+            ("name attribute", a.name_attr, b.name_attr),
+            ("link target", a.href, b.href),
+        )
+        if x and x == y
+    ]
+
+
+def other_item(a: Prepared, b: Prepared) -> bool:
+    """``b`` sits in another repeated item (row, card) than ``a`` did."""
+    similarity = container_similarity(a, b)
+    return similarity is not None and similarity < SAME_ITEM
+
+
 def _numbers(value: str) -> list[str]:
     return re.findall(r"\d+", value)
 
@@ -634,6 +676,8 @@ def verify(
     conflict = identity_conflict(a, b)
     if conflict:
         caps.append(conflict)
+    if other_item(a, b) and not stable_matches(a, b):
+        caps.append("it belongs to another row or card, and no stable attribute confirms it")
     if selectors_agree is False:
         caps.append("the stored selectors point at different elements")
     if a.visible is True and b.visible is False:

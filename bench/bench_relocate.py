@@ -1,0 +1,112 @@
+"""Relocation benchmark: correctness over the generated corpus, and the speed of
+``relocate()`` over 2,000 candidates. Prints one JSON line.
+
+    uv run python bench/bench_relocate.py [--cases 3000] [--seed 20240601]
+
+correct_without_resolver: accepted the target (or an element with the same box that
+contains it or that it contains); wrong: accepted another element while the target was
+present; false_accepts: accepted anything when the target was deleted; deferred:
+"ambiguous" (the resolver would choose); missing: "missing".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from backend.cache.relocate import relocate  # noqa: E402
+from bench.relocation_corpus import (  # noqa: E402
+    DEFAULT_CASES,
+    DEFAULT_SEED,
+    Case,
+    generate_cases,
+    large_page,
+)
+
+
+def judge(case: Case) -> str:
+    """accepted_right | wrong | false_accept | deferred | missing"""
+    answer = relocate(
+        case["cached"],
+        case["candidates"],
+        cached_context=case["cached_context"],
+        candidate_context=case["candidate_context"],
+    )
+    if answer["decision"] == "accept":
+        if case["truth"] is None:
+            return "false_accept"
+        if answer["index"] == case["truth"] or answer["index"] in case["equivalent"]:
+            return "accepted_right"
+        return "wrong"
+    return "deferred" if answer["decision"] == "ambiguous" else "missing"
+
+
+def timing(seed: int, runs: int = 60) -> dict[str, float]:
+    page = large_page(seed, 2000)
+    rng = random.Random(seed)
+    interactive = [fp for fp in page if fp.get("tag") in {"a", "button", "input"}]
+    samples = []
+    for _ in range(runs):
+        cached = dict(rng.choice(interactive))
+        cached["attributes"] = {**cached.get("attributes", {}), "id": "renamed-x"}
+        start = time.perf_counter()
+        relocate(cached, page)  # type: ignore[arg-type]
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return {
+        "candidates": len(page),
+        "p50_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(samples[int(0.95 * (len(samples) - 1))], 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=DEFAULT_CASES)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--failures", action="store_true", help="print wrong/false accepts")
+    args = parser.parse_args()
+
+    outcomes: Counter[str] = Counter()
+    by_scenario: dict[str, Counter[str]] = {}
+    present = 0
+    for case in generate_cases(args.cases, args.seed):
+        outcome = judge(case)
+        outcomes[outcome] += 1
+        by_scenario.setdefault(case["scenario"], Counter())[outcome] += 1
+        present += case["truth"] is not None
+        if args.failures and outcome in {"wrong", "false_accept"}:
+            print(json.dumps({"case": case["id"], "outcome": outcome, "edits": case["edits"]}),
+                  file=sys.stderr)
+    speed = timing(args.seed)
+    print(
+        json.dumps(
+            {
+                "benchmark": "relocate",
+                "cases": args.cases,
+                "seed": args.seed,
+                "present": present,
+                "deleted": args.cases - present,
+                "correct_without_resolver": outcomes["accepted_right"],
+                "correct_rate_on_present": round(outcomes["accepted_right"] / max(1, present), 4),
+                "wrong": outcomes["wrong"],
+                "false_accepts": outcomes["false_accept"],
+                "deferred": outcomes["deferred"],
+                "missing": outcomes["missing"],
+                "by_scenario": {k: dict(v) for k, v in sorted(by_scenario.items())},
+                "relocate_2000": speed,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
