@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import uvicorn
@@ -31,9 +32,9 @@ class RunningDemo:
     server: uvicorn.Server
     thread: threading.Thread
 
-    def state(self) -> dict[str, object]:
+    def state(self) -> dict[str, Any]:
         """What the app recorded (``decoy_clicks``, ``orders_placed``)."""
-        data: dict[str, object] = httpx.get(f"{self.base_url}/__demo/state", timeout=5).json()
+        data: dict[str, Any] = httpx.get(f"{self.base_url}/__demo/state", timeout=5).json()
         return data
 
     def stop(self) -> None:
