@@ -188,7 +188,7 @@ _PHONE = re.compile(r"(?<![\w])\+?\d[\d ().\-/]{6,}\d(?![\w])")
 _LONG_DIGITS = re.compile(r"\d{6,}")
 _PLACEHOLDER = re.compile(r"^%[A-Za-z_][\w.-]*%$")
 _QUOTED = re.compile(r"(\"[^\"]*\"|'[^']*'|“[^”]*”)")
-_TEXT_FIELDS = ("text", "name", "label", "neighbour_text")
+_TEXT_FIELDS = ("text", "name", "label", "neighbour_text", "container_text")
 _TEXT_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label", "aria-description", "href")
 
 

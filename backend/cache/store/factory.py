@@ -17,22 +17,31 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from backend.cache.store.base import ElementStore
 from backend.cache.store.common import StoreError, policy_from_settings
-from backend.config import Settings
 
 MEMORY_PREFIX = "memory+"
 DEFAULT_CACHE_FILE = "cache.db"
 RUN_TOKEN_ENV = "TESTABLE_RUN_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 
 
-def default_sqlite_path(settings: Settings) -> Path:
+class StoreSettings(Protocol):
+    """What the factory reads: ``backend.config.Settings`` (api, workers, CLI) and the test
+    process's ``ClientSettings`` both fit. ``cache_mask_personal_data`` is read when present
+    (see ``common.policy_from_settings``)."""
+
+    @property
+    def data_dir(self) -> Path: ...
+
+
+def default_sqlite_path(settings: StoreSettings) -> Path:
     return settings.data_dir / DEFAULT_CACHE_FILE
 
 
-def sqlite_path(target: str, settings: Settings) -> Path:
+def sqlite_path(target: str, settings: StoreSettings) -> Path:
     """``sqlite:///path`` (``~`` expanded) or the default file for ``sqlite``."""
     path_text = target[len("sqlite:///") :] if target.startswith("sqlite:///") else ""
     return Path(path_text).expanduser() if path_text else default_sqlite_path(settings)
@@ -47,7 +56,7 @@ def _split_redis_prefix(url: str) -> tuple[str, str | None]:
 
 
 async def open_store(
-    url_or_kind: str, settings: Settings, *, token: str | None = None
+    url_or_kind: str, settings: StoreSettings, *, token: str | None = None
 ) -> ElementStore:
     """Open the store named by ``url_or_kind``; raises ``StoreError`` for anything else."""
     target = url_or_kind.strip()
