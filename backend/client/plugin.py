@@ -1,1 +1,173 @@
-"""TestAble pytest plugin (filled by the caching-client work)."""
+"""The TestAble pytest plugin (entry point ``pytest11: testable``).
+
+Loaded in every pytest session, so importing it is cheap and it does nothing until a test
+asks for ``ai`` / ``async_ai``: then the element store, the resolver and a private event
+loop for them are created once for the session (closed at the end).
+
+Gives: fixtures ``ai`` (sync, over pytest-playwright's ``page``) and ``async_ai`` (its own
+async Playwright browser, same launch options); markers ``smoke``, ``critical``, ``slow``,
+``cache``; a screenshot and a Playwright trace of every failed test that used ``ai``; each
+test's step log and cache statistics in the pytest-json-report output (``testable`` in
+the test's ``metadata``, and a session ``testable`` section); a summary line.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from backend.cache.store.base import ElementStore
+    from backend.client.drivers import LoopThread
+    from backend.client.engine import EngineConfig
+    from backend.client.results import StepResult
+
+MARKERS = {
+    "smoke": "smoke: a quick check that the application is up",
+    "critical": "critical: a business-critical journey",
+    "slow": "slow: a long-running test",
+    "cache": "cache: exercises the TestAble element cache",
+}
+REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()  # phase -> report, per test
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("testable", "TestAble")
+    group.addoption(
+        "--testable-artifacts",
+        default=None,
+        help="folder for screenshots and traces of failed tests "
+        "(default: pytest-playwright's --output)",
+    )
+    group.addoption(
+        "--testable-no-cache",
+        action="store_true",
+        default=False,
+        help="ask the resolver for every step and store nothing",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for line in MARKERS.values():
+        config.addinivalue_line("markers", line)
+    # The fixtures are registered here, after every entry-point plugin, so that our launch
+    # options override pytest-playwright's fixture of the same name (the last one wins).
+    from backend.client import fixtures
+
+    config.pluginmanager.register(TestAbleSession(config), TestAbleSession.NAME)
+    config.pluginmanager.register(fixtures, "testable-fixtures")
+
+
+class TestAbleSession:
+    """Per-session state: store, resolver, loop, and every test's steps."""
+
+    __test__ = False
+    NAME = "testable-session"
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.loop: LoopThread | None = None
+        self.store: ElementStore | None = None
+        self.resolver: Any = None
+        self.engine_config: EngineConfig | None = None
+        self.steps: dict[str, list[StepResult]] = {}
+        self.store_stats: dict[str, Any] | None = None
+
+    # --- lazy set-up ---------------------------------------------------------------------
+
+    def ensure_started(self) -> None:
+        if self.loop is not None:
+            return
+        from backend.client.api import engine_config, make_resolver, open_client_store
+        from backend.client.drivers import LoopThread
+        from backend.client.settings import ClientSettings
+
+        settings = ClientSettings()
+        if self.config.getoption("--testable-no-cache"):
+            settings.cache = False
+        self.engine_config = engine_config(settings, rootdir=Path(str(self.config.rootpath)))
+        self.resolver = make_resolver(settings.resolver)
+        self.loop = LoopThread("testable-store")
+        if self.engine_config.use_cache:
+            self.store = self.loop.run(open_client_store(settings))
+
+    def record(self, nodeid: str, result: StepResult) -> None:
+        self.steps.setdefault(nodeid, []).append(result)
+
+    def test_metadata(self, nodeid: str) -> dict[str, Any]:
+        steps = self.steps.get(nodeid, [])
+        return {"steps": [s.model_dump(mode="json") for s in steps], "stats": _count(steps)}
+
+    # --- hooks ---------------------------------------------------------------------------
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Iterator[None]:
+        report: pytest.TestReport = yield
+        item.stash.setdefault(REPORTS, {})[report.when] = report
+        return report  # type: ignore[return-value]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_json_runtest_metadata(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> dict[str, Any]:
+        if item.nodeid not in self.steps:
+            return {}
+        return {"testable": self.test_metadata(item.nodeid)}
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_json_modifyreport(self, json_report: dict[str, Any]) -> None:
+        if self.loop is None:
+            return
+        json_report["testable"] = {"summary": self.summary(), "cache": self.store_stats}
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.store is not None and self.loop is not None and self.engine_config is not None:
+            try:
+                stats = self.loop.run(self.store.stats(self.engine_config.project), timeout=30)
+                self.store_stats = dict(stats)
+            except Exception as error:
+                self.store_stats = {"error": str(error)}
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.loop is None:
+            return
+        s = self.summary()
+        terminalreporter.write_line(
+            f"TestAble: {s['steps']} steps, {s['cache_hits']} cache hits, {s['heals']} heals, "
+            f"{s['resolver_calls']} resolver calls, {s['failed']} failed"
+        )
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.loop is None:
+            return
+        if self.store is not None:
+            try:
+                self.loop.run(self.store.close(), timeout=30)
+            finally:
+                self.store = None
+        self.loop.close()
+        self.loop = None
+
+    def summary(self) -> dict[str, int]:
+        return _count([s for steps in self.steps.values() for s in steps])
+
+
+def _count(steps: list[StepResult]) -> dict[str, int]:
+    decisions = Counter(s.decision for s in steps)
+    return {
+        "steps": len(steps),
+        "cache_hits": decisions["cache_hit"] + decisions["cache_hit_verified"],
+        "cache_hit": decisions["cache_hit"],
+        "cache_hit_verified": decisions["cache_hit_verified"],
+        "heals": decisions["healed"],
+        "resolver": decisions["resolver"],
+        "resolver_calls": sum(s.resolver_calls for s in steps),
+        "failed": decisions["failed"],
+    }

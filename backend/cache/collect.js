@@ -1,0 +1,445 @@
+// TestAble's in-page collector. ONE function, evaluated by Playwright as
+// `(element, request) => ...`; `request.mode` says what to do:
+//   "snapshot"  -> {context, candidates}: the page context and the fingerprint of every
+//                  element an instruction could target (remembered for "selectors").
+//   "element"   -> the fingerprint of `element` (a Locator's element).
+//   "selectors" -> selector candidates for snapshot element `request.index` (or `element`),
+//                  most robust first; Python keeps those that match exactly that element.
+//   "identity"  -> a stable number for `element` (a WeakMap, so the DOM is never touched),
+//                  used to check that several selectors point at the same element.
+// Field names follow backend/cache/records.py (Fingerprint, PageContext).
+(element, request) => {
+  const MAX_CANDIDATES = request.maxCandidates || 1500;
+  const TEXT_LIMIT = 200;
+
+  const collapse = (s) => (s || "").replace(/\s+/g, " ").trim();
+  const cut = (s, n = TEXT_LIMIT) => {
+    const c = collapse(s);
+    return c.length > n ? c.slice(0, n) : c;
+  };
+
+  const identity = (el) => {
+    const ids = (window.__testableIds ||= new WeakMap());
+    if (!ids.has(el)) {
+      window.__testableNextId = (window.__testableNextId || 0) + 1;
+      ids.set(el, window.__testableNextId);
+    }
+    return ids.get(el);
+  };
+
+  const INTERACTIVE =
+    'a[href], button, input, select, textarea, summary, option, [contenteditable=""], ' +
+    '[contenteditable="true"], [onclick], [tabindex]:not([tabindex="-1"]), ' +
+    '[role=button], [role=link], [role=checkbox], [role=radio], [role=tab], ' +
+    '[role=menuitem], [role=option], [role=switch], [role=textbox], [role=combobox], ' +
+    '[role=searchbox], [role=slider], [role=spinbutton], [role=listbox], [role=treeitem], ' +
+    "[data-testid], [data-test], [data-test-id], [data-qa]";
+  const TEXT_TAGS = new Set([
+    "H1", "H2", "H3", "H4", "H5", "H6", "P", "LI", "TD", "TH", "DT", "DD", "LABEL",
+    "SPAN", "DIV", "STRONG", "EM", "B", "SMALL", "CAPTION", "LEGEND", "FIGCAPTION",
+    "IMG", "TIME", "CODE", "PRE", "BLOCKQUOTE", "OUTPUT", "TABLE", "TR",
+  ]);
+  const TEXT_INPUT_TYPES = new Set([
+    "", "text", "email", "password", "search", "tel", "url", "number", "date",
+    "datetime-local", "month", "time", "week",
+  ]);
+
+  const implicitRole = (el) => {
+    const tag = el.tagName.toLowerCase();
+    const type = (el.getAttribute("type") || "").toLowerCase();
+    switch (tag) {
+      case "a":
+      case "area":
+        return el.hasAttribute("href") ? "link" : "";
+      case "button":
+        return "button";
+      case "summary":
+        return "button";
+      case "input":
+        if (["button", "submit", "reset", "image"].includes(type)) return "button";
+        if (type === "checkbox") return "checkbox";
+        if (type === "radio") return "radio";
+        if (type === "range") return "slider";
+        if (type === "number") return "spinbutton";
+        if (type === "search") return el.hasAttribute("list") ? "combobox" : "searchbox";
+        if (["", "text", "email", "tel", "url"].includes(type))
+          return el.hasAttribute("list") ? "combobox" : "textbox";
+        return "";
+      case "select":
+        return el.multiple || el.size > 1 ? "listbox" : "combobox";
+      case "textarea":
+        return "textbox";
+      case "option":
+        return "option";
+      case "img":
+        return el.getAttribute("alt") === "" ? "presentation" : "img";
+      case "h1": case "h2": case "h3": case "h4": case "h5": case "h6":
+        return "heading";
+      case "ul": case "ol":
+        return "list";
+      case "li":
+        return "listitem";
+      case "table":
+        return "table";
+      case "tr":
+        return "row";
+      case "td":
+        return "cell";
+      case "th":
+        return "columnheader";
+      case "nav":
+        return "navigation";
+      case "dialog":
+        return "dialog";
+      case "p":
+        return "paragraph";
+      default:
+        return "";
+    }
+  };
+  const roleOf = (el) => collapse(el.getAttribute("role")).split(" ")[0] || implicitRole(el);
+
+  const labelsOf = (el) => {
+    const found = [];
+    if (el.labels) for (const l of el.labels) found.push(l);
+    return found;
+  };
+  const textWithoutControls = (el) => {
+    // A wrapping <label> contains its own input; its text is what a person reads.
+    const clone = el.cloneNode(true);
+    clone.querySelectorAll("input, select, textarea").forEach((c) => c.remove());
+    return collapse(clone.textContent);
+  };
+  const labelText = (el) => {
+    const byRef = collapse(el.getAttribute("aria-labelledby"))
+      .split(" ")
+      .filter(Boolean)
+      .map((id) => document.getElementById(id))
+      .filter(Boolean)
+      .map((n) => collapse(n.textContent))
+      .join(" ");
+    if (byRef) return cut(byRef);
+    const labels = labelsOf(el).map(textWithoutControls).filter(Boolean);
+    return cut(labels.join(" "));
+  };
+  const visibleText = (el) => {
+    const tag = el.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") return "";
+    return cut(el.innerText !== undefined ? el.innerText : el.textContent);
+  };
+  const accessibleName = (el) => {
+    const tag = el.tagName;
+    const aria = collapse(el.getAttribute("aria-label"));
+    const byRef = collapse(el.getAttribute("aria-labelledby"))
+      .split(" ")
+      .filter(Boolean)
+      .map((id) => document.getElementById(id))
+      .filter(Boolean)
+      .map((n) => collapse(n.textContent))
+      .join(" ");
+    if (byRef) return cut(byRef);
+    if (aria) return cut(aria);
+    if (tag === "INPUT") {
+      const type = (el.getAttribute("type") || "").toLowerCase();
+      if (["button", "submit", "reset"].includes(type))
+        return cut(el.value || (type === "submit" ? "Submit" : type === "reset" ? "Reset" : ""));
+      if (type === "image") return cut(el.getAttribute("alt") || "");
+    }
+    if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") {
+      const label = labelText(el);
+      if (label) return label;
+      return cut(el.getAttribute("title") || el.getAttribute("placeholder") || "");
+    }
+    if (tag === "IMG") return cut(el.getAttribute("alt") || el.getAttribute("title") || "");
+    const role = roleOf(el);
+    const nameFromContent = [
+      "button", "link", "checkbox", "radio", "tab", "menuitem", "option", "switch",
+      "heading", "cell", "columnheader", "row", "listitem", "treeitem",
+    ];
+    if (nameFromContent.includes(role) || tag === "LABEL") {
+      let text = collapse(el.textContent);
+      if (!text) {
+        const img = el.querySelector("img[alt]");
+        if (img) text = collapse(img.getAttribute("alt"));
+      }
+      if (text) return cut(text);
+    }
+    return cut(el.getAttribute("title") || "");
+  };
+
+  const isVisible = (el) => {
+    if (typeof el.checkVisibility === "function") {
+      if (!el.checkVisibility({ checkOpacity: false, checkVisibilityCSS: true })) return false;
+    }
+    const rect = el.getBoundingClientRect();
+    if (rect.width <= 0 || rect.height <= 0) {
+      // <option>s inside a closed <select> have no box but are still choosable.
+      return el.tagName === "OPTION";
+    }
+    const style = getComputedStyle(el);
+    return style.visibility !== "hidden" && style.display !== "none";
+  };
+  const isEnabled = (el) => {
+    if (el.matches(":disabled")) return false;
+    return el.closest('[aria-disabled="true"]') === null;
+  };
+  const isEditable = (el) => {
+    if (!isEnabled(el)) return false;
+    if (el.isContentEditable) return true;
+    if (el.tagName === "TEXTAREA") return !el.readOnly;
+    if (el.tagName === "INPUT")
+      return TEXT_INPUT_TYPES.has((el.getAttribute("type") || "").toLowerCase()) && !el.readOnly;
+    return false;
+  };
+
+  const KEPT_ATTRIBUTES = ["id", "name", "class", "type", "href", "alt", "placeholder", "title", "for", "role"];
+  const attributesOf = (el) => {
+    const out = {};
+    for (const attr of el.attributes) {
+      const n = attr.name.toLowerCase();
+      // `value` is never collected: it may hold what a person typed (a password).
+      if (n === "value") continue;
+      if (KEPT_ATTRIBUTES.includes(n) || n.startsWith("aria-") || n.startsWith("data-test") || n === "data-qa") {
+        out[n] = attr.value.length > 300 ? attr.value.slice(0, 300) : attr.value;
+      }
+    }
+    return out;
+  };
+  const classesOf = (el) =>
+    typeof el.className === "string" ? el.className.split(/\s+/).filter(Boolean) : [];
+  const testIdOf = (el) =>
+    el.getAttribute("data-testid") ||
+    el.getAttribute("data-test") ||
+    el.getAttribute("data-test-id") ||
+    el.getAttribute("data-qa") ||
+    "";
+
+  const parentsOf = (el) => {
+    const out = [];
+    let p = el.parentElement;
+    while (p && out.length < 3 && p !== document.documentElement) {
+      const info = { tag: p.tagName.toLowerCase() };
+      if (p.id) info.id = p.id;
+      const classes = classesOf(p);
+      if (classes.length) info.classes = classes;
+      const role = roleOf(p);
+      if (role) info.role = role;
+      const testId = testIdOf(p);
+      if (testId) info.test_id = testId;
+      out.push(info);
+      p = p.parentElement;
+    }
+    return out;
+  };
+  const siblingIndex = (el) => {
+    let i = 0;
+    let s = el.previousElementSibling;
+    while (s) {
+      if (s.tagName === el.tagName) i++;
+      s = s.previousElementSibling;
+    }
+    return i;
+  };
+  const xpathStep = (el) => {
+    const tag = el.tagName.toLowerCase();
+    return `${tag}[${siblingIndex(el) + 1}]`;
+  };
+  const xpathOf = (el) => {
+    const steps = [];
+    for (let n = el; n && n.nodeType === 1; n = n.parentElement) steps.unshift(xpathStep(n));
+    return "/" + steps.join("/");
+  };
+  const idXpathOf = (el) => {
+    const steps = [];
+    for (let n = el; n && n.nodeType === 1; n = n.parentElement) {
+      if (n.id && document.querySelectorAll(`[id="${CSS.escape(n.id)}"]`).length === 1) {
+        return `//*[@id=${JSON.stringify(n.id)}]` + (steps.length ? "/" + steps.join("/") : "");
+      }
+      steps.unshift(xpathStep(n));
+    }
+    return "/" + steps.join("/");
+  };
+  const neighbourText = (el) => {
+    const parts = [];
+    let s = el.previousElementSibling;
+    if (s) parts.push(collapse(s.textContent));
+    const fieldset = el.closest("fieldset");
+    if (fieldset) {
+      const legend = fieldset.querySelector("legend");
+      if (legend) parts.push(collapse(legend.textContent));
+    }
+    // The nearest heading before the element: the section a person would name.
+    const headings = document.querySelectorAll("h1, h2, h3, h4, h5, h6");
+    let nearest = null;
+    for (const h of headings) {
+      if (h === el || h.contains(el)) continue;
+      if (h.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) nearest = h;
+    }
+    if (nearest) parts.push(collapse(nearest.textContent));
+    return cut(parts.filter(Boolean).join(" | "));
+  };
+  const VOLATILE = new Set(["style", "value", "checked", "selected", "aria-expanded", "aria-selected", "aria-checked", "tabindex"]);
+  const domHash = (el) => {
+    // FNV-1a over tag, stable attributes and text: changes when the element changes,
+    // not when it is focused, typed into or re-styled.
+    const attrs = [...el.attributes]
+      .filter((a) => !VOLATILE.has(a.name) && !a.name.startsWith("data-testable"))
+      .map((a) => `${a.name}=${a.value}`)
+      .sort()
+      .join(";");
+    const text = collapse(el.textContent).slice(0, 500);
+    const input = `${el.tagName}|${attrs}|${text}`;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < input.length; i++) {
+      h ^= input.charCodeAt(i);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return h.toString(16).padStart(8, "0");
+  };
+  const STYLE_KEYS = ["display", "visibility", "color", "background-color", "font-size", "font-weight", "cursor"];
+
+  const fingerprint = (el, index) => {
+    const rect = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    const styles = {};
+    for (const k of STYLE_KEYS) styles[k] = style.getPropertyValue(k);
+    const fp = {
+      tag: el.tagName.toLowerCase(),
+      role: roleOf(el),
+      name: accessibleName(el),
+      text: visibleText(el),
+      attributes: attributesOf(el),
+      label: labelText(el),
+      neighbour_text: neighbourText(el),
+      parents: parentsOf(el),
+      sibling_index: siblingIndex(el),
+      xpath: xpathOf(el),
+      id_xpath: idXpathOf(el),
+      bbox: {
+        x: Math.round(rect.x + window.scrollX),
+        y: Math.round(rect.y + window.scrollY),
+        width: Math.round(rect.width),
+        height: Math.round(rect.height),
+      },
+      styles,
+      visible: isVisible(el),
+      enabled: isEnabled(el),
+      editable: isEditable(el),
+      dom_hash: domHash(el),
+      frame: request.frame || "",
+    };
+    if (index !== undefined) fp.index = index;
+    return fp;
+  };
+
+  const hasOwnText = (el) => {
+    for (const n of el.childNodes) if (n.nodeType === 3 && n.textContent.trim()) return true;
+    return false;
+  };
+  const isCandidate = (el) => {
+    if (el.closest("script, style, noscript, template, head")) return false;
+    if (el.matches(INTERACTIVE)) {
+      if (el.tagName === "INPUT" && el.type === "hidden") return false;
+      // File inputs and custom check boxes are often hidden behind a styled label.
+      if (el.tagName === "INPUT" && ["file", "checkbox", "radio"].includes(el.type)) return true;
+      return isVisible(el);
+    }
+    if (el.tagName === "IMG") return isVisible(el) && !!el.getAttribute("alt");
+    if (TEXT_TAGS.has(el.tagName) && (hasOwnText(el) || ["TABLE", "TR"].includes(el.tagName)))
+      return isVisible(el);
+    return false;
+  };
+
+  const pageContext = () => {
+    const loggedIn = [...document.querySelectorAll("a, button, [role=button], [role=link]")].some(
+      (el) => /\b(log ?out|sign ?out|logout|signout)\b/i.test(collapse(el.textContent) + " " + (el.getAttribute("aria-label") || "")) && isVisible(el),
+    );
+    return {
+      url: location.href,
+      title: document.title,
+      viewport: { width: window.innerWidth, height: window.innerHeight },
+      logged_in: loggedIn,
+    };
+  };
+
+  // --- selector candidates, most robust first (Playwright's order) ------------------
+  const quote = (s) => JSON.stringify(s);
+  const looksGenerated = (id) => /\d{3,}|^[:_-]|[0-9a-f]{8,}/i.test(id);
+  const cssPath = (el) => {
+    const steps = [];
+    for (let n = el; n && n.nodeType === 1 && n !== document.documentElement; n = n.parentElement) {
+      if (n !== el && n.id && !looksGenerated(n.id)) {
+        steps.unshift(`#${CSS.escape(n.id)}`);
+        break;
+      }
+      const tag = n.tagName.toLowerCase();
+      const sameTag = n.parentElement
+        ? [...n.parentElement.children].filter((c) => c.tagName === n.tagName).length
+        : 1;
+      steps.unshift(sameTag > 1 ? `${tag}:nth-of-type(${siblingIndex(n) + 1})` : tag);
+    }
+    return steps.join(" > ");
+  };
+  const selectorsFor = (el) => {
+    const out = [];
+    const add = (kind, value) => {
+      if (value && !out.some((s) => s.value === value)) out.push({ kind, value });
+    };
+    const testId = el.getAttribute("data-testid");
+    if (testId) add("testid", `internal:testid=[data-testid=${quote(testId)}s]`);
+    for (const attr of ["data-test", "data-test-id", "data-qa"]) {
+      const v = el.getAttribute(attr);
+      if (v) add("testid", `css=[${attr}=${quote(v)}]`);
+    }
+    const role = roleOf(el);
+    const name = accessibleName(el);
+    if (role && name && name.length <= 120)
+      add("role", `internal:role=${role}[name=${quote(name)}s]`);
+    const label = labelText(el);
+    if (label && ["INPUT", "SELECT", "TEXTAREA"].includes(el.tagName))
+      add("label", `internal:label=${quote(label)}s`);
+    const placeholder = el.getAttribute("placeholder");
+    if (placeholder) add("placeholder", `internal:attr=[placeholder=${quote(placeholder)}s]`);
+    const text = visibleText(el);
+    if (text && text.length <= 80 && !["INPUT", "SELECT", "TEXTAREA"].includes(el.tagName))
+      add("text", `internal:text=${quote(text)}s`);
+    if (el.id && !looksGenerated(el.id)) add("id", `css=[id=${quote(el.id)}]`);
+    const tag = el.tagName.toLowerCase();
+    const classes = classesOf(el).filter((c) => !/\d{3,}|^(active|focus|hover|selected|disabled)$/.test(c));
+    if (classes.length) add("css", `css=${tag}.${classes.map((c) => CSS.escape(c)).join(".")}`);
+    const nameAttr = el.getAttribute("name");
+    if (nameAttr) add("css", `css=${tag}[name=${quote(nameAttr)}]`);
+    add("css", `css=${cssPath(el)}`);
+    add("xpath", `xpath=${idXpathOf(el)}`);
+    add("xpath", `xpath=${xpathOf(el)}`);
+    return out;
+  };
+
+  switch (request.mode) {
+    case "identity":
+      return identity(element);
+    case "element":
+      return fingerprint(element, undefined);
+    case "selectors": {
+      const target = element || (window.__testableSnapshot || [])[request.index];
+      if (!target || !target.isConnected) return null;
+      return { identity: identity(target), selectors: selectorsFor(target) };
+    }
+    case "snapshot": {
+      const elements = [];
+      for (const el of document.querySelectorAll("body *")) {
+        if (elements.length >= MAX_CANDIDATES) break;
+        if (isCandidate(el)) elements.push(el);
+      }
+      window.__testableSnapshot = elements;
+      return {
+        context: pageContext(),
+        candidates: elements.map((el, i) => fingerprint(el, i)),
+      };
+    }
+    case "context":
+      return pageContext();
+    default:
+      throw new Error(`collect.js: unknown mode ${request.mode}`);
+  }
+}

@@ -1,0 +1,141 @@
+"""The I/O the engine asks for. The engine (``engine.py``) is a generator that yields these
+and receives their results; ``drivers.py`` executes them with sync or async Playwright.
+
+Exceptions a driver throws back into the engine: ``StaleElement`` (the element was
+detached or replaced between finding and acting) and ``ActionFailed`` (Playwright could
+not act: timeout, not visible, covered by another element ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend.ai.base import ResolveRequest
+
+
+class StaleElement(Exception):
+    """The pinned element is no longer the element that was found (re-render, navigation)."""
+
+
+class ActionFailed(Exception):
+    """Playwright could not perform the action; the message is Playwright's."""
+
+
+@dataclass(frozen=True)
+class PageUrl:
+    """-> str: the page's current URL (no browser round trip)."""
+
+
+@dataclass(frozen=True)
+class Goto:
+    url: str  # -> None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """-> raw collect.js snapshot: {context, candidates} (remembered in the page)."""
+
+    frame: str = ""
+
+
+@dataclass(frozen=True)
+class Identities:
+    """-> list[int] | None: the identity of every element ``selector`` matches
+    (None when the selector is not valid any more)."""
+
+    selector: str
+
+
+@dataclass(frozen=True)
+class SnapshotSelectors:
+    """-> raw {identity, selectors} for snapshot element ``index`` (None if it is gone)."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class ElementSelectors:
+    """-> raw {identity, selectors} for the element ``selector`` matches (exactly one)."""
+
+    selector: str
+
+
+@dataclass(frozen=True)
+class Pin:
+    """Hold the one element ``selector`` matches for the coming action.
+    -> {identity, fingerprint, context}; raises ``StaleElement`` when it matches none or
+    several."""
+
+    selector: str
+
+
+@dataclass(frozen=True)
+class Perform:
+    """Act on the pinned element (``method`` from ActionSpec; ``value`` already has its
+    variables filled in). ``expected_identity`` guards against a swapped element.
+    -> None; raises ``StaleElement`` / ``ActionFailed``."""
+
+    method: str
+    value: str | None
+    expected_identity: int
+    timeout_ms: float
+    double: bool = False
+
+
+@dataclass(frozen=True)
+class PressOnPage:
+    key: str  # -> None: a key press with no target element
+    timeout_ms: float = 10_000
+
+
+@dataclass(frozen=True)
+class ReadState:
+    """-> {connected, value, checked, selected: [[value, label], ...]} of the pinned element."""
+
+
+@dataclass(frozen=True)
+class ReadTexts:
+    """-> list[str] | None: the visible text (or value of a form field) of every element
+    ``selector`` matches (None when the selector is not valid)."""
+
+    selector: str
+
+
+@dataclass(frozen=True)
+class ReadTable:
+    """-> {headers: [str], rows: [[str]]} of the one table ``selector`` matches, or None."""
+
+    selector: str
+
+
+@dataclass(frozen=True)
+class StoreCall:
+    """-> the result of ``await store.<method>(*args, **kwargs)``."""
+
+    method: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Resolve:
+    request: ResolveRequest  # -> Resolution
+
+
+Command = (
+    PageUrl
+    | Goto
+    | Snapshot
+    | Identities
+    | SnapshotSelectors
+    | ElementSelectors
+    | Pin
+    | Perform
+    | PressOnPage
+    | ReadState
+    | ReadTexts
+    | ReadTable
+    | StoreCall
+    | Resolve
+)

@@ -1,0 +1,819 @@
+"""The one engine behind the sync ``AI`` and the async ``AsyncAI``.
+
+Design: *sans-IO*. Each step (``act``, ``observe``, ``extract``, ``goto``) is written once,
+as a generator that yields I/O commands (``commands.py``: evaluate the collector, count
+a selector's matches, act on the pinned element, call the store or the resolver) and
+receives their results. ``drivers.py`` runs the generator with async Playwright or with
+sync Playwright. Why: sync Playwright (what pytest-playwright's ``page`` is) cannot be
+driven from an event loop and async Playwright cannot run inside a sync test, so a
+shared *async* engine would need a second browser connection or greenlet tricks, and two
+engines would drift apart on exactly the safety rules that matter. Here the decision
+logic exists once, and it never touches the browser directly.
+
+The flow of ``act()`` (see "The element cache" in ARCHITECTURE.md):
+
+    parse -> key -> store.find
+      cached: stored selectors (each must match exactly one element, all must agree)
+              -> fingerprint -> verify(): use -> act (cache_hit)
+                                          use_and_verify -> act + check (cache_hit_verified)
+              selectors broken / disagree / score < 70 -> snapshot -> relocate():
+                 accept -> act (healed); ambiguous -> resolver over the shortlist
+                 (resolver); missing -> fail, naming the closest candidates
+      not cached: snapshot -> resolver -> act (resolver)
+    write back only after the action succeeded; every lookup is audited.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeVar, cast
+
+from backend.ai.base import Resolution, ResolveRequest
+from backend.cache.collect import (
+    Snapshot as SnapshotData,
+)
+from backend.cache.collect import (
+    describe,
+    mask_fingerprint,
+    parse_selectors,
+    parse_snapshot,
+)
+from backend.cache.keys import element_key, normalise_instruction, normalise_route
+from backend.cache.records import (
+    ActionSpec,
+    CachedElement,
+    Decision,
+    Fingerprint,
+    LayerScores,
+    PageContext,
+    Selector,
+    SelectorKind,
+)
+from backend.cache.relocate import relocate
+from backend.cache.scoring import Prepared, stable_matches, verify
+from backend.cache.store.base import Actor, ChangeKind, DecisionRecord
+from backend.client import commands as cmd
+from backend.client.errors import TestAbleStepError
+from backend.client.instructions import ParsedInstruction, parse_instruction
+from backend.client.results import CandidateSummary, StepResult
+
+T = TypeVar("T")
+Flow = Generator[cmd.Command, Any, T]
+
+MAX_STORED_SELECTORS = 5
+MAX_CLOSEST = 5
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Per-client settings the engine needs (no platform settings, no secrets)."""
+
+    project: str
+    scope: str = "default"
+    use_cache: bool = True
+    mask_personal_data: bool = False
+    action_timeout_ms: float = 10_000
+    run_id: str | None = None
+    frame: str = ""  # the main frame; iframes are not collected yet
+
+
+@dataclass
+class Located:
+    """The element a step will act on, and how it was found."""
+
+    selector: str
+    identity: int
+    fingerprint: Fingerprint
+    context: PageContext
+    selectors: list[Selector]
+    decision: Decision
+    confidence: float
+    scores: LayerScores | None
+    reasons: list[str]
+    check_after: bool  # verify the element's state after acting
+    write: tuple[ChangeKind, Actor] | None  # what to write back once the step succeeded
+    resolver_calls: int = 0
+
+
+@dataclass
+class StepFailure(Exception):
+    """Inside the engine: the step cannot be done safely. Turned into TestAbleStepError."""
+
+    explanation: str
+    closest: list[CandidateSummary] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    confidence: float = 0.0
+    scores: LayerScores | None = None
+    resolver_calls: int = 0
+
+
+# --- small helpers ---------------------------------------------------------------------
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
+def _suits(fp: Fingerprint, method: str) -> str | None:
+    """Why ``method`` cannot apply to the element ``fp`` (None when it can)."""
+    tag = fp.get("tag", "")
+    role = fp.get("role", "")
+    kind = (fp.get("attributes") or {}).get("type", "").lower()
+    if method == "upload":
+        return None if tag == "input" and kind == "file" else "it is not a file input"
+    if fp.get("visible") is False and not (tag == "input" and kind in ("checkbox", "radio")):
+        return "it is not visible"
+    if method == "hover":
+        return None
+    if fp.get("enabled") is False:
+        return "it is disabled"
+    if method in ("fill", "type") and not fp.get("editable", True):
+        return "it cannot be typed into"
+    if method == "select" and tag != "select" and role not in ("combobox", "listbox"):
+        return "it is not a drop-down list"
+    if method in ("check", "uncheck") and role not in ("checkbox", "radio", "switch"):
+        return "it is not a check box, radio button or switch"
+    return None
+
+
+def _summaries(
+    candidates: list[Fingerprint], indexes: list[int], why: Mapping[int, str] | None = None
+) -> list[CandidateSummary]:
+    out = []
+    for i in indexes[:MAX_CLOSEST]:
+        if 0 <= i < len(candidates):
+            out.append(
+                CandidateSummary(description=describe(candidates[i]), why=(why or {}).get(i, ""))
+            )
+    return out
+
+
+def _resolution_closest(
+    resolution: Resolution, candidates: list[Fingerprint]
+) -> list[CandidateSummary]:
+    out = []
+    for c in resolution.get("closest", [])[:MAX_CLOSEST]:
+        i = c["index"]
+        if 0 <= i < len(candidates):
+            out.append(
+                CandidateSummary(
+                    description=describe(candidates[i]), score=c["score"], why=c["why"]
+                )
+            )
+    return out
+
+
+def _pick_selectors(raw: list[Selector], kept: list[bool]) -> list[Selector]:
+    """One selector per kind, most robust first, at most MAX_STORED_SELECTORS. The last
+    slot goes to a structural one (css/xpath) so a text change cannot break them all."""
+    chosen: list[Selector] = []
+    kinds: set[SelectorKind] = set()
+    for selector, ok in zip(raw, kept, strict=True):
+        if ok and selector["kind"] not in kinds:
+            chosen.append(selector)
+            kinds.add(selector["kind"])
+    if len(chosen) <= MAX_STORED_SELECTORS:
+        return chosen
+    structural = [s for s in chosen if s["kind"] in ("css", "xpath")]
+    semantic = [s for s in chosen if s["kind"] not in ("css", "xpath")]
+    return [*semantic[: MAX_STORED_SELECTORS - 1], *(structural[:1] or semantic[-1:])]
+
+
+# --- building blocks (each a sub-flow) ----------------------------------------------------
+
+
+def _snapshot(config: EngineConfig) -> Flow[SnapshotData]:
+    raw = yield cmd.Snapshot(frame=config.frame)
+    return parse_snapshot(raw, mask=config.mask_personal_data)
+
+
+def _unique_selectors(
+    source: cmd.SnapshotSelectors | cmd.ElementSelectors,
+) -> Flow[tuple[int, list[Selector]] | None]:
+    """Selector candidates for one element, kept only when they match exactly it."""
+    parsed = parse_selectors((yield source))
+    if parsed is None:
+        return None
+    identity = parsed["identity"]
+    kept = []
+    for selector in parsed["selectors"]:
+        identities = yield cmd.Identities(selector["value"])
+        kept.append(identities == [identity])
+    return identity, _pick_selectors(parsed["selectors"], kept)
+
+
+def _pin(selector: str, identity: int) -> Flow[dict[str, Any]]:
+    pinned = yield cmd.Pin(selector)
+    if pinned["identity"] != identity:
+        raise cmd.StaleElement(f"{selector} now matches another element")
+    return cast(dict[str, Any], pinned)
+
+
+def _locate_candidate(
+    config: EngineConfig, snapshot: SnapshotData, index: int
+) -> Flow[tuple[str, int, Fingerprint, PageContext, list[Selector]]]:
+    """Selectors for snapshot element ``index``, and the element pinned for acting."""
+    found = yield from _unique_selectors(cmd.SnapshotSelectors(index))
+    if found is None or not found[1]:
+        raise cmd.StaleElement("the chosen element left the page before it could be used")
+    identity, selectors = found
+    pinned = yield from _pin(selectors[0]["value"], identity)
+    fingerprint = cast(Fingerprint, pinned["fingerprint"])
+    if config.mask_personal_data:
+        fingerprint = mask_fingerprint(fingerprint)
+    return (
+        selectors[0]["value"],
+        identity,
+        fingerprint,
+        cast(PageContext, pinned["context"]),
+        selectors,
+    )
+
+
+def _ask_resolver(
+    parsed: ParsedInstruction, snapshot: SnapshotData, shortlist: list[int] | None
+) -> Flow[Resolution]:
+    request: ResolveRequest = {
+        "instruction": parsed.display,
+        "target": parsed.target,
+        "action": parsed.action,
+        "candidates": snapshot["candidates"],
+        "shortlist": shortlist,
+    }
+    return cast(Resolution, (yield cmd.Resolve(request)))
+
+
+def _try_cached(
+    config: EngineConfig, cached: CachedElement, parsed: ParsedInstruction
+) -> Flow[Located | list[str]]:
+    """Use the stored selectors. Returns the located element, or the reasons to heal."""
+    unique: list[tuple[Selector, int]] = []
+    broken: list[str] = []
+    for selector in cached["selectors"]:
+        identities = yield cmd.Identities(selector["value"])
+        if identities is not None and len(identities) == 1:
+            unique.append((selector, identities[0]))
+        else:
+            count = "is not valid" if identities is None else f"matches {len(identities)} elements"
+            broken.append(f"{selector['kind']} selector {selector['value']} {count}")
+    if not unique:
+        return ["no stored selector matches exactly one element", *broken]
+    if len({identity for _, identity in unique}) > 1:
+        groups: dict[int, list[str]] = {}
+        for selector, identity in unique:
+            groups.setdefault(identity, []).append(selector["kind"])
+        split = " vs ".join("+".join(kinds) for kinds in groups.values())
+        return [f"the stored selectors disagree ({split} point at different elements)", *broken]
+
+    selector, identity = unique[0]
+    pinned = yield from _pin(selector["value"], identity)
+    fingerprint = cast(Fingerprint, pinned["fingerprint"])
+    if config.mask_personal_data:
+        fingerprint = mask_fingerprint(fingerprint)
+    context = cast(PageContext, pinned["context"])
+    verification = verify(
+        cached["fingerprint"],
+        fingerprint,
+        stats=cached["stats"],
+        now=_now(),
+        cached_context=cached["context"],
+        current_context=context,
+        action=parsed.action,
+        selectors_agree=True,
+    )
+    reasons = [*verification["reasons"], *broken]
+    if verification["band"] == "heal":
+        return [f"verification score {verification['score']:.0f} is below 70", *reasons]
+    clean = verification["band"] == "use" and not broken
+    selectors = cached["selectors"]
+    if broken:
+        refreshed = yield from _unique_selectors(cmd.ElementSelectors(selector["value"]))
+        if refreshed is not None and refreshed[0] == identity and refreshed[1]:
+            selectors = refreshed[1]
+    return Located(
+        selector=selector["value"],
+        identity=identity,
+        fingerprint=fingerprint,
+        context=context,
+        selectors=selectors,
+        decision="cache_hit" if clean else "cache_hit_verified",
+        confidence=round(verification["score"], 1),
+        scores=verification["scores"],
+        reasons=reasons,
+        check_after=not clean,
+        write=None if clean else ("updated", "healing"),
+    )
+
+
+def _heal_or_resolve(
+    config: EngineConfig, cached: CachedElement, parsed: ParsedInstruction, why: list[str]
+) -> Flow[Located]:
+    snapshot = yield from _snapshot(config)
+    candidates = snapshot["candidates"]
+    relocation = relocate(
+        cached["fingerprint"],
+        candidates,
+        cached_context=cached["context"],
+        candidate_context=snapshot["context"],
+    )
+    reasons = [*why, *relocation["reasons"]]
+    if relocation["decision"] == "accept" and relocation["index"] is not None:
+        index = relocation["index"]
+        problem = _suits(candidates[index], parsed.action["method"])
+        if problem is None:
+            selector, identity, fp, context, selectors = yield from _locate_candidate(
+                config, snapshot, index
+            )
+            return Located(
+                selector=selector,
+                identity=identity,
+                fingerprint=fp,
+                context=context,
+                selectors=selectors,
+                decision="healed",
+                confidence=relocation["confidence"],
+                scores=relocation["scores"],
+                reasons=reasons,
+                check_after=True,
+                write=("updated", "healing"),
+            )
+        reasons.append(f"healing found {describe(candidates[index])} but {problem}")
+    elif relocation["decision"] == "missing":
+        raise StepFailure(
+            explanation=(
+                f"{parsed.display!r}: the cached element ({describe(cached['fingerprint'])}) "
+                "is gone from the page; nothing there is clearly the same element"
+            ),
+            closest=_summaries(candidates, _closest_by_relocation(cached, candidates)),
+            reasons=reasons,
+            confidence=relocation["confidence"],
+        )
+
+    # Ambiguous: the resolver decides among the shortlist, and must stay inside it.
+    shortlist = relocation["top"] or None
+    resolution = yield from _ask_resolver(parsed, snapshot, shortlist)
+    index = resolution["index"]
+    if index is None:
+        raise StepFailure(
+            explanation=(
+                f"{parsed.display!r}: the cached element ({describe(cached['fingerprint'])}) "
+                "changed and neither healing nor the resolver could tell which element it is now"
+            ),
+            closest=_resolution_closest(resolution, candidates)
+            or _summaries(candidates, relocation["top"]),
+            reasons=[*reasons, *resolution["reasons"]],
+            confidence=resolution["confidence"],
+            resolver_calls=1,
+        )
+    if shortlist is not None and index not in shortlist:
+        raise StepFailure(
+            explanation=(
+                f"{parsed.display!r}: the resolver chose {describe(candidates[index])}, which is "
+                "not one of the candidates that resemble the cached element"
+            ),
+            closest=_summaries(candidates, shortlist),
+            reasons=[*reasons, *resolution["reasons"]],
+            resolver_calls=1,
+        )
+    doubt = _not_the_cached_element(cached, candidates[index])
+    if doubt is not None:
+        # The resolver matched the words of the instruction, but nothing ties its choice
+        # to the element that was cached: it may be a look-alike left after the real
+        # element was removed. Failing costs a re-run; acting on it would lie.
+        raise StepFailure(
+            explanation=(
+                f"{parsed.display!r}: the cached element ({describe(cached['fingerprint'])}) "
+                f"changed or is gone; the resolver suggested {describe(candidates[index])}, "
+                f"but {doubt}, so TestAble did not act on it"
+            ),
+            closest=_summaries(candidates, shortlist or [index]),
+            reasons=[*reasons, *resolution["reasons"]],
+            confidence=resolution["confidence"],
+            resolver_calls=1,
+        )
+    located = yield from _resolved(config, parsed, snapshot, resolution, cached)
+    located.reasons = [*reasons, *located.reasons]
+    located.write = ("updated", "resolver")
+    return located
+
+
+def _not_the_cached_element(cached: CachedElement, choice: Fingerprint) -> str | None:
+    """Why the resolver's choice cannot be taken as the cached element (None: it can).
+
+    Verified like any other decision: it must score >= 70 against the cached fingerprint
+    (no identity conflict) and share an identity anchor with it, a stable attribute
+    (test id, id, name, link target) or the same accessible name / text.
+    """
+    verification = verify(cached["fingerprint"], choice, cached_context=cached["context"])
+    if verification["band"] == "heal":
+        return f"it scores only {verification['score']:.0f} against the cached element"
+    a, b = Prepared(cached["fingerprint"]), Prepared(choice)
+    if stable_matches(a, b):
+        return None
+    same_words = [
+        what
+        for what, x, y in (
+            ("name", a.name, b.name),
+            ("text", _norm_text(cached["fingerprint"].get("text")), _norm_text(choice.get("text"))),
+            (
+                "label",
+                _norm_text(cached["fingerprint"].get("label")),
+                _norm_text(choice.get("label")),
+            ),
+        )
+        if x and x == y
+    ]
+    if same_words:
+        return None
+    return "it shares no identity anchor with the cached element (test id, id, name or text)"
+
+
+def _norm_text(value: str | None) -> str | None:
+    return " ".join(value.lower().split()) if value else None
+
+
+def _closest_by_relocation(cached: CachedElement, candidates: list[Fingerprint]) -> list[int]:
+    """Candidates ranked by resemblance to the cached element, for the failure message."""
+    from backend.cache.relocate import similarity
+
+    a = Prepared(cached["fingerprint"])
+    ranked = sorted(range(len(candidates)), key=lambda i: -similarity(a, Prepared(candidates[i])))
+    return ranked[:MAX_CLOSEST]
+
+
+def _resolved(
+    config: EngineConfig,
+    parsed: ParsedInstruction,
+    snapshot: SnapshotData,
+    resolution: Resolution,
+    cached: CachedElement | None,
+) -> Flow[Located]:
+    """Check the resolver's choice and pin it."""
+    candidates = snapshot["candidates"]
+    index = resolution["index"]
+    assert index is not None
+    if not 0 <= index < len(candidates):
+        raise StepFailure(
+            explanation=f"{parsed.display!r}: the resolver answered candidate {index}, "
+            f"but the page has {len(candidates)} candidates",
+            resolver_calls=1,
+        )
+    problem = _suits(candidates[index], parsed.action["method"])
+    if problem is not None:
+        raise StepFailure(
+            explanation=(
+                f"{parsed.display!r}: the resolver chose {describe(candidates[index])}, but "
+                f"{problem}, so it cannot be {parsed.action['method']}ed"
+            ),
+            closest=_resolution_closest(resolution, candidates),
+            reasons=resolution["reasons"],
+            resolver_calls=1,
+        )
+    selector, identity, fp, context, selectors = yield from _locate_candidate(
+        config, snapshot, index
+    )
+    scores: LayerScores | None = None
+    reasons = list(resolution["reasons"])
+    if cached is not None:
+        check = verify(
+            cached["fingerprint"], fp, cached_context=cached["context"], current_context=context
+        )
+        scores = check["scores"]
+        reasons.append(
+            f"the resolver's choice scores {check['score']:.0f} against the cached element"
+        )
+    return Located(
+        selector=selector,
+        identity=identity,
+        fingerprint=fp,
+        context=context,
+        selectors=selectors,
+        decision="resolver",
+        confidence=round(resolution["confidence"], 1),
+        scores=scores,
+        reasons=reasons,
+        check_after=True,
+        write=("created", "resolver"),
+        resolver_calls=1,
+    )
+
+
+def _locate(
+    config: EngineConfig, parsed: ParsedInstruction, cached: CachedElement | None
+) -> Flow[Located]:
+    if cached is not None and cached["status"] == "active":
+        found = yield from _try_cached(config, cached, parsed)
+        if isinstance(found, Located):
+            return found
+        return (yield from _heal_or_resolve(config, cached, parsed, found))
+    snapshot = yield from _snapshot(config)
+    resolution = yield from _ask_resolver(parsed, snapshot, None)
+    if resolution["index"] is None:
+        raise StepFailure(
+            explanation=f"{parsed.display!r}: no element on the page matches clearly",
+            closest=_resolution_closest(resolution, snapshot["candidates"]),
+            reasons=resolution["reasons"],
+            confidence=resolution["confidence"],
+            resolver_calls=1,
+        )
+    return (yield from _resolved(config, parsed, snapshot, resolution, None))
+
+
+def _state_problem(method: str, value: str | None, state: Mapping[str, Any]) -> str | None:
+    """Why the element's state after acting is not what the action should have left."""
+    if method in ("fill", "type"):
+        if state.get("value") is not None and state.get("value") != value:
+            return "the field does not hold the typed value after typing"
+    elif method in ("check", "uncheck"):
+        wanted = method == "check"
+        if state.get("checked") is not None and bool(state["checked"]) != wanted:
+            return f"the element is {'not ' if wanted else ''}checked after {method}"
+    elif method == "select":
+        selected = state.get("selected")
+        if selected is not None and not any(value in pair for pair in selected):
+            return f"{value!r} is not selected after choosing it"
+    return None
+
+
+# --- the steps ---------------------------------------------------------------------------
+
+
+def _element(
+    config: EngineConfig,
+    parsed: ParsedInstruction,
+    key: str,
+    route: str,
+    located: Located,
+    previous: CachedElement | None,
+) -> CachedElement:
+    stats = (
+        previous["stats"]
+        if previous
+        else {
+            "uses": 0,
+            "successes": 0,
+            "failures": 0,
+            "last_used_at": None,
+            "created_at": _now().isoformat(),
+        }
+    )
+    fingerprint = cast(Fingerprint, {k: v for k, v in located.fingerprint.items() if k != "index"})
+    return {
+        "key": key,
+        "project": config.project,
+        "scope": config.scope,
+        "instruction": normalise_instruction(parsed.instruction),
+        "route": route,
+        "frame": config.frame,
+        "selectors": located.selectors,
+        "fingerprint": fingerprint,
+        "context": located.context,
+        "action": parsed.action,
+        "stats": stats,
+        "version": previous["version"] if previous else 0,
+        "status": "active",
+    }
+
+
+def _audit(
+    config: EngineConfig,
+    key: str,
+    parsed: ParsedInstruction,
+    decision: Decision | Literal["failed"],
+    confidence: float,
+    scores: LayerScores | None,
+    reasons: list[str],
+    selector: str | None,
+    duration_ms: float,
+) -> Flow[None]:
+    if not config.use_cache:
+        return
+    record: DecisionRecord = {
+        "project": config.project,
+        "key": key,
+        "instruction": parsed.display,
+        "decision": decision,
+        "confidence": confidence,
+        "scores": scores,
+        "reasons": reasons,
+        "selector": selector,
+        "duration_ms": duration_ms,
+        "run_id": config.run_id,
+        "at": _now().isoformat(),
+    }
+    yield cmd.StoreCall("record_decision", (record,))
+
+
+def act(
+    config: EngineConfig, instruction: str, variables: Mapping[str, str] | None = None
+) -> Flow[StepResult]:
+    started = time.perf_counter()
+    parsed = parse_instruction(instruction)
+    value = parsed.value_for(variables)
+    if not parsed.target:
+        assert value is not None
+        yield cmd.PressOnPage(value, config.action_timeout_ms)
+        return StepResult(
+            kind="act",
+            instruction=parsed.display,
+            decision="navigated",
+            confidence=100.0,
+            duration_ms=_elapsed_ms(started),
+            explanation=f"pressed {value} on the page (no element involved)",
+        )
+
+    route = normalise_route((yield cmd.PageUrl()))
+    key = element_key(config.project, config.scope, parsed.instruction, route, config.frame)
+    cached: CachedElement | None = None
+    if config.use_cache:
+        cached = yield cmd.StoreCall(
+            "find",
+            (
+                config.project,
+                config.scope,
+                route,
+                config.frame,
+                normalise_instruction(parsed.instruction),
+            ),
+        )
+        if cached is not None:
+            key = cached["key"]
+
+    resolver_calls = 0
+    located: Located | None = None
+    for attempt in (1, 2):
+        try:
+            located = yield from _locate(config, parsed, cached)
+            resolver_calls += located.resolver_calls
+            yield cmd.Perform(
+                parsed.action["method"],
+                value,
+                located.identity,
+                config.action_timeout_ms,
+                parsed.double,
+            )
+            if located.check_after or parsed.action["method"] in (
+                "fill",
+                "type",
+                "check",
+                "uncheck",
+                "select",
+            ):
+                state = yield cmd.ReadState()
+                problem = _state_problem(parsed.action["method"], value, state)
+                if problem:
+                    raise StepFailure(
+                        explanation=f"{parsed.display!r}: acted on {describe(located.fingerprint)}, but {problem}",
+                        reasons=located.reasons,
+                        confidence=located.confidence,
+                        scores=located.scores,
+                    )
+            break
+        except cmd.StaleElement as stale:
+            if attempt == 2:
+                failure = StepFailure(
+                    explanation=f"{parsed.display!r}: the element kept changing while acting ({stale})",
+                    resolver_calls=resolver_calls,
+                )
+                yield from _fail(config, key, parsed, cached, failure, started, located)
+        except cmd.ActionFailed as error:
+            failure = StepFailure(
+                explanation=(
+                    f"{parsed.display!r}: found {describe(located.fingerprint) if located else 'the element'}"
+                    f" but could not {parsed.action['method']} it: {error}"
+                ),
+                reasons=located.reasons if located else [],
+                confidence=located.confidence if located else 0.0,
+                scores=located.scores if located else None,
+                resolver_calls=resolver_calls,
+            )
+            yield from _fail(config, key, parsed, cached, failure, started, located)
+        except StepFailure as failure:
+            failure.resolver_calls += resolver_calls
+            yield from _fail(config, key, parsed, cached, failure, started, located)
+    assert located is not None
+
+    # The step succeeded: now, and only now, the cache learns from it.
+    duration = _elapsed_ms(started)
+    if config.use_cache:
+        if located.write is not None:
+            change, actor = located.write
+            if cached is None:
+                change = "created"
+            element = _element(config, parsed, key, route, located, cached)
+            yield cmd.StoreCall(
+                "put",
+                (element,),
+                {"change": change, "actor": actor, "reason": "; ".join(located.reasons[:3])},
+            )
+        yield cmd.StoreCall("record_outcome", (config.project, key), {"success": True})
+        yield from _audit(
+            config,
+            key,
+            parsed,
+            located.decision,
+            located.confidence,
+            located.scores,
+            located.reasons,
+            located.selector,
+            duration,
+        )
+    return StepResult(
+        kind="act",
+        instruction=parsed.display,
+        decision=located.decision,
+        confidence=located.confidence,
+        scores=located.scores,
+        duration_ms=duration,
+        selector=located.selector,
+        explanation=_explain(located),
+        key=key if config.use_cache else None,
+        resolver_calls=resolver_calls,
+    )
+
+
+def _explain(located: Located) -> str:
+    element = describe(located.fingerprint)
+    lead = {
+        "cache_hit": f"used the cached {element}: selectors agree, fingerprint verified",
+        "cache_hit_verified": f"used the cached {element} and checked it after acting",
+        "healed": f"the page changed; healing found {element}",
+        "resolver": f"the resolver chose {element}",
+    }[located.decision]
+    detail = "; ".join(located.reasons[:2])
+    return f"{lead} ({detail})" if detail else lead
+
+
+def _fail(
+    config: EngineConfig,
+    key: str,
+    parsed: ParsedInstruction,
+    cached: CachedElement | None,
+    failure: StepFailure,
+    started: float,
+    located: Located | None,
+) -> Flow[None]:
+    duration = _elapsed_ms(started)
+    if config.use_cache and cached is not None:
+        yield cmd.StoreCall("record_outcome", (config.project, key), {"success": False})
+    yield from _audit(
+        config,
+        key,
+        parsed,
+        "failed",
+        failure.confidence,
+        failure.scores,
+        [failure.explanation, *failure.reasons],
+        located.selector if located else None,
+        duration,
+    )
+    result = StepResult(
+        kind="act",
+        instruction=parsed.display,
+        decision="failed",
+        confidence=failure.confidence,
+        scores=failure.scores,
+        duration_ms=duration,
+        selector=located.selector if located else None,
+        explanation=failure.explanation,
+        key=key if config.use_cache else None,
+        resolver_calls=failure.resolver_calls,
+        closest=failure.closest,
+    )
+    raise TestAbleStepError(failure.explanation, closest=failure.closest, result=result)
+
+
+def goto(url: str) -> Flow[StepResult]:
+    started = time.perf_counter()
+    yield cmd.Goto(url)
+    return StepResult(
+        kind="goto",
+        instruction=f"go to {url}",
+        decision="navigated",
+        confidence=100.0,
+        duration_ms=_elapsed_ms(started),
+        explanation=f"opened {url}",
+    )
+
+
+def suggested_method(fp: Fingerprint) -> tuple[str, ActionSpec]:
+    """The Playwright method one would most likely use on ``fp``."""
+    tag = fp.get("tag", "")
+    kind = (fp.get("attributes") or {}).get("type", "").lower()
+    role = fp.get("role", "")
+    if tag == "input" and kind == "file":
+        return "set_input_files", {"method": "upload"}
+    if tag == "select" or role == "listbox":
+        return "select_option", {"method": "select"}
+    if role in ("checkbox", "radio", "switch"):
+        return "check", {"method": "check"}
+    if fp.get("editable"):
+        return "fill", {"method": "fill"}
+    return "click", {"method": "click"}

@@ -1,0 +1,433 @@
+"""``extract(instruction, schema)``: read structured data from the page, validated by a
+pydantic model (or a JSON schema, turned into one).
+
+The cache keeps the extraction *plan* (which selectors feed which field), never the data.
+A cached plan is replayed; when its selectors stop matching or the data no longer
+validates, the plan is rebuilt with the resolver and written back after it worked.
+
+Field shapes understood: scalars (one element each), lists of scalars (repeated
+elements, e.g. product names) and lists of models (rows of an HTML table whose column
+headers name the fields).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import typing
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError, create_model
+from pydantic.fields import FieldInfo
+
+from backend.ai.base import Resolution, ResolveRequest
+from backend.cache.collect import Snapshot as SnapshotData
+from backend.cache.collect import parse_selectors
+from backend.cache.keys import element_key, normalise_instruction, normalise_route
+from backend.cache.records import CachedElement, Decision, Fingerprint, Selector
+from backend.cache.synonyms import canonical_tokens
+from backend.client import commands as cmd
+from backend.client.engine import EngineConfig, Flow, _snapshot, _unique_selectors
+from backend.client.errors import TestAbleStepError
+from backend.client.results import StepResult
+
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
+_JSON_TYPES: dict[str, type] = {"string": str, "integer": int, "number": float, "boolean": bool}
+
+
+def model_for(schema: type[BaseModel] | Mapping[str, Any]) -> type[BaseModel]:
+    """A pydantic model for ``schema`` (a model class, or an object JSON schema)."""
+    if isinstance(schema, type) and issubclass(schema, BaseModel):
+        return schema
+    return _model_from_json_schema(dict(schema), "Extracted")
+
+
+def _model_from_json_schema(schema: dict[str, Any], name: str) -> type[BaseModel]:
+    if schema.get("type", "object") != "object" or "properties" not in schema:
+        raise TestAbleStepError("extract(): the JSON schema must be an object with properties")
+    required = set(schema.get("required", []))
+    fields: dict[str, Any] = {}
+    for field_name, spec in schema["properties"].items():
+        annotation = _json_type(spec, f"{name}_{field_name}")
+        default = ... if field_name in required else None
+        fields[field_name] = (
+            annotation if field_name in required else annotation | None,
+            FieldInfo(
+                default=default, description=spec.get("description"), title=spec.get("title")
+            ),
+        )
+    model: type[BaseModel] = create_model(name, **fields)
+    return model
+
+
+def _json_type(spec: Mapping[str, Any], name: str) -> Any:
+    kind = spec.get("type", "string")
+    if kind == "array":
+        return list[_json_type(spec.get("items", {}), name)]  # type: ignore[misc]
+    if kind == "object":
+        return _model_from_json_schema(dict(spec), name)
+    if kind not in _JSON_TYPES:
+        raise TestAbleStepError(f"extract(): unsupported JSON schema type {kind!r}")
+    return _JSON_TYPES[kind]
+
+
+def _shape(info: FieldInfo) -> tuple[str, Any]:
+    """("one" | "many" | "table", item type)."""
+    annotation = info.annotation
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if (
+        typing.get_origin(annotation) in (typing.Union, __import__("types").UnionType)
+        and args
+    ):
+        annotation = args[0]
+    if typing.get_origin(annotation) is list:
+        item = typing.get_args(annotation)[0] if typing.get_args(annotation) else str
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return "table", item
+        return "many", item
+    return "one", annotation
+
+
+def _coerce(text: str, kind: Any) -> Any:
+    """Page text to the field's type: "$1,299.00" -> 1299.0, "Yes" -> True."""
+    text = text.strip()
+    if kind in (int, float):
+        match = _NUMBER.search(text)
+        if match is None:
+            return text  # let validation say what is wrong
+        number = match.group(0).replace(",", "")
+        return int(float(number)) if kind is int else float(number)
+    if kind is bool:
+        return text.lower() in ("yes", "true", "on", "checked", "1", "✓", "in stock")
+    return text
+
+
+def _describe_field(name: str, info: FieldInfo) -> str:
+    return info.description or info.title or name.replace("_", " ")
+
+
+def _words(text: str) -> set[str]:
+    return set(canonical_tokens(text))
+
+
+# --- planning ------------------------------------------------------------------------------
+
+
+def _resolve_index(
+    config: EngineConfig, instruction: str, target: str, snapshot: SnapshotData
+) -> Flow[int | None]:
+    request: ResolveRequest = {
+        "instruction": f"{instruction}: {target}",
+        "target": target,
+        "action": {"method": "none"},
+        "candidates": snapshot["candidates"],
+        "shortlist": None,
+    }
+    resolution: Resolution = yield cmd.Resolve(request)
+    return resolution["index"]
+
+
+def _repeat_selectors(fp: Fingerprint) -> list[str]:
+    """Selectors that match the element *and its look-alike siblings* (a list's items)."""
+    tag = fp.get("tag", "*")
+    attributes = fp.get("attributes") or {}
+    out = []
+    for attr in ("data-testid", "data-test", "data-qa"):
+        if attributes.get(attr):
+            out.append(f'css={tag}[{attr}="{attributes[attr]}"]')
+    classes = [c for c in (attributes.get("class") or "").split() if re.fullmatch(r"[\w-]+", c)]
+    if classes:
+        out.append(f"css={tag}.{'.'.join(classes)}")
+    parents = fp.get("parents") or []
+    if parents:
+        parent = parents[0]
+        parent_css = parent.get("tag", "*") + "".join(
+            f".{c}" for c in parent.get("classes", []) if re.fullmatch(r"[\w-]+", c)
+        )
+        out.append(f"css={parent_css} > {tag}")
+    return out
+
+
+def _plan_field(
+    config: EngineConfig,
+    instruction: str,
+    name: str,
+    info: FieldInfo,
+    snapshot: SnapshotData,
+) -> Flow[dict[str, Any] | None]:
+    shape, item = _shape(info)
+    candidates = snapshot["candidates"]
+    if shape == "table":
+        return (yield from _plan_table(name, item, candidates))
+    index = yield from _resolve_index(config, instruction, _describe_field(name, info), snapshot)
+    if index is None or not 0 <= index < len(candidates):
+        return None
+    if shape == "one":
+        found = yield from _unique_selectors(cmd.SnapshotSelectors(index))
+        if found is None or not found[1]:
+            return None
+        return {"kind": "one", "selectors": [s["value"] for s in found[1]]}
+    example = parse_selectors((yield cmd.SnapshotSelectors(index)))
+    if example is None:
+        return None
+    for selector in _repeat_selectors(candidates[index]):
+        identities = yield cmd.Identities(selector)
+        if identities and example["identity"] in identities:
+            return {"kind": "many", "selectors": [selector]}
+    return None
+
+
+def _plan_table(
+    name: str, row: type[BaseModel], candidates: list[Fingerprint]
+) -> Flow[dict[str, Any] | None]:
+    wanted = {
+        field: _words(field.replace("_", " ")) | _words(_describe_field(field, info))
+        for field, info in row.model_fields.items()
+    }
+    best: tuple[int, dict[str, Any]] | None = None
+    for index, fp in enumerate(candidates):
+        if fp.get("tag") != "table":
+            continue
+        found = yield from _unique_selectors(cmd.SnapshotSelectors(index))
+        if found is None or not found[1]:
+            continue
+        table = yield cmd.ReadTable(found[1][0]["value"])
+        if not table:
+            continue
+        headers = [_words(h) for h in table["headers"]]
+        columns = {}
+        for field, words in wanted.items():
+            for column, header in enumerate(headers):
+                if header and header <= words | header and words & header:
+                    columns[field] = column
+                    break
+        if len(columns) * 2 >= len(wanted) and (best is None or len(columns) > best[0]):
+            plan = {
+                "kind": "table",
+                "selectors": [s["value"] for s in found[1]],
+                "columns": columns,
+            }
+            best = (len(columns), plan)
+    return best[1] if best else None
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _read(plan: Mapping[str, Any], model: type[BaseModel]) -> Flow[dict[str, Any] | None]:
+    """The raw field values a plan reads now (None when a selector stopped matching)."""
+    data: dict[str, Any] = {}
+    for field, entry in plan["fields"].items():
+        info = model.model_fields.get(field)
+        if info is None:
+            return None
+        _, item = _shape(info)
+        if entry["kind"] == "one":
+            texts = None
+            for selector in entry["selectors"]:
+                texts = yield cmd.ReadTexts(selector)
+                if texts is not None and len(texts) == 1:
+                    break
+            if texts is None or len(texts) != 1:
+                return None
+            data[field] = _coerce(texts[0], item)
+        elif entry["kind"] == "many":
+            texts = yield cmd.ReadTexts(entry["selectors"][0])
+            if not texts:
+                return None
+            data[field] = [_coerce(t, item) for t in texts]
+        else:
+            table = yield cmd.ReadTable(entry["selectors"][0])
+            if not table:
+                return None
+            rows = []
+            for cells in table["rows"]:
+                row = {}
+                for name, column in entry["columns"].items():
+                    if column < len(cells):
+                        _, kind = _shape(item.model_fields[name])
+                        row[name] = _coerce(cells[column], kind)
+                rows.append(row)
+            data[field] = rows
+    return data
+
+
+def extract_flow(
+    config: EngineConfig, instruction: str, schema: type[BaseModel] | Mapping[str, Any]
+) -> Flow[tuple[Any, StepResult]]:
+    started = time.perf_counter()
+    model = model_for(schema)
+    step = f"extract {instruction}"
+    route = normalise_route((yield cmd.PageUrl()))
+    key = element_key(config.project, config.scope, step, route, config.frame)
+    cached: CachedElement | None = None
+    if config.use_cache:
+        cached = yield cmd.StoreCall(
+            "find", (config.project, config.scope, route, config.frame, normalise_instruction(step))
+        )
+        if cached is not None:
+            key = cached["key"]
+
+    decision: Decision = "cache_hit"
+    resolver_calls = 0
+    reasons: list[str] = []
+    value: BaseModel | None = None
+    plan = (
+        (cached or {}).get("extraction_plan") if cached and cached["status"] == "active" else None
+    )
+    if plan:
+        raw = yield from _read(plan, model)
+        if raw is None:
+            reasons.append("the cached plan's selectors no longer match")
+        else:
+            try:
+                value = model.model_validate(raw)
+            except ValidationError as error:
+                reasons.append(
+                    f"the cached plan's data no longer validates: {error.error_count()} error(s)"
+                )
+
+    if value is None:
+        decision = "resolver"
+        snapshot = yield from _snapshot(config)
+        fields: dict[str, Any] = {}
+        unplanned = []
+        for name, info in model.model_fields.items():
+            entry = yield from _plan_field(config, instruction, name, info, snapshot)
+            resolver_calls += _shape(info)[0] != "table"
+            if entry is None:
+                if info.is_required():
+                    unplanned.append(name)
+                continue
+            fields[name] = entry
+        if unplanned:
+            explanation = (
+                f"extract {instruction!r}: no element found for field(s) {', '.join(unplanned)}"
+            )
+            yield from _audit_failure(config, key, step, explanation, started)
+            raise TestAbleStepError(
+                explanation, result=_result(step, "failed", started, explanation, resolver_calls)
+            )
+        plan = {"fields": fields}
+        raw = yield from _read(plan, model)
+        try:
+            value = model.model_validate(raw or {})
+        except ValidationError as error:
+            explanation = (
+                f"extract {instruction!r}: the page's data does not fit the schema: {error}"
+            )
+            yield from _audit_failure(config, key, step, explanation, started)
+            raise TestAbleStepError(
+                explanation, result=_result(step, "failed", started, explanation, resolver_calls)
+            ) from error
+        if config.use_cache:
+            first = next(iter(fields.values()))
+            element: CachedElement = {
+                "key": key,
+                "project": config.project,
+                "scope": config.scope,
+                "instruction": normalise_instruction(step),
+                "route": route,
+                "frame": config.frame,
+                "selectors": [
+                    Selector(kind="css", value=first["selectors"][0].removeprefix("css="))
+                ]
+                if first["selectors"][0].startswith("css=")
+                else [],
+                "fingerprint": {},
+                "context": {"route": route},
+                "action": {"method": "none"},
+                "stats": cached["stats"]
+                if cached
+                else {
+                    "uses": 0,
+                    "successes": 0,
+                    "failures": 0,
+                    "last_used_at": None,
+                    "created_at": datetime.now(UTC).isoformat(),
+                },
+                "version": cached["version"] if cached else 0,
+                "status": "active",
+                "extraction_plan": plan,
+            }
+            yield cmd.StoreCall(
+                "put",
+                (element,),
+                {
+                    "change": "updated" if cached else "created",
+                    "actor": "resolver",
+                    "reason": "; ".join(reasons),
+                },
+            )
+
+    duration = round((time.perf_counter() - started) * 1000, 2)
+    explanation = (
+        "replayed the cached extraction plan"
+        if decision == "cache_hit"
+        else "planned the extraction with the resolver"
+        + (f" ({'; '.join(reasons)})" if reasons else "")
+    )
+    if config.use_cache:
+        yield cmd.StoreCall("record_outcome", (config.project, key), {"success": True})
+        yield cmd.StoreCall(
+            "record_decision",
+            (
+                {
+                    "project": config.project,
+                    "key": key,
+                    "instruction": step,
+                    "decision": decision,
+                    "confidence": 100.0,
+                    "scores": None,
+                    "reasons": reasons,
+                    "selector": None,
+                    "duration_ms": duration,
+                    "run_id": config.run_id,
+                    "at": datetime.now(UTC).isoformat(),
+                },
+            ),
+        )
+    result = _result(step, decision, started, explanation, resolver_calls)
+    data: Any = value if isinstance(schema, type) else value.model_dump()
+    return data, result
+
+
+def _result(
+    step: str, decision: Any, started: float, explanation: str, resolver_calls: int
+) -> StepResult:
+    return StepResult(
+        kind="extract",
+        instruction=step,
+        decision=decision,
+        confidence=100.0 if decision != "failed" else 0.0,
+        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        explanation=explanation,
+        resolver_calls=resolver_calls,
+    )
+
+
+def _audit_failure(
+    config: EngineConfig, key: str, step: str, explanation: str, started: float
+) -> Flow[None]:
+    if not config.use_cache:
+        return
+    yield cmd.StoreCall(
+        "record_decision",
+        (
+            {
+                "project": config.project,
+                "key": key,
+                "instruction": step,
+                "decision": "failed",
+                "confidence": 0.0,
+                "scores": None,
+                "reasons": [explanation],
+                "selector": None,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "run_id": config.run_id,
+                "at": datetime.now(UTC).isoformat(),
+            },
+        ),
+    )
