@@ -206,6 +206,7 @@ class _Git:
             return CheckoutError("auth_failed", f"authentication to {self.display} failed: {hint}")
         if (
             "repository not found" in text
+            or re.search(r"repository '[^']*' not found", text)
             or "does not appear to be a git repository" in text
             or "the requested url returned error: 404" in text
             or "could not resolve host" in text

@@ -10,6 +10,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,33 @@ def has_exited(process: subprocess.Popen[bytes]) -> bool:
     except ChildProcessError:
         return True
     return result is not None
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (non-zombie) processes of a process group, read from /proc."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # Fields after the command name (which may contain spaces) start at ") ".
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            members.append(int(entry.name))
+    return members
+
+
+def kill_group(pgid: int, *, wait: float = 5.0) -> None:
+    """SIGKILL a process group and wait (bounded) until none of its processes is alive."""
+    deadline = time.monotonic() + wait
+    while True:
+        signal_group(pgid, signal.SIGKILL)
+        if not group_members(pgid) or time.monotonic() >= deadline:
+            return
+        time.sleep(0.01)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from pydantic import SecretStr
 from backend.execution.artifacts import Artifact, collect_artifacts
 from backend.execution.channel import EVENTS_ENV, EventReader, EventType, RunEvent
 from backend.execution.masking import Masker
-from backend.execution.process import SAFE_PATH, has_exited, signal_group
+from backend.execution.process import SAFE_PATH, has_exited, kill_group, signal_group
 from backend.execution.results import (
     CollectionError,
     ParsedReport,
@@ -393,7 +393,7 @@ def _run_attempt(
     finally:
         # pytest is done (or we are failing): whatever it left behind goes with the group.
         # The leader is not reaped yet, so the group id cannot belong to anyone else.
-        signal_group(process.pid, signal.SIGKILL)
+        kill_group(process.pid)
         process.wait()
         reader.join(timeout=5)
     _drain(lines, stream, wait=0)
