@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,12 +15,15 @@ from sqlalchemy import select
 
 from backend.cache.models import RunToken
 from backend.cache.store.base import DecisionRecord
-from backend.cache.store.common import (
-    UnknownElement,
-    now_iso,
-)
+from backend.cache.store.common import StoreError, StorePolicy, UnknownElement, now_iso
+from backend.cache.store.factory import open_store
 from backend.cache.store.http import HttpStore, HttpStoreError
-from tests.cache.conftest import StoreUnderTest, issue_token, make_element, unique
+from backend.cache.store.layered import LayeredStore
+from backend.cache.store.postgres import DatabaseStore
+from backend.cache.store.redis import RedisStore
+from backend.cache.store.sqlite import SqliteStore
+from backend.config import Settings
+from tests.cache.conftest import REDIS_URL, StoreUnderTest, issue_token, make_element, unique
 
 
 def decision(
@@ -532,3 +536,74 @@ async def test_decisions_posted_with_a_run_token_carry_its_run(cache_app: FastAP
         assert [d["run_id"] for d in await store.decisions(project)] == ["run-42"]
     finally:
         await store.close()
+
+
+# --- personal data masking and the factory -------------------------------------------
+
+
+async def test_personal_data_is_masked_when_configured(tmp_path: Path) -> None:
+    project = unique("p")
+    element = make_element(project, text="Signed in as ann.lee@example.com")
+    element["fingerprint"]["neighbour_text"] = "Call +44 20 7946 0958, order 123456789"
+    element["selectors"].append({"kind": "text", "value": 'text="ann.lee@example.com"'})
+    masked_store = await SqliteStore.open(
+        tmp_path / "masked.db", StorePolicy(mask_personal_data=True)
+    )
+    plain_store = await SqliteStore.open(tmp_path / "plain.db")
+    try:
+        masked = await masked_store.put(element, change="created", actor="resolver")
+        plain = await plain_store.put(element, change="created", actor="resolver")
+    finally:
+        await masked_store.close()
+        await plain_store.close()
+
+    assert masked["fingerprint"]["text"] == "Signed in as [email]"
+    assert masked["fingerprint"]["neighbour_text"] == "Call [phone], order [number]"
+    # selectors holding the address (role name, text) are not kept: masked they match nothing
+    assert [s["kind"] for s in masked["selectors"]] == ["testid", "css"]
+    assert plain["fingerprint"]["text"] == "Signed in as ann.lee@example.com"
+    assert len(plain["selectors"]) == 4
+
+
+async def test_open_store_chooses_the_store_by_url(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
+    postgres_url = "postgresql://postgres@127.0.0.1:5432/postgres"
+    cases: list[tuple[str, type]] = [
+        ("sqlite", SqliteStore),
+        (f"sqlite:///{tmp_path / 'other.db'}", SqliteStore),
+        (f"memory+sqlite:///{tmp_path / 'layered.db'}", LayeredStore),
+        ("memory", LayeredStore),
+        (postgres_url, DatabaseStore),
+        (f"{REDIS_URL}?prefix=unit-test", RedisStore),
+    ]
+    for url, kind in cases:
+        store = await open_store(url, settings)
+        try:
+            assert isinstance(store, kind), url
+        finally:
+            await store.close()
+    assert (tmp_path / "data" / "cache.db").exists()  # "sqlite" = the file in the data dir
+    redis = await open_store(f"{REDIS_URL}?prefix=unit-test", settings)
+    assert isinstance(redis, RedisStore)
+    assert redis.prefix == "unit-test"
+    await redis.close()
+    http = await open_store("http://127.0.0.1:8000", settings, token="tbr_x")
+    assert isinstance(http, HttpStore)
+    await http.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mongodb://localhost/cache", "unknown cache store"),
+        ("memory+", "needs a backing store"),
+        ("http://127.0.0.1:8000", "needs a run token"),
+    ],
+)
+async def test_open_store_explains_what_is_wrong(
+    url: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TESTABLE_RUN_TOKEN", raising=False)
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    with pytest.raises(StoreError, match=message):
+        await open_store(url, settings)

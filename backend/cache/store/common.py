@@ -192,9 +192,18 @@ _TEXT_FIELDS = ("text", "name", "label", "neighbour_text", "container_text")
 _TEXT_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label", "aria-description", "href")
 
 
+def _phone_or_keep(match: re.Match[str]) -> str:
+    # A phone number has 7+ digits and a "+" or separators; a bare digit run is a
+    # [number] (order, account, card), masked by the next pattern.
+    found = match[0]
+    digits = sum(c.isdigit() for c in found)
+    separated = found.startswith("+") or not found.isdigit()
+    return "[phone]" if digits >= 7 and separated else found
+
+
 def mask_personal_data(text: str) -> str:
     text = _EMAIL.sub("[email]", text)
-    text = _PHONE.sub(lambda m: "[phone]" if sum(c.isdigit() for c in m[0]) >= 7 else m[0], text)
+    text = _PHONE.sub(_phone_or_keep, text)
     return _LONG_DIGITS.sub("[number]", text)
 
 
