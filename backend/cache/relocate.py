@@ -26,11 +26,13 @@ The #1 rule is to never accept a wrong element: every threshold errs towards
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 
 from backend.cache.records import BoundingBox, Fingerprint, PageContext, Relocation
 from backend.cache.scoring import (
     SAME_ITEM,
+    TEST_ID_ATTRIBUTES,
     Prepared,
     attribute_similarity,
     centre_distance,
@@ -51,6 +53,7 @@ from backend.cache.scoring import (
 PLAUSIBLE_MIN = 0.45  # below this a candidate is not considered at all
 ACCEPT_MIN = 0.60  # the winner's similarity must reach this
 MARGIN = 0.12  # ... and beat the best visually distinct runner-up by this much
+STRONG_MARGIN = 0.05  # ... or by this much when only the winner has the unique test id / id
 SHORTLIST = 5  # candidates handed to the resolver when unsure
 SAME_BOX_IOU = 0.85  # boxes overlapping this much are one visual candidate
 SURROUNDINGS_CHANGED = 0.5  # neighbour-text similarity below this = another context
@@ -177,12 +180,14 @@ class _Evidence:
 
     __slots__ = ("kinds", "missing", "notes")
 
-    def __init__(self, a: Prepared, b: Prepared) -> None:
+    def __init__(self, a: Prepared, b: Prepared, duplicated: frozenset[str]) -> None:
         self.kinds: set[str] = set()
         self.notes: list[str] = []
-        stable = stable_matches(a, b)
+        stable = stable_matches(a, b, duplicated)
         if stable:
             self.kinds.add("stable")
+            if {"test id", "id"} & set(stable):
+                self.kinds.add("strong")
             self.notes.append("same " + " and ".join(stable))
         own_words = [
             what
@@ -230,17 +235,16 @@ class _Evidence:
             if neighbour is not None and neighbour < SURROUNDINGS_CHANGED:
                 self.missing.append("its surroundings changed and no stable attribute confirms it")
             if item is not None and item < SAME_ITEM:
-                self.missing.append(
-                    "it is in another row/card and no stable attribute confirms it"
-                )
+                self.missing.append("it is in another row/card and no stable attribute confirms it")
 
 
-def _decisive(winner: _Evidence, runner: _Evidence | None) -> bool:
-    """Does the winner hold identity evidence the runner-up lacks? Place and surroundings
-    are not decisive: an inserted copy takes the old place and becomes the neighbour."""
+def _decisive(winner: _Evidence, runner: _Evidence | None, kinds: frozenset[str]) -> bool:
+    """Does the winner hold identity evidence of ``kinds`` that the runner-up lacks? Place
+    and surroundings never are: an inserted copy takes the old place and becomes the
+    neighbour."""
     if runner is None:
-        return True
-    return bool((winner.kinds - runner.kinds) & DECISIVE_KINDS)
+        return bool(winner.kinds & kinds)
+    return bool((winner.kinds - runner.kinds) & kinds)
 
 
 def _describe(fp: Fingerprint, index: int) -> str:
@@ -249,51 +253,75 @@ def _describe(fp: Fingerprint, index: int) -> str:
     return f'#{index} <{tag}> "{label[:40]}"' if label else f"#{index} <{tag}>"
 
 
+_NO_ATTRIBUTES: dict[str, str] = {}
 _QUICK_FIELDS = ("tag", "role", "name", "text", "label", "neighbour_text", "container_text")
 _QUICK_WEIGHTS = (W_TAG, W_ROLE, W_ACCESSIBLE_NAME, W_TEXT, W_LABEL, W_NEIGHBOUR, W_CONTAINER)
-_QUICK_ATTRIBUTES = (
-    ("data-testid", W_TEST_ID),
-    ("id", W_ID),
-    ("name", W_NAME_ATTR),
-    ("href", W_HREF),
-    ("placeholder", W_PLACEHOLDER),
-    ("type", W_TYPE),
-    ("class", W_CLASS),
-)
 
 
-def _shortlist_by_quick_score(cached: Fingerprint, candidates: Sequence[Fingerprint]) -> list[int]:
-    """Indexes of the candidates worth a full comparison on a large page: exact equality
-    of the same fields the full score weighs most, plus closeness of the box. Cheap
-    (no tokenising), and generous: the full score then ranks the survivors."""
-    fields = [(f, cached.get(f), w) for f, w in zip(_QUICK_FIELDS, _QUICK_WEIGHTS, strict=True)]
-    fields = [(f, v, w) for f, v, w in fields if v]
+def _scan(
+    a: Prepared, cached: Fingerprint, candidates: Sequence[Fingerprint], keep: int
+) -> tuple[list[int], frozenset[str]]:
+    """One cheap pass over all candidates (no tokenising):
+
+    * the ``keep`` candidates worth a full comparison, by exact equality of the fields the
+      full score weighs most plus closeness of the box (generous: the full score then
+      ranks the survivors);
+    * the stable attributes whose cached value is on more than one candidate now (a
+      radio group's name, a link repeated in nav and footer, a copied id): those
+      identify nothing.
+    """
+    fields = [
+        (f, v, w)
+        for f, w in zip(_QUICK_FIELDS, _QUICK_WEIGHTS, strict=True)
+        if (v := cached.get(f))
+    ]
     attrs = cached.get("attributes") or {}
-    quick_attrs = [(k, attrs[k], w) for k, w in _QUICK_ATTRIBUTES if attrs.get(k)]
+    test_id_key = next((k for k in TEST_ID_ATTRIBUTES if attrs.get(k)), None)
+    anchors = [
+        (what, key, attrs[key], w)
+        for what, key, w in (
+            ("test id", test_id_key, W_TEST_ID),
+            ("id", "id", W_ID),
+            ("name attribute", "name", W_NAME_ATTR),
+            ("link target", "href", W_HREF),
+        )
+        if key and attrs.get(key)
+    ]
+    others = [
+        (key, attrs[key], w)
+        for key, w in (("placeholder", W_PLACEHOLDER), ("type", W_TYPE), ("class", W_CLASS))
+        if attrs.get(key)
+    ]
+    # Field by field over all candidates (comprehensions, matches are sparse): much
+    # cheaper than candidate by candidate on a 2,000-element page.
+    n = len(candidates)
+    scores = [0.0] * n
+    for f, v, w in fields:
+        for i in [i for i, fp in enumerate(candidates) if fp.get(f) == v]:
+            scores[i] += w
+    all_attrs = [fp.get("attributes") or _NO_ATTRIBUTES for fp in candidates]
+    counts: dict[str, int] = {}
+    for what, key, v, w in anchors:
+        hits = [i for i, at in enumerate(all_attrs) if at.get(key) == v]
+        counts[what] = len(hits)
+        for i in hits:
+            scores[i] += w
+    for key, v, w in others:
+        for i in [i for i, at in enumerate(all_attrs) if at.get(key) == v]:
+            scores[i] += w
     box = cached.get("bbox")
-    cx = cy = 0.0
     if box is not None:
         cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    scored: list[tuple[float, int]] = []
-    for i, fp in enumerate(candidates):
-        score = 0.0
-        for f, v, w in fields:
-            if fp.get(f) == v:
-                score += w
-        other = fp.get("attributes")
-        if other:
-            for k, v, w in quick_attrs:
-                if other.get(k) == v:
-                    score += w
-        other_box = fp.get("bbox")
-        if box is not None and other_box is not None:
-            d = abs(other_box["x"] + other_box["width"] / 2 - cx) + abs(
-                other_box["y"] + other_box["height"] / 2 - cy
-            )
-            score += max(0.0, 1.0 - d / 400)
-        scored.append((score, i))
-    scored.sort(key=lambda s: -s[0])
-    return [i for _, i in scored[:PREFILTER_KEEP]]
+        for i, fp in enumerate(candidates):
+            b = fp.get("bbox")
+            if b is not None:
+                d = abs(b["x"] + b["width"] / 2 - cx) + abs(b["y"] + b["height"] / 2 - cy)
+                if d < 400:
+                    scores[i] += 1.0 - d / 400
+    duplicated = frozenset(what for what, n in counts.items() if n > 1)
+    if n <= keep:
+        return list(range(n)), duplicated
+    return heapq.nlargest(keep, range(n), key=scores.__getitem__), duplicated
 
 
 def relocate(
@@ -306,10 +334,8 @@ def relocate(
     """Find ``cached`` among ``candidates`` (the page's elements now). ``index`` and
     ``top`` are positions in ``candidates``."""
     a = Prepared(cached)
-    if len(candidates) > PREFILTER_ABOVE:
-        considered = _shortlist_by_quick_score(cached, candidates)
-    else:
-        considered = list(range(len(candidates)))
+    keep = PREFILTER_KEEP if len(candidates) > PREFILTER_ABOVE else len(candidates)
+    considered, duplicated = _scan(a, cached, candidates, keep)
     prepared = {i: Prepared(candidates[i]) for i in considered}
     ranked = sorted(((similarity(a, prepared[i]), i) for i in considered), key=lambda s: -s[0])
 
@@ -359,8 +385,8 @@ def relocate(
     runner_score = runner[0] if runner else 0.0
     top = [rep for _, rep, _ in groups[:SHORTLIST]]
     scores = layer_scores_prepared(a, prepared[best], cached_context, candidate_context)
-    evidence = _Evidence(a, prepared[best])
-    runner_evidence = _Evidence(a, prepared[runner[1]]) if runner else None
+    evidence = _Evidence(a, prepared[best], duplicated)
+    runner_evidence = _Evidence(a, prepared[runner[1]], duplicated) if runner else None
     reasons = [f"best {_describe(candidates[best], best)} at {100 * best_score:.0f} % similarity"]
     if len(members) > 1:
         others = ", ".join(f"#{m}" for m in members[1:])
@@ -377,13 +403,18 @@ def relocate(
     margin = best_score - runner_score
     if best_score < ACCEPT_MIN:
         missing.insert(0, f"similarity below {100 * ACCEPT_MIN:.0f} %")
-    if margin < MARGIN:
+    # A unique test id or id the runner-up lacks is decisive by itself; other identity
+    # evidence needs the normal margin; without any, only a large margin will do.
+    needed = MARGIN
+    if _decisive(evidence, runner_evidence, frozenset({"strong"})):
+        needed = STRONG_MARGIN
+    if margin < needed:
         missing.insert(
             0,
             f"no clear margin over a visually distinct candidate "
-            f"({100 * margin:.0f} points, {100 * MARGIN:.0f} needed)",
+            f"({100 * margin:.0f} points, {100 * needed:.0f} needed)",
         )
-    elif margin < LARGE_MARGIN and not _decisive(evidence, runner_evidence):
+    elif margin < LARGE_MARGIN and not _decisive(evidence, runner_evidence, DECISIVE_KINDS):
         missing.insert(
             0,
             "the runner-up has the same identity evidence (it differs only in place or "

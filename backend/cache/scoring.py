@@ -192,7 +192,7 @@ class Prepared:
         self.name_attr = get("name")
         self.test_id = next((v for k in TEST_ID_ATTRIBUTES if (v := get(k))), None)
         href = get("href")
-        self.href = _strip_origin(href) if href else href
+        self.href = strip_origin(href) if href else href
         self.placeholder = _norm(get("placeholder"))
         self.alt = _norm(get("alt"))
         cls = get("class")
@@ -224,7 +224,7 @@ def _none_get(_key: str) -> None:
 _ORIGIN = re.compile(r"^[a-z][a-z0-9+.-]*://[^/]*", re.I)
 
 
-def _strip_origin(href: str) -> str:
+def strip_origin(href: str) -> str:
     return _ORIGIN.sub("", href.strip()) or "/"
 
 
@@ -248,15 +248,17 @@ def text_similarity(
 
 def container_similarity(a: Prepared, b: Prepared) -> float | None:
     """Same repeated item (row, card, list item)? Over the item's words minus the
-    element's own, so a reworded button does not make its row another row."""
+    element's own, so a reworded button does not make its row another row. Asymmetric
+    on purpose: ``a`` is the cached element."""
     if a.container is None or b.container is None:
         return None
     if a.container == b.container or a.container_tokens == b.container_tokens:
         return 1.0
     if not a.container_tokens or not b.container_tokens:
         return 0.0
-    inter = len(a.container_tokens & b.container_tokens)
-    return 2 * inter / (len(a.container_tokens) + len(b.container_tokens))
+    # The share of the cached item's words still there: words added to a row (a badge, a
+    # hint) keep it the same row; another row keeps only the shared boilerplate.
+    return len(a.container_tokens & b.container_tokens) / len(a.container_tokens)
 
 
 def exact_similarity(a: object | None, b: object | None) -> float | None:
@@ -592,21 +594,49 @@ def identity_conflict(a: Prepared, b: Prepared) -> str | None:
     return None
 
 
-SAME_ITEM = 0.9  # container similarity from which two elements are in the same row/card
+SAME_ITEM = 0.85  # container similarity from which two elements are in the same row/card
 
 
-def stable_matches(a: Prepared, b: Prepared) -> list[str]:
-    """Stable attributes with the same non-empty value on both sides."""
-    return [
+def stable_matches(a: Prepared, b: Prepared, duplicated: frozenset[str] = frozenset()) -> list[str]:
+    """Stable attributes with the same non-empty value on both sides, leaving out those
+    in ``duplicated`` (the value is on several elements of the page: not an identity).
+    A name attribute or a link target is shared by design (a radio group, a nav link and
+    the same link in the footer), so it only counts while the element is still in the
+    same region."""
+    found = [
+        what
+        for what, x, y in (("test id", a.test_id, b.test_id), ("id", a.id, b.id))
+        if x and x == y and what not in duplicated
+    ]
+    shared = [
         what
         for what, x, y in (
-            ("test id", a.test_id, b.test_id),
-            ("id", a.id, b.id),
-            ("name attribute", a.name_attr, b.name_attr),
+            # a radio's or check box's name is its group's, not its own
+            ("name attribute", a.name_attr if a.kind != "check" else None, b.name_attr),
             ("link target", a.href, b.href),
         )
-        if x and x == y
+        if x and x == y and what not in duplicated
     ]
+    words_replaced = bool(
+        a.name_tokens and b.name_tokens and a.name_tokens.isdisjoint(b.name_tokens)
+    )
+    if shared and (found or (same_region(a, b) and not words_replaced)):
+        found.extend(shared)
+    return found
+
+
+def same_region(a: Prepared, b: Prepared) -> bool:
+    """Still in the same part of the page: same parents, same item or same neighbours."""
+    parents = parents_similarity(a.parents, b.parents)
+    if parents is not None and parents >= 0.75:
+        return True
+    item = container_similarity(a, b)
+    if item is not None and item >= SAME_ITEM:
+        return True
+    if a.neighbour and b.neighbour:
+        near = text_similarity(a.neighbour, a.neighbour_tokens, b.neighbour, b.neighbour_tokens)
+        return near is not None and near >= 0.8
+    return False
 
 
 def other_item(a: Prepared, b: Prepared) -> bool:
