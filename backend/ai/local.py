@@ -22,6 +22,7 @@ from loguru import logger
 from backend.ai import text
 from backend.ai.base import Candidate, Resolution, ResolveRequest
 from backend.ai.settings import ResolverSettings
+from backend.cache import synonyms
 from backend.cache.records import ActionSpec, Fingerprint
 
 if TYPE_CHECKING:
@@ -154,7 +155,13 @@ def _token_similarity(wanted: str, seen: str) -> float:
 
 @lru_cache(maxsize=16_384)
 def _field_tokens(value: str) -> tuple[str, ...]:
-    return tuple(t for t in text.tokens(value) if t not in text.ROLE_WORDS)
+    """What a field says, without role words ("Search box" -> search)."""
+    return tuple(t for t in text.tokens(value) if t not in synonyms.ROLE_WORDS)
+
+
+@lru_cache(maxsize=16_384)
+def _field_role_tokens(value: str) -> tuple[str, ...]:
+    return tuple(t for t in text.tokens(value) if t in synonyms.ROLE_WORDS)
 
 
 def _field_score(
@@ -308,14 +315,14 @@ class LocalResolver:
                 reasons.append(f"is a {role or fp.get('tag', 'element')}, not a {_roles(target)}")
         score = 100.0 * lexical * factor
         if not target.content and target.roles:
-            # "the checkbox": only the kind is given; any element of that kind matches fully.
-            score = 100.0 * factor if role in target.roles else 0.0
+            # "the checkbox" / "the title field": only the kind is named. Every element of
+            # that kind qualifies; one whose own words include the role word ("Title" is a
+            # heading word) is preferred.
+            named = self._role_word_match(target, fields)
+            score = 100.0 * factor * (0.7 + 0.3 * named) if role in target.roles else 0.0
 
-        primary = " | ".join(v for k, v in fields.items() if k != "nearby text")
-        clash = text.contradiction(target_text, primary)
-        contradiction = None
-        if clash:
-            contradiction = f'"{clash[0]}" is not "{_display_text(fp) or clash[1]}"'
+        contradiction = self._contradiction(target, target_text, fp, fields)
+        if contradiction:
             score *= _CONTRADICTION_FACTOR
             return RankedCandidate(index, score, f"{shown}: {contradiction}", True, contradiction)
         if score == 0.0 and not target.content:
@@ -325,6 +332,27 @@ class LocalResolver:
         else:
             why = f"{shown}: " + "; ".join(reasons)
         return RankedCandidate(index, score, why, True, None)
+
+    def _role_word_match(self, target: text.TargetWords, fields: dict[str, str]) -> float:
+        wanted = set(target.role_tokens)
+        return max(
+            (
+                _FIELD_WEIGHTS[key]
+                for key, value in fields.items()
+                if wanted & set(_field_role_tokens(value))
+            ),
+            default=0.0,
+        )
+
+    def _contradiction(
+        self, target: text.TargetWords, target_text: str, fp: Fingerprint, fields: dict[str, str]
+    ) -> str | None:
+        # Nearby text is left out: it often belongs to a neighbour, not to the element.
+        primary = " | ".join(v for k, v in fields.items() if k != "nearby text")
+        clash = text.contradiction(target_text, primary)
+        if clash is None:
+            return None
+        return f'"{target.phrase}" is not "{_display_text(fp)}" ({clash})'
 
     def _lexical(
         self, target: text.TargetWords, fields: dict[str, str], weights: tuple[float, ...]
@@ -385,14 +413,9 @@ class LocalResolver:
         """Why candidate ``index`` is certainly not the target (opposite words), if so.
         Other resolvers use this as a veto on a model's choice."""
         fp = request["candidates"][index]
-        fields = candidate_fields(fp)
-        primary = " | ".join(v for k, v in fields.items() if k != "nearby text")
-        clash = text.contradiction(
-            text.strip_values(request["target"] or request["instruction"]), primary
-        )
-        if clash is None:
-            return None
-        return f'"{clash[0]}" is not "{_display_text(fp) or clash[1]}"'
+        target_text = text.strip_values(request["target"] or request["instruction"])
+        target = text.parse_target(target_text)
+        return self._contradiction(target, target_text, fp, candidate_fields(fp))
 
 
 def _abstain(action: ActionSpec, closest: list[Candidate], reason: str) -> Resolution:

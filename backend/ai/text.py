@@ -1,134 +1,39 @@
-"""Text helpers of the offline resolver: words, light stemming, role words, contradictions.
+"""Text helpers of the offline resolver, on top of the shared synonym table.
 
-Synonyms ("log in" ≈ "sign in", "basket" ≈ "cart") come from one shared table via
-``canonical_tokens``; this module only adds what matching needs on top of it: identifier
-splitting (``loginButton`` → ``login button``), light stemming (``items`` → ``item``), words
-that name a role rather than the element ("button", "field"), and *contradictions* —
-opposite words such as in/up, next/previous, add/remove, which are strong evidence that a
-candidate is the wrong element even though most of its words match.
+``backend.cache.synonyms`` is the one place that knows which words mean the same
+("log in" ≈ "sign in", "basket" ≈ "cart") or the opposite ("sign in" vs "sign up").
+This module only adds what matching needs besides: light stemming (``items`` → ``item``),
+the step verbs to ignore when the engine passes a whole instruction, the ARIA role each
+role word names, and a short phrase of the target for messages.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from backend.ai._synonyms_fallback import canonical_tokens
+from backend.cache import synonyms
 
-_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_SEPARATOR_RE = re.compile(r"[_\-./:#\[\]]+")
-_WORD_RE = re.compile(r"[a-z0-9]+")
 _QUOTED_RE = re.compile(r"\"[^\"]*\"|'[^']*'|“[^”]*”|%[A-Za-z0-9_]+%")
 
-_ARTICLES_AND_LINKS = (
-    "the a an to of for on at by with and or your my our this that these those please "
-    "into from onto in it its is are be element"
-)
-# Verbs of the step itself, for when the engine passes the whole instruction.
-_STEP_VERBS = "click tap press hit fill type enter choose pick hover upload go tick untick"
-STOPWORDS = frozenset(_ARTICLES_AND_LINKS.split()) | frozenset(_STEP_VERBS.split())
-
-# Words that say what *kind* of element is meant, mapped to ARIA roles. They steer role
-# compatibility and are not matched against the element's text.
-ROLE_WORDS: dict[str, str] = {
+# Canonical role words (see synonyms.ROLE_WORDS) -> the ARIA role they name.
+ROLE_OF_WORD: dict[str, str] = {
     "button": "button",
-    "btn": "button",
     "link": "link",
-    "hyperlink": "link",
-    "field": "textbox",
-    "input": "textbox",
     "textbox": "textbox",
-    "textfield": "textbox",
-    "textarea": "textbox",
-    "box": "textbox",
     "checkbox": "checkbox",
-    "tickbox": "checkbox",
-    "radio": "radio",
     "dropdown": "combobox",
-    "select": "combobox",
-    "combobox": "combobox",
-    "picker": "combobox",
+    "radio": "radio",
     "tab": "tab",
     "heading": "heading",
     "image": "img",
-    "icon": "img",
-    "picture": "img",
-    "menuitem": "menuitem",
-    "switch": "switch",
-    "toggle": "switch",
-    "slider": "slider",
-    "option": "option",
 }
-# Two-word role names joined before lookup ("check box" → "checkbox").
-_ROLE_PHRASES: dict[str, str] = {
-    "check box": "checkbox",
-    "tick box": "checkbox",
-    "text box": "textbox",
-    "text field": "textfield",
-    "text area": "textarea",
-    "input field": "field",
-    "drop down": "dropdown",
-    "combo box": "combobox",
-    "menu item": "menuitem",
-    "radio button": "radio",
-    "search box": "search field",
-}
-_ROLE_PHRASE_RE = re.compile(
-    r"\b(" + "|".join(re.escape(p) for p in sorted(_ROLE_PHRASES, key=len, reverse=True)) + r")\b"
-)
-
-# Opposites, by axis. A candidate whose own words sit on another pole of an axis the
-# target names (and not on the target's pole) is contradicted: "sign in" is not "Sign up".
-_POLES: dict[str, dict[str, tuple[str, ...]]] = {
-    "account": {
-        "in": ("log in", "login", "sign in", "signin", "log on", "logon"),
-        "up": ("sign up", "signup", "register", "create account", "join"),
-        "out": ("log out", "logout", "sign out", "signout", "log off"),
-    },
-    "answer": {
-        "yes": ("confirm", "ok", "okay", "yes", "accept", "agree", "apply"),
-        "no": ("cancel", "no", "decline", "reject", "dismiss", "discard", "disagree"),
-    },
-    "direction": {
-        "next": ("next", "forward", "continue"),
-        "previous": ("previous", "prev", "back", "backward"),
-    },
-    "amount": {
-        "add": ("add", "plus", "increase", "increment"),
-        "remove": ("remove", "delete", "minus", "decrease", "decrement"),
-    },
-    "visibility": {
-        "open": ("open", "show", "expand"),
-        "close": ("close", "hide", "collapse"),
-    },
-    "state": {
-        "on": ("enable", "activate", "turn on", "switch on"),
-        "off": ("disable", "deactivate", "turn off", "switch off"),
-    },
-    "subscription": {"subscribe": ("subscribe",), "unsubscribe": ("unsubscribe",)},
-    "rank": {"first": ("first",), "last": ("last",)},
-    "bound": {"min": ("min", "minimum"), "max": ("max", "maximum")},
-    "transfer": {"upload": ("upload",), "download": ("download",)},
-    "playback": {"start": ("start", "play", "begin", "resume"), "stop": ("stop", "pause")},
-    "zoom": {"in": ("zoom in",), "out": ("zoom out",)},
-    "order": {"asc": ("ascending", "asc"), "desc": ("descending", "desc")},
-    "io": {"import": ("import",), "export": ("export",)},
-}
-_POLE_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
-    (axis, pole, re.compile(r"\b(" + "|".join(re.escape(p) for p in phrases) + r")\b"))
-    for axis, poles in _POLES.items()
-    for pole, phrases in poles.items()
-]
-
-
-def split_identifier(value: str) -> str:
-    """``loginButton`` / ``btn-sign_in`` → ``login Button`` / ``btn sign in``."""
-    return _SEPARATOR_RE.sub(" ", _CAMEL_RE.sub(" ", value))
-
-
-def plain_words(text: str) -> str:
-    """Lower-case words separated by single spaces (identifiers split)."""
-    return " ".join(_WORD_RE.findall(split_identifier(text).lower()))
+# Verbs of the step itself ("click", "type" …), for when the engine passes the whole
+# instruction rather than the element part: they say nothing about which element.
+_STEP_VERBS = "click fill type enter choose pick hover go to on select check tick untick"
+STEP_VERBS = frozenset(_STEP_VERBS.split())
+_ARTICLES = frozenset({"the", "a", "an"})
 
 
 def strip_values(text: str) -> str:
@@ -151,58 +56,59 @@ def stem(token: str) -> str:
     return token
 
 
-def tokens(text: str) -> list[str]:
-    """Canonical, stemmed content tokens of a text (synonyms applied, stopwords dropped)."""
-    return [
-        stem(token)
-        for token in canonical_tokens(plain_words(text))
-        if token not in STOPWORDS and not token.isdigit()
-    ]
+@lru_cache(maxsize=65_536)
+def tokens(text: str) -> tuple[str, ...]:
+    """Canonical, stemmed tokens of an element's text, role words and numbers included."""
+    return tuple(stem(t) for t in synonyms.canonical_tokens(text) if not t.isdigit())
+
+
+def canonical_set(text: str) -> frozenset[str]:
+    return frozenset(synonyms.canonical_tokens(text))
 
 
 @dataclass(frozen=True)
 class TargetWords:
     """A target description split into what to match and what kind of element it is."""
 
-    phrase: str  # the description without articles and role words, for messages
+    phrase: str  # the description without articles, verbs and role words, for messages
     content: tuple[str, ...]  # canonical stemmed tokens to match
-    roles: frozenset[str]  # ARIA roles named by role words
+    role_tokens: tuple[str, ...]  # canonical role words ("button", "textbox")
+    roles: frozenset[str]  # the ARIA roles they name
 
 
 def parse_target(target: str) -> TargetWords:
-    words = plain_words(strip_values(target))
-    words = _ROLE_PHRASE_RE.sub(lambda m: _ROLE_PHRASES[m.group(1)], words)
-    roles = {ROLE_WORDS[w] for w in words.split() if w in ROLE_WORDS}
-    kept = [w for w in words.split() if w not in ROLE_WORDS]
-    phrase = " ".join(w for w in kept if w not in STOPWORDS)
-    content = tuple(t for t in tokens(" ".join(kept)) if t not in ROLE_WORDS)
-    return TargetWords(phrase=phrase or words, content=content, roles=frozenset(roles))
+    canonical = [t for t in synonyms.canonical_tokens(strip_values(target)) if not t.isdigit()]
+    role_tokens = tuple(t for t in canonical if t in synonyms.ROLE_WORDS)
+    content = tuple(
+        stem(t) for t in canonical if t not in synonyms.ROLE_WORDS and t not in STEP_VERBS
+    )
+    roles = frozenset(ROLE_OF_WORD[t] for t in role_tokens if t in ROLE_OF_WORD)
+    return TargetWords(
+        phrase=target_phrase(target), content=content, role_tokens=role_tokens, roles=roles
+    )
 
 
-def poles(text: str) -> dict[str, tuple[str, str]]:
-    """Axis → (pole, the phrase that named it) for every opposite-word axis in ``text``.
+def target_phrase(target: str) -> str:
+    """ "Click the login button" -> "login"; "sign in" stays "sign in"."""
+    words = synonyms.raw_tokens(strip_values(target))
+    while words and (words[0] in _ARTICLES or words[0] in STEP_VERBS):
+        words = words[1:]
+    while len(words) > 1 and _is_role_word(words[-1]):
+        words = words[:-1]
+    return " ".join(words) or target.strip()
 
-    A text naming two poles of one axis ("Sign up or log in") is on neither: it cannot
-    contradict anything on that axis.
+
+def _is_role_word(word: str) -> bool:
+    canonical = set(synonyms.canonical_tokens(word))
+    return bool(canonical) and canonical <= synonyms.ROLE_WORDS
+
+
+def contradiction(target_text: str, candidate_text: str) -> str | None:
+    """Why the candidate's words say the opposite of the target's, or None.
+
+    Candidate words the target shares do not count: "Sign up or log in" is not contradicted
+    by "log in" (see ``synonyms.contradicts``).
     """
-    words = plain_words(text)
-    found: dict[str, dict[str, str]] = {}
-    for axis, pole, pattern in _POLE_PATTERNS:
-        match = pattern.search(words)
-        if match:
-            found.setdefault(axis, {})[pole] = match.group(1)
-    return {axis: next(iter(named.items())) for axis, named in found.items() if len(named) == 1}
-
-
-def contradiction(target_text: str, candidate_text: str) -> tuple[str, str] | None:
-    """(target phrase, candidate phrase) when the candidate sits on an opposite pole."""
-    wanted = poles(target_text)
-    if not wanted:
-        return None
-    seen = poles(candidate_text)
-    for axis, (pole, phrase) in wanted.items():
-        other = seen.get(axis)
-        # ``poles`` drops axes a text names both ends of, so ``other`` is the only pole.
-        if other is not None and other[0] != pole:
-            return phrase, other[1]
-    return None
+    wanted = canonical_set(target_text) - synonyms.ROLE_WORDS - STEP_VERBS
+    seen = canonical_set(candidate_text) - synonyms.ROLE_WORDS
+    return synonyms.contradicts(wanted, seen)
