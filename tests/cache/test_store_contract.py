@@ -3,6 +3,7 @@ a SQLite file, the in-memory layer over it, PostgreSQL, Redis and the api over H
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -159,6 +160,25 @@ async def test_an_update_keeps_statistics_and_a_revival_restarts_them(
     assert revived["status"] == "active"
     assert revived["stats"]["uses"] == 0
     assert revived["version"] == 4
+
+
+async def test_concurrent_writes_of_a_new_entry_all_land_as_versions(
+    stores: StoreUnderTest,
+) -> None:
+    project = unique("p")
+    store = await stores.for_project(project)
+    writes = [
+        store.put(make_element(project, element_id=f"id-{i}"), change="updated", actor="healing")
+        for i in range(5)
+    ]
+    results = await asyncio.gather(*writes)
+
+    assert sorted(r["version"] for r in results) == [1, 2, 3, 4, 5]
+    versions = await store.versions(project, "login-button")
+    assert [v["version"] for v in versions] == [1, 2, 3, 4, 5]
+    final = await store.get(project, "login-button")
+    assert final is not None
+    assert final["version"] == 5
 
 
 # --- outcomes and automatic invalidation ---------------------------------------------

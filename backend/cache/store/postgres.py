@@ -16,6 +16,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import cast
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.cache.models import CacheDecision, CacheElement, CacheElementVersion
@@ -39,6 +40,7 @@ from backend.cache.store.common import (
 )
 from backend.db.engine import Database
 
+_CREATE_ATTEMPTS = 3
 SessionScope = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
@@ -137,14 +139,29 @@ class DatabaseStore:
         reason: str = "",
     ) -> CachedElement:
         async with self._sessions() as session:
-            row = await self._row(session, element["project"], element["key"], lock=True)
-            previous = cast(CachedElement, row.data) if row else None
-            stored, version = prepare_put(
-                previous, element, change=change, actor=actor, reason=reason, policy=self.policy
-            )
-            self._save(session, row, stored, version)
-            await session.flush()
-        return stored
+            for attempt in range(_CREATE_ATTEMPTS):
+                try:
+                    # A savepoint: when another writer created the same entry between our
+                    # read and our insert, only this attempt is undone, then we update it.
+                    async with session.begin_nested():
+                        row = await self._row(
+                            session, element["project"], element["key"], lock=True
+                        )
+                        previous = cast(CachedElement, row.data) if row else None
+                        stored, version = prepare_put(
+                            previous,
+                            element,
+                            change=change,
+                            actor=actor,
+                            reason=reason,
+                            policy=self.policy,
+                        )
+                        self._save(session, row, stored, version)
+                    return stored
+                except IntegrityError:
+                    if attempt == _CREATE_ATTEMPTS - 1:
+                        raise
+        raise AssertionError("unreachable")
 
     async def record_outcome(self, project: str, key: str, *, success: bool) -> CachedElement:
         async with self._sessions() as session:
