@@ -25,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import SecretStr
 
 from backend.execution.masking import Masker
-from backend.execution.process import SAFE_PATH, Completed, run_captured, tail
+from backend.execution.process import SAFE_PATH, Completed, network_env, run_captured, tail
 
 _COMMIT_ID = re.compile(r"[0-9a-fA-F]{7,40}")
 _SNAPSHOT_IGNORE = shutil.ignore_patterns(
@@ -68,7 +68,7 @@ def checkout(
     if dest.exists() and any(dest.iterdir()):
         raise CheckoutError("bad_source", f"destination {dest} is not empty")
     url, local_dir = _classify(source)
-    if local_dir is not None and not (local_dir / ".git").exists() and ref is None:
+    if local_dir is not None and ref is None and not _is_git_repository(local_dir):
         if not local_dir.is_dir():
             raise CheckoutError("unknown_repository", f"{source} is not a directory")
         shutil.copytree(local_dir, dest, ignore=_SNAPSHOT_IGNORE, dirs_exist_ok=True)
@@ -83,6 +83,11 @@ def checkout(
         branch = git.current_branch(dest)
     sha = git.output(["rev-parse", "HEAD"], cwd=dest).strip()
     return Checkout(path=dest, commit_sha=sha, branch=branch)
+
+
+def _is_git_repository(path: Path) -> bool:
+    """A working tree or a bare repository."""
+    return (path / ".git").exists() or ((path / "HEAD").is_file() and (path / "objects").is_dir())
 
 
 def _basic_credentials(token: str) -> str:
@@ -101,7 +106,7 @@ def _classify(source: str) -> tuple[str, Path | None]:
             )
         return source, None
     if parts.scheme == "file":
-        return source, Path(parts.path)
+        return source, None  # an explicit URL is always fetched with git
     if parts.scheme:
         raise CheckoutError(
             "bad_source", f"unsupported repository URL scheme {parts.scheme!r} in {source!r}"
@@ -123,6 +128,7 @@ class _Git:
 
     def env(self) -> Mapping[str, str]:
         env = {
+            **network_env(),
             "PATH": SAFE_PATH,
             "HOME": tempfile.gettempdir(),
             "LANG": "C",

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backend.execution.masking import Masker
-from backend.execution.process import SAFE_PATH, run_captured, tail
+from backend.execution.process import SAFE_PATH, network_env, run_captured, tail
 
 # Bump when the layout of a built environment changes: old cache entries are then unused.
 LAYOUT_VERSION = "1"
@@ -121,9 +121,10 @@ def prepare_environment(
 ) -> PythonEnvironment:
     """Return a ready environment for ``repo``, building it on a cache miss.
 
-    ``uv_env`` adds variables for uv (``UV_INDEX_URL``, ``UV_OFFLINE``, ``UV_CACHE_DIR``...);
-    uv otherwise gets a minimal environment, because building a source distribution runs
-    code from the repository's dependencies. Raises ``DependencyError``.
+    uv gets a minimal environment (building a source distribution runs code from the
+    repository's dependencies): a safe PATH, HOME (its cache), the worker's proxy and
+    certificate settings and ``UV_*`` variables, then ``uv_env`` (``UV_INDEX_URL``,
+    ``UV_OFFLINE``...). Raises ``DependencyError``.
     """
     masker = masker or Masker([])
     repo = repo.resolve()
@@ -180,6 +181,7 @@ def _build(
         "PATH": SAFE_PATH,
         "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108 - uv's cache lives under it
         "LANG": "C.UTF-8",
+        **network_env(include_uv=True),
         "UV_PYTHON_DOWNLOADS": "never",
         "UV_NO_PROGRESS": "1",
         **uv_env,

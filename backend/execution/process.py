@@ -20,6 +20,30 @@ from pathlib import Path
 SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
+# How this machine reaches the network (proxies, private certificate authorities):
+# machine configuration, not secrets, passed to git and uv so they work behind a proxy.
+_NETWORK_VARIABLES = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "ALL_PROXY",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "GIT_SSL_CAINFO",
+    "GIT_SSL_CAPATH",
+)
+
+
+def network_env(*, include_uv: bool = False) -> dict[str, str]:
+    """The worker's network settings (and its ``UV_*`` settings when asked)."""
+    names = {*_NETWORK_VARIABLES, *(name.lower() for name in _NETWORK_VARIABLES)}
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if key in names or (include_uv and key.startswith("UV_"))
+    }
+
+
 def signal_group(pgid: int, signum: int) -> None:
     """Send a signal to a process group that may already be gone."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
