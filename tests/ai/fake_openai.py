@@ -30,6 +30,15 @@ class Recorded:
     body: dict[str, Any]
 
 
+def choose_line(prompt: str, shown: str) -> int:
+    """The list number of the candidate line showing ``"shown"`` (what a good model does)."""
+    for line in prompt.splitlines():
+        number, _, rest = line.partition(". ")
+        if number.isdigit() and f'"{shown}"' in rest:
+            return int(number)
+    raise AssertionError(f"{shown!r} is not in the prompt:\n{prompt}")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
