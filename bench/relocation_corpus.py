@@ -377,7 +377,16 @@ def collect(root: Node, with_visual_hash: bool) -> tuple[list[Fingerprint], list
     _layout(root, 0, 0)
     collector = _Collector(root)
     nodes = [n for n in collector.order if n.tag not in {"html", "body"} and _is_candidate(n)]
-    return [collector.fingerprint(n, with_visual_hash) for n in nodes], nodes
+    fps = [collector.fingerprint(n, with_visual_hash) for n in nodes]
+    same: dict[tuple[str, str], int] = {}
+    for fp in fps:
+        if fp.get("name"):
+            key = (fp.get("role", ""), fp.get("name", ""))
+            same[key] = same.get(key, 0) + 1
+    for fp in fps:
+        if fp.get("name"):
+            fp["twins"] = same[(fp.get("role", ""), fp.get("name", ""))] - 1
+    return fps, nodes
 
 
 # --- page parts ------------------------------------------------------------------------

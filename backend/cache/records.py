@@ -42,6 +42,10 @@ class Fingerprint(TypedDict, total=False):
     # item, article/card), cut to 200 chars. Tells the "Edit" of one row from the "Edit"
     # of the next; missing when the element is in no such item.
     container_text: str
+    # How many *other* candidates had the same role and accessible name when this one was
+    # collected (0 = unique). When fewer remain, one of the twins is gone, and the words
+    # alone no longer say which one is left.
+    twins: int
     parents: list[ParentInfo]  # up to 3 levels, nearest first
     sibling_index: int  # index among same-tag siblings
     xpath: str  # absolute XPath

@@ -52,7 +52,7 @@ from backend.cache.scoring import (
 
 PLAUSIBLE_MIN = 0.45  # below this a candidate is not considered at all
 ACCEPT_MIN = 0.60  # the winner's similarity must reach this
-MARGIN = 0.12  # ... and beat the best visually distinct runner-up by this much
+MARGIN = 0.08  # ... and beat the best visually distinct runner-up by this much
 STRONG_MARGIN = 0.05  # ... or by this much when only the winner has the unique test id / id
 SHORTLIST = 5  # candidates handed to the resolver when unsure
 SAME_BOX_IOU = 0.85  # boxes overlapping this much are one visual candidate
@@ -60,6 +60,9 @@ SURROUNDINGS_CHANGED = 0.5  # neighbour-text similarity below this = another con
 # Without identity evidence that the runner-up lacks, only a large margin will do.
 LARGE_MARGIN = 0.25
 DECISIVE_KINDS = frozenset({"stable", "words", "item"})
+# ... and these too when the runner-up is not next to the winner
+PLACE_KINDS = frozenset({"place", "surroundings", "parents"})
+SAME_PARENTS = 0.75  # parent-chain similarity from which the parents are the same
 PREFILTER_ABOVE = 96  # rank by a quick score first when there are more candidates
 PREFILTER_KEEP = 64  # ... and score this many in full
 
@@ -73,7 +76,7 @@ W_LABEL = 1.5
 W_PLACEHOLDER = 1.5
 W_HREF = 1.5
 W_NEIGHBOUR = 1.5
-W_CONTAINER = 1.5
+W_CONTAINER = 2.0
 W_TAG = 1.0
 W_ROLE = 1.0
 W_TYPE = 1.0
@@ -178,9 +181,11 @@ def same_box(a: BoundingBox | None, b: BoundingBox | None) -> bool:
 class _Evidence:
     """Independent kinds of evidence that a candidate is the cached element."""
 
-    __slots__ = ("kinds", "missing", "notes")
+    __slots__ = ("kinds", "missing", "notes", "other_item")
 
-    def __init__(self, a: Prepared, b: Prepared, duplicated: frozenset[str]) -> None:
+    def __init__(
+        self, a: Prepared, b: Prepared, duplicated: frozenset[str], twin_gone: bool
+    ) -> None:
         self.kinds: set[str] = set()
         self.notes: list[str] = []
         stable = stable_matches(a, b, duplicated)
@@ -200,10 +205,16 @@ class _Evidence:
             )
             if x and text_similarity(x, xt, y, yt) == 1.0
         ]
-        if own_words:
+        if own_words and twin_gone:
+            self.notes.append(
+                "same " + " and ".join(own_words) + ", but one of the elements that had these "
+                "words is gone, so they do not say which one this is"
+            )
+        elif own_words:
             self.kinds.add("words")
             self.notes.append("same " + " and ".join(own_words))
         item = container_similarity(a, b)
+        self.other_item = item is not None and item < SAME_ITEM and "stable" not in self.kinds
         if item is not None and item >= SAME_ITEM:
             self.kinds.add("item")
             self.notes.append("same row/card")
@@ -225,17 +236,39 @@ class _Evidence:
         if near or (a.xpath and a.xpath == b.xpath):
             self.kinds.add("place")
             self.notes.append("same place")
+        parents = parents_similarity(a.parents, b.parents)
+        if parents is not None and parents >= SAME_PARENTS:
+            self.kinds.add("parents")
+            self.notes.append("same parents")
 
         self.missing: list[str] = []
-        if not self.kinds & {"stable", "words"}:
-            self.missing.append("neither a stable attribute nor its own name/text matches")
+        # Identity: a stable attribute, or its own words (when the words still single it
+        # out, or when they are in the same row/card). The row/card alone is not enough:
+        # the next button in the same card is in the same card.
+        identity = bool(self.kinds & {"stable", "words"}) or bool(
+            own_words and "item" in self.kinds
+        )
+        if not identity:
+            self.missing.append("no identity evidence: neither a stable attribute nor its words")
         elif len(self.kinds) < 2:
             self.missing.append("only one kind of evidence (" + self.notes[0] + ")")
         if "stable" not in self.kinds:
             if neighbour is not None and neighbour < SURROUNDINGS_CHANGED:
                 self.missing.append("its surroundings changed and no stable attribute confirms it")
-            if item is not None and item < SAME_ITEM:
+            if self.other_item:
                 self.missing.append("it is in another row/card and no stable attribute confirms it")
+
+
+def _adjacent(a: Prepared, b: Prepared) -> bool:
+    """Side by side: the same parent, or within a few element sizes. A copy inserted next
+    to an element can take its place and become its neighbour, so then place and
+    surroundings do not tell them apart; a copy elsewhere on the page cannot."""
+    if a.xpath and b.xpath and a.xpath.rsplit("/", 1)[0] == b.xpath.rsplit("/", 1)[0]:
+        return True
+    if a.box is None or b.box is None:
+        return True
+    reach = 3 * max(a.box["width"], a.box["height"], b.box["width"], b.box["height"])
+    return centre_distance(a.box, b.box) <= reach
 
 
 def _decisive(winner: _Evidence, runner: _Evidence | None, kinds: frozenset[str]) -> bool:
@@ -260,7 +293,7 @@ _QUICK_WEIGHTS = (W_TAG, W_ROLE, W_ACCESSIBLE_NAME, W_TEXT, W_LABEL, W_NEIGHBOUR
 
 def _scan(
     a: Prepared, cached: Fingerprint, candidates: Sequence[Fingerprint], keep: int
-) -> tuple[list[int], frozenset[str]]:
+) -> tuple[list[int], frozenset[str], int]:
     """One cheap pass over all candidates (no tokenising):
 
     * the ``keep`` candidates worth a full comparison, by exact equality of the fields the
@@ -268,7 +301,8 @@ def _scan(
       ranks the survivors);
     * the stable attributes whose cached value is on more than one candidate now (a
       radio group's name, a link repeated in nav and footer, a copied id): those
-      identify nothing.
+      identify nothing;
+    * how many candidates have the cached role and accessible name (-1 without a name).
     """
     fields = [
         (f, v, w)
@@ -318,10 +352,16 @@ def _scan(
                 d = abs(b["x"] + b["width"] / 2 - cx) + abs(b["y"] + b["height"] / 2 - cy)
                 if d < 400:
                     scores[i] += 1.0 - d / 400
+    name, role = cached.get("name"), cached.get("role")
+    same_name = (
+        sum(1 for fp in candidates if fp.get("name") == name and fp.get("role") == role)
+        if name
+        else -1
+    )
     duplicated = frozenset(what for what, n in counts.items() if n > 1)
     if n <= keep:
-        return list(range(n)), duplicated
-    return heapq.nlargest(keep, range(n), key=scores.__getitem__), duplicated
+        return list(range(n)), duplicated, same_name
+    return heapq.nlargest(keep, range(n), key=scores.__getitem__), duplicated, same_name
 
 
 def relocate(
@@ -335,7 +375,11 @@ def relocate(
     ``top`` are positions in ``candidates``."""
     a = Prepared(cached)
     keep = PREFILTER_KEEP if len(candidates) > PREFILTER_ABOVE else len(candidates)
-    considered, duplicated = _scan(a, cached, candidates, keep)
+    considered, duplicated, same_name = _scan(a, cached, candidates, keep)
+    twins = cached.get("twins")
+    # Fewer elements with these words than when cached: one of the twins is gone, so the
+    # words no longer say which one is left.
+    twin_gone = twins is not None and 0 <= same_name < twins + 1
     prepared = {i: Prepared(candidates[i]) for i in considered}
     ranked = sorted(((similarity(a, prepared[i]), i) for i in considered), key=lambda s: -s[0])
 
@@ -381,12 +425,21 @@ def relocate(
         )
 
     best_score, best, members = groups[0]
-    runner = groups[1] if len(groups) > 1 else None
+    evidence = _Evidence(a, prepared[best], duplicated, twin_gone)
+    # The runner-up is the best visually distinct candidate that could itself be the
+    # element: one in another row/card, with no stable attribute to say otherwise, is
+    # not, when the winner is in the cached element's own row/card.
+    runner = None
+    runner_evidence = None
+    for group in groups[1:]:
+        candidate_evidence = _Evidence(a, prepared[group[1]], duplicated, twin_gone)
+        if "item" in evidence.kinds and candidate_evidence.other_item:
+            continue
+        runner, runner_evidence = group, candidate_evidence
+        break
     runner_score = runner[0] if runner else 0.0
     top = [rep for _, rep, _ in groups[:SHORTLIST]]
     scores = layer_scores_prepared(a, prepared[best], cached_context, candidate_context)
-    evidence = _Evidence(a, prepared[best], duplicated)
-    runner_evidence = _Evidence(a, prepared[runner[1]], duplicated) if runner else None
     reasons = [f"best {_describe(candidates[best], best)} at {100 * best_score:.0f} % similarity"]
     if len(members) > 1:
         others = ", ".join(f"#{m}" for m in members[1:])
@@ -405,6 +458,8 @@ def relocate(
         missing.insert(0, f"similarity below {100 * ACCEPT_MIN:.0f} %")
     # A unique test id or id the runner-up lacks is decisive by itself; other identity
     # evidence needs the normal margin; without any, only a large margin will do.
+    adjacent = runner is not None and _adjacent(prepared[best], prepared[runner[1]])
+    decisive_kinds = DECISIVE_KINDS if adjacent else DECISIVE_KINDS | PLACE_KINDS
     needed = MARGIN
     if _decisive(evidence, runner_evidence, frozenset({"strong"})):
         needed = STRONG_MARGIN
@@ -414,11 +469,11 @@ def relocate(
             f"no clear margin over a visually distinct candidate "
             f"({100 * margin:.0f} points, {100 * needed:.0f} needed)",
         )
-    elif margin < LARGE_MARGIN and not _decisive(evidence, runner_evidence, DECISIVE_KINDS):
+    elif margin < LARGE_MARGIN and not _decisive(evidence, runner_evidence, decisive_kinds):
         missing.insert(
             0,
-            "the runner-up has the same identity evidence (it differs only in place or "
-            f"surroundings) and the margin is {100 * margin:.0f} points, "
+            "the runner-up has the same identity evidence (a copy next to it differs only in "
+            f"place or surroundings) and the margin is {100 * margin:.0f} points, "
             f"{100 * LARGE_MARGIN:.0f} needed",
         )
     if missing:
