@@ -87,7 +87,7 @@ class RedisRateLimiter:
     """Shared by every api process: ``INCR`` on a key per window, expiring with the window."""
 
     def __init__(
-        self, redis: Redis, *, prefix: str = "testable:ratelimit", clock: Clock = time.time
+        self, redis: Redis[bytes], *, prefix: str = "testable:ratelimit", clock: Clock = time.time
     ):
         self._redis = redis
         self._prefix = prefix

@@ -50,9 +50,7 @@ async def register_verified(
     assert verified.status_code == 200, verified.text
 
 
-async def login(
-    client: httpx.AsyncClient, email: str, password: str = PASSWORD
-) -> dict[str, Any]:
+async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> dict[str, Any]:
     response = await client.post("/api/auth/login", json={"email": email, "password": password})
     assert response.status_code == 200, response.text
     tokens: dict[str, Any] = response.json()
@@ -73,4 +71,3 @@ async def execute(app: FastAPI, statement: Update) -> None:
     """Change rows directly (e.g. move an expiry into the past)."""
     async with app.state.db.session() as session:
         await session.execute(statement)
-

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+
 import httpx
 import pytest
 from cryptography.fernet import Fernet
@@ -76,5 +77,3 @@ async def test_outbox_is_not_served_in_production_mode(production_app: FastAPI) 
         await production_app.state.db.dispose()
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
-
-

@@ -25,7 +25,7 @@ from tests.auth.helpers import (
 
 
 async def test_default_bcrypt_cost_is_12() -> None:
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.bcrypt_rounds == 12
     stored = await hash_password(PASSWORD, settings.bcrypt_rounds)
     assert stored.startswith("$2b$12$")

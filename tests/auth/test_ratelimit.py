@@ -88,7 +88,9 @@ async def test_verification_is_limited(client: httpx.AsyncClient) -> None:
     )
     # verify-email shares the per-IP budget of the "verify" action (4 used, limit 5).
     for _ in range(1):
-        assert (await client.get("/api/auth/verify-email", params={"token": "x"})).status_code == 400
+        assert (
+            await client.get("/api/auth/verify-email", params={"token": "x"})
+        ).status_code == 400
     _assert_limited(await client.get("/api/auth/verify-email", params={"token": "x"}))
 
 

@@ -26,7 +26,9 @@ async def test_register_verify_login_refresh_logout(client: httpx.AsyncClient) -
     assert verified.json()["status"] == "verified"
     assert "welcome" in [m["template"] for m in await outbox(client, email)]
 
-    login_response = await client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    login_response = await client.post(
+        "/api/auth/login", json={"email": email, "password": PASSWORD}
+    )
     assert login_response.status_code == 200
     tokens = login_response.json()
     assert tokens["token_type"] == "bearer"

@@ -119,7 +119,9 @@ async def test_expired_access_token_is_refused(client: httpx.AsyncClient, app: F
     assert "expired" in response.json()["details"]["reason"]
 
 
-async def test_token_for_another_audience_is_refused(client: httpx.AsyncClient, app: FastAPI) -> None:
+async def test_token_for_another_audience_is_refused(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     await register_verified(client, "aud@example.com")
     claims = _claims((await login(client, "aud@example.com"))["access_token"])
     assert claims["aud"] == AUDIENCE

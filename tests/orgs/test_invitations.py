@@ -8,8 +8,8 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select, update
 
-from backend.orgs.models import Invitation
 from backend.kit.time import utcnow
+from backend.orgs.models import Invitation
 from tests.auth.helpers import execute, latest_token, outbox, signed_in
 
 
@@ -61,7 +61,9 @@ async def test_invitation_email_and_acceptance(client: httpx.AsyncClient, app: F
     assert again.json()["error"] == "invitation_accepted"
 
 
-async def test_expired_invitation_cannot_be_accepted(client: httpx.AsyncClient, app: FastAPI) -> None:
+async def test_expired_invitation_cannot_be_accepted(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     owner, org_id = await _setup(client)
     await _invite(client, org_id, owner, "late@example.com")
     await execute(app, update(Invitation).values(expires_at=utcnow() - timedelta(seconds=1)))

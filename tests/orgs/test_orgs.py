@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.auth.helpers import latest_token, login, register_verified, signed_in
+from tests.auth.helpers import latest_token, login, signed_in
 
 
 async def _personal_org(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
@@ -97,8 +97,10 @@ async def test_another_organisation_is_invisible_for_read_and_write(
     assert response.json()["error"] == "not_found"
     # The same answer as for an organisation that does not exist at all.
     missing = await client.request(
-        method, path.format(org=uuid.uuid4(), owner=alice_id, invitation=uuid.uuid4()),
-        json=body, headers=bob,
+        method,
+        path.format(org=uuid.uuid4(), owner=alice_id, invitation=uuid.uuid4()),
+        json=body,
+        headers=bob,
     )
     assert missing.status_code == 404
     assert missing.json() == response.json()
@@ -161,7 +163,8 @@ async def test_admin_manages_members_but_not_owners(client: httpx.AsyncClient) -
     )
     assert demote_owner.status_code == 403
     invite_owner = await client.post(
-        f"/api/orgs/{org}/invitations", json={"email": "o@example.com", "role": "owner"},
+        f"/api/orgs/{org}/invitations",
+        json={"email": "o@example.com", "role": "owner"},
         headers=admin,
     )
     assert invite_owner.status_code == 403
@@ -197,7 +200,9 @@ async def test_the_last_owner_cannot_leave_or_be_demoted(client: httpx.AsyncClie
 
     second = await _join(client, org, owner, "heir@example.com", "owner")
     assert (await client.get(f"/api/orgs/{org}", headers=second)).json()["role"] == "owner"
-    assert (await client.delete(f"/api/orgs/{org}/members/{owner_id}", headers=owner)).status_code == 204
+    assert (
+        await client.delete(f"/api/orgs/{org}/members/{owner_id}", headers=owner)
+    ).status_code == 204
 
 
 async def test_a_member_may_leave(client: httpx.AsyncClient) -> None:
@@ -205,7 +210,9 @@ async def test_a_member_may_leave(client: httpx.AsyncClient) -> None:
     org = await _personal_org(client, owner)
     viewer = await _join(client, org, owner, "guest@example.com", "viewer")
     viewer_id = await _user_id(client, viewer)
-    assert (await client.delete(f"/api/orgs/{org}/members/{viewer_id}", headers=viewer)).status_code == 204
+    assert (
+        await client.delete(f"/api/orgs/{org}/members/{viewer_id}", headers=viewer)
+    ).status_code == 204
     assert (await client.get(f"/api/orgs/{org}", headers=viewer)).status_code == 404
 
 
@@ -226,7 +233,7 @@ async def test_login_helper_still_works_after_joining(client: httpx.AsyncClient)
     org = await _personal_org(client, owner)
     await _join(client, org, owner, "x2@example.com", "member")
     tokens = await login(client, "x2@example.com")
-    orgs = (await client.get("/api/orgs", headers={"Authorization": f"Bearer {tokens['access_token']}"})).json()
+    orgs = (
+        await client.get("/api/orgs", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    ).json()
     assert {o["role"] for o in orgs} == {"owner", "member"}
-
-
