@@ -105,6 +105,21 @@ async def test_find_misses_other_pages_scopes_frames_and_other_elements(
     assert await store.find(project, "main", "/login", "", "click the sign up button") is None
 
 
+async def test_an_entry_moved_to_another_route_is_found_only_there(
+    stores: StoreUnderTest,
+) -> None:
+    project = unique("p")
+    store = await stores.for_project(project)
+    await store.put(make_element(project), change="created", actor="resolver")
+    await store.find(project, "main", "/login", "", "click the login button")  # warm a layer
+    await store.put(make_element(project, route="/sign-in"), change="updated", actor="healing")
+
+    assert await store.find(project, "main", "/login", "", "click the login button") is None
+    moved = await store.find(project, "main", "/sign-in", "", "click the login button")
+    assert moved is not None
+    assert moved["version"] == 2
+
+
 async def test_find_does_not_return_an_invalidated_entry(stores: StoreUnderTest) -> None:
     project = unique("p")
     store = await stores.for_project(project)

@@ -50,16 +50,23 @@ class DatabaseStore:
         sessions: SessionScope,
         policy: StorePolicy | None = None,
         *,
+        read_sessions: SessionScope | None = None,
         database: Database | None = None,
     ) -> None:
         self._sessions = sessions
+        # Lookups need no write lock (it matters on SQLite, where writers queue up).
+        self._read_sessions = read_sessions or sessions
         self.policy = policy or StorePolicy()
         self._database = database  # owned (disposed on close) when the store opened it
 
     @classmethod
     def open(cls, url: str, policy: StorePolicy | None = None) -> DatabaseStore:
         database = Database(url)
-        return cls(database.session, policy, database=database)
+
+        def read_only() -> AbstractAsyncContextManager[AsyncSession]:
+            return database.session(read_only=True)
+
+        return cls(database.session, policy, read_sessions=read_only, database=database)
 
     @classmethod
     def in_session(cls, session: AsyncSession, policy: StorePolicy | None = None) -> DatabaseStore:
@@ -107,14 +114,14 @@ class DatabaseStore:
             )
 
     async def get(self, project: str, key: str) -> CachedElement | None:
-        async with self._sessions() as session:
+        async with self._read_sessions() as session:
             row = await self._row(session, project, key)
             return cast(CachedElement, row.data) if row else None
 
     async def find(
         self, project: str, scope: str, route: str, frame: str, instruction: str
     ) -> CachedElement | None:
-        async with self._sessions() as session:
+        async with self._read_sessions() as session:
             rows = await session.scalars(
                 select(CacheElement.data).where(
                     CacheElement.project == project,
@@ -192,12 +199,12 @@ class DatabaseStore:
             query = query.where(CacheElement.route == route)
         if status is not None:
             query = query.where(CacheElement.status == status)
-        async with self._sessions() as session:
+        async with self._read_sessions() as session:
             rows = await session.scalars(query.order_by(CacheElement.key))
             return [cast(CachedElement, data) for data in rows]
 
     async def versions(self, project: str, key: str) -> list[ElementVersion]:
-        async with self._sessions() as session:
+        async with self._read_sessions() as session:
             rows = await session.scalars(
                 select(CacheElementVersion.data)
                 .where(CacheElementVersion.project == project, CacheElementVersion.key == key)
@@ -224,12 +231,12 @@ class DatabaseStore:
         query = select(CacheDecision.data).where(CacheDecision.project == project)
         if key is not None:
             query = query.where(CacheDecision.key == key)
-        async with self._sessions() as session:
+        async with self._read_sessions() as session:
             rows = await session.scalars(query.order_by(CacheDecision.id))
             return [cast(DecisionRecord, data) for data in rows]
 
     async def stats(self, project: str) -> CacheStats:
-        async with self._sessions() as session:
+        async with self._read_sessions() as session:
             entries = await session.scalar(
                 select(func.count())
                 .select_from(CacheElement)

@@ -2,7 +2,8 @@
 sessions with their own prefix) never share a key:
 
 * ``…:elements`` — hash: element key -> JSON of the cached element;
-* ``…:page:<sha1 of scope, route, frame>`` — set of the element keys on that page (``find``);
+* ``…:page:<sha1 of scope, route, frame>`` — hash: the same entries, grouped by page, so
+  ``find`` is one round trip;
 * ``…:versions:<key>`` — sorted set scored by version number -> JSON of ``ElementVersion``;
 * ``…:decisions`` and ``…:decisions:<key>`` — lists of ``DecisionRecord`` JSON, in order;
 * ``…:counters`` — hash: ``count:<decision>`` and ``ms:<decision>`` for ``stats``.
@@ -101,9 +102,16 @@ class RedisStore:
                     current = cast(CachedElement, json.loads(raw)) if raw else None
                     updated, version = change(current)
                     pipe.multi()
-                    pipe.hset(elements, key, _dumps(updated))
+                    data = _dumps(updated)
+                    pipe.hset(elements, key, data)
                     page = self._page(project, updated["scope"], updated["route"], updated["frame"])
-                    pipe.sadd(page, key)
+                    pipe.hset(page, key, data)
+                    if current is not None:
+                        old_page = self._page(
+                            project, current["scope"], current["route"], current["frame"]
+                        )
+                        if old_page != page:
+                            pipe.hdel(old_page, key)
                     if version is not None:
                         pipe.zadd(
                             self._versions(project, key), {_dumps(version): version["version"]}
@@ -164,20 +172,14 @@ class RedisStore:
     async def find(
         self, project: str, scope: str, route: str, frame: str, instruction: str
     ) -> CachedElement | None:
-        keys = await cast(
-            Awaitable[set[str]], self._redis.smembers(self._page(project, scope, route, frame))
-        )
-        if not keys:
-            return None
-        raws = await cast(
-            Awaitable[list[str | None]], self._redis.hmget(self._elements(project), sorted(keys))
+        page = await cast(
+            Awaitable[dict[str, str]],
+            self._redis.hgetall(self._page(project, scope, route, frame)),
         )
         candidates = [
             element
-            for element in (cast(CachedElement, json.loads(raw)) for raw in raws if raw)
-            # A key moved to another page keeps its old page-set membership: check again.
-            if (element["scope"], element["route"], element["frame"]) == (scope, route, frame)
-            and element["status"] == "active"
+            for element in (cast(CachedElement, json.loads(page[k])) for k in sorted(page))
+            if element["status"] == "active"
         ]
         for candidate in candidates:
             if candidate["instruction"] == instruction:
