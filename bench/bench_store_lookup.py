@@ -249,5 +249,8 @@ if __name__ == "__main__":
         "elements": args.elements,
         "lookups_per_kind": args.lookups,
         "stores": stores,
+        # Latencies on a shared machine move with its load; record it next to them.
+        "load_1min": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
     }
     sys.stdout.write(json.dumps(line) + "\n")

@@ -87,28 +87,78 @@ def el(tag: str, text: str = "", *children: Node, **kw: Any) -> Node:
 
 
 LOOKS: dict[str, dict[str, str]] = {
-    "text": {"display": "block", "color": "rgb(33, 37, 41)", "background-color": "rgba(0, 0, 0, 0)",
-             "font-size": "16px", "font-weight": "400", "cursor": "auto"},
-    "heading": {"display": "block", "color": "rgb(17, 17, 17)", "background-color": "rgba(0, 0, 0, 0)",
-                "font-size": "24px", "font-weight": "700", "cursor": "auto"},
-    "link": {"display": "inline", "color": "rgb(13, 110, 253)", "background-color": "rgba(0, 0, 0, 0)",
-             "font-size": "16px", "font-weight": "400", "cursor": "pointer"},
-    "primary": {"display": "inline-block", "color": "rgb(255, 255, 255)",
-                "background-color": "rgb(13, 110, 253)", "font-size": "16px", "font-weight": "600",
-                "cursor": "pointer"},
-    "secondary": {"display": "inline-block", "color": "rgb(33, 37, 41)",
-                  "background-color": "rgb(233, 236, 239)", "font-size": "16px",
-                  "font-weight": "400", "cursor": "pointer"},
-    "danger": {"display": "inline-block", "color": "rgb(255, 255, 255)",
-               "background-color": "rgb(220, 53, 69)", "font-size": "16px", "font-weight": "600",
-               "cursor": "pointer"},
-    "input": {"display": "block", "color": "rgb(33, 37, 41)", "background-color": "rgb(255, 255, 255)",
-              "font-size": "16px", "font-weight": "400", "cursor": "text"},
-    "check": {"display": "inline-block", "color": "rgb(33, 37, 41)",
-              "background-color": "rgb(255, 255, 255)", "font-size": "16px", "font-weight": "400",
-              "cursor": "default"},
-    "box": {"display": "block", "color": "rgb(33, 37, 41)", "background-color": "rgba(0, 0, 0, 0)",
-            "font-size": "16px", "font-weight": "400", "cursor": "auto"},
+    "text": {
+        "display": "block",
+        "color": "rgb(33, 37, 41)",
+        "background-color": "rgba(0, 0, 0, 0)",
+        "font-size": "16px",
+        "font-weight": "400",
+        "cursor": "auto",
+    },
+    "heading": {
+        "display": "block",
+        "color": "rgb(17, 17, 17)",
+        "background-color": "rgba(0, 0, 0, 0)",
+        "font-size": "24px",
+        "font-weight": "700",
+        "cursor": "auto",
+    },
+    "link": {
+        "display": "inline",
+        "color": "rgb(13, 110, 253)",
+        "background-color": "rgba(0, 0, 0, 0)",
+        "font-size": "16px",
+        "font-weight": "400",
+        "cursor": "pointer",
+    },
+    "primary": {
+        "display": "inline-block",
+        "color": "rgb(255, 255, 255)",
+        "background-color": "rgb(13, 110, 253)",
+        "font-size": "16px",
+        "font-weight": "600",
+        "cursor": "pointer",
+    },
+    "secondary": {
+        "display": "inline-block",
+        "color": "rgb(33, 37, 41)",
+        "background-color": "rgb(233, 236, 239)",
+        "font-size": "16px",
+        "font-weight": "400",
+        "cursor": "pointer",
+    },
+    "danger": {
+        "display": "inline-block",
+        "color": "rgb(255, 255, 255)",
+        "background-color": "rgb(220, 53, 69)",
+        "font-size": "16px",
+        "font-weight": "600",
+        "cursor": "pointer",
+    },
+    "input": {
+        "display": "block",
+        "color": "rgb(33, 37, 41)",
+        "background-color": "rgb(255, 255, 255)",
+        "font-size": "16px",
+        "font-weight": "400",
+        "cursor": "text",
+    },
+    "check": {
+        "display": "inline-block",
+        "color": "rgb(33, 37, 41)",
+        "background-color": "rgb(255, 255, 255)",
+        "font-size": "16px",
+        "font-weight": "400",
+        "cursor": "default",
+    },
+    "box": {
+        "display": "block",
+        "color": "rgb(33, 37, 41)",
+        "background-color": "rgba(0, 0, 0, 0)",
+        "font-size": "16px",
+        "font-weight": "400",
+        "cursor": "auto",
+    },
 }
 
 _LEAF_SIZE: dict[str, tuple[int, int]] = {
@@ -179,8 +229,25 @@ def _layout(node: Node, x: float, y: float) -> tuple[float, float]:
 # --- collecting fingerprints the way collect.js does -------------------------------------
 
 _INTERACTIVE_TAGS = {"a", "button", "input", "select", "textarea", "summary"}
-_TEXT_TAGS = {"h1", "h2", "h3", "h4", "p", "li", "td", "th", "label", "span", "div", "strong",
-              "small", "legend", "img", "table", "tr"}
+_TEXT_TAGS = {
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "p",
+    "li",
+    "td",
+    "th",
+    "label",
+    "span",
+    "div",
+    "strong",
+    "small",
+    "legend",
+    "img",
+    "table",
+    "tr",
+}
 _TEST_ID = "data-testid"
 
 
@@ -193,14 +260,37 @@ def _role(node: Node) -> str:
     if tag == "button":
         return "button"
     if tag == "input":
-        return {"checkbox": "checkbox", "radio": "radio", "number": "spinbutton",
-                "search": "searchbox", "submit": "button", "button": "button"}.get(
-            type_, "textbox" if type_ in {"", "text", "email", "tel", "url", "password"} else ""
-        ) if type_ != "password" else ""
-    return {"select": "combobox", "textarea": "textbox", "img": "img", "h1": "heading",
-            "h2": "heading", "h3": "heading", "h4": "heading", "ul": "list", "li": "listitem",
-            "table": "table", "tr": "row", "td": "cell", "th": "columnheader", "nav": "navigation",
-            "p": "paragraph"}.get(tag, "")
+        return (
+            {
+                "checkbox": "checkbox",
+                "radio": "radio",
+                "number": "spinbutton",
+                "search": "searchbox",
+                "submit": "button",
+                "button": "button",
+            }.get(
+                type_, "textbox" if type_ in {"", "text", "email", "tel", "url", "password"} else ""
+            )
+            if type_ != "password"
+            else ""
+        )
+    return {
+        "select": "combobox",
+        "textarea": "textbox",
+        "img": "img",
+        "h1": "heading",
+        "h2": "heading",
+        "h3": "heading",
+        "h4": "heading",
+        "ul": "list",
+        "li": "listitem",
+        "table": "table",
+        "tr": "row",
+        "td": "cell",
+        "th": "columnheader",
+        "nav": "navigation",
+        "p": "paragraph",
+    }.get(tag, "")
 
 
 def _is_candidate(node: Node) -> bool:
@@ -240,8 +330,18 @@ class _Collector:
     def label_text(self, node: Node) -> str:
         if node.label_uid is not None and node.label_uid in self.by_uid:
             label = self.by_uid[node.label_uid]
-            return _cut(" ".join([label.text, *(_text_content(c) for c in label.children
-                                                 if c.tag not in {"input", "select"})]))
+            return _cut(
+                " ".join(
+                    [
+                        label.text,
+                        *(
+                            _text_content(c)
+                            for c in label.children
+                            if c.tag not in {"input", "select"}
+                        ),
+                    ]
+                )
+            )
         return ""
 
     def name(self, node: Node, role: str) -> str:
@@ -251,8 +351,21 @@ class _Collector:
             return self.label_text(node) or _cut(node.attrs.get("placeholder", ""))
         if node.tag == "img":
             return node.attrs.get("alt", "")
-        if role in {"button", "link", "checkbox", "radio", "heading", "cell", "columnheader",
-                    "row", "listitem"} or node.tag == "label":
+        if (
+            role
+            in {
+                "button",
+                "link",
+                "checkbox",
+                "radio",
+                "heading",
+                "cell",
+                "columnheader",
+                "row",
+                "listitem",
+            }
+            or node.tag == "label"
+        ):
             return _cut(_text_content(node))
         return ""
 
@@ -353,10 +466,14 @@ class _Collector:
             "styles": dict(LOOKS[node.look]),
             "visible": node.visible,
             "enabled": node.enabled,
-            "editable": node.enabled and (
+            "editable": node.enabled
+            and (
                 node.tag == "textarea"
-                or (node.tag == "input" and node.attrs.get("type", "text")
-                    in {"text", "email", "password", "search", "tel", "url", "number"})
+                or (
+                    node.tag == "input"
+                    and node.attrs.get("type", "text")
+                    in {"text", "email", "password", "search", "tel", "url", "number"}
+                )
             ),
             "dom_hash": hashlib.sha1(
                 repr((node.tag, sorted(attrs.items()), _text_content(node)[:500])).encode(),
@@ -391,14 +508,70 @@ def collect(root: Node, with_visual_hash: bool) -> tuple[list[Fingerprint], list
 
 # --- page parts ------------------------------------------------------------------------
 
-FIRST = ["Alice", "Bob", "Carmen", "Deepak", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas",
-         "Kofi", "Lena", "Mateo", "Nora", "Oscar", "Priya", "Quentin", "Rosa", "Sven", "Tara"]
-LAST = ["Smith", "Okafor", "Garcia", "Kumar", "Novak", "Haddad", "Lee", "Tanaka", "Silva",
-        "Berg", "Mensah", "Fischer", "Rossi", "Ali", "Dubois", "Patel", "Martin", "Costa"]
-PRODUCTS = ["Blue cotton shirt", "Leather wallet", "Running shoes", "Wool scarf", "Coffee mug",
-            "Desk lamp", "Water bottle", "Linen trousers", "Canvas backpack", "Silver ring",
-            "Yoga mat", "Wireless mouse", "Notebook A5", "Ceramic vase", "Rain jacket",
-            "Travel pillow", "Bamboo toothbrush", "Sun hat", "Chef knife", "Board game"]
+FIRST = [
+    "Alice",
+    "Bob",
+    "Carmen",
+    "Deepak",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kofi",
+    "Lena",
+    "Mateo",
+    "Nora",
+    "Oscar",
+    "Priya",
+    "Quentin",
+    "Rosa",
+    "Sven",
+    "Tara",
+]
+LAST = [
+    "Smith",
+    "Okafor",
+    "Garcia",
+    "Kumar",
+    "Novak",
+    "Haddad",
+    "Lee",
+    "Tanaka",
+    "Silva",
+    "Berg",
+    "Mensah",
+    "Fischer",
+    "Rossi",
+    "Ali",
+    "Dubois",
+    "Patel",
+    "Martin",
+    "Costa",
+]
+PRODUCTS = [
+    "Blue cotton shirt",
+    "Leather wallet",
+    "Running shoes",
+    "Wool scarf",
+    "Coffee mug",
+    "Desk lamp",
+    "Water bottle",
+    "Linen trousers",
+    "Canvas backpack",
+    "Silver ring",
+    "Yoga mat",
+    "Wireless mouse",
+    "Notebook A5",
+    "Ceramic vase",
+    "Rain jacket",
+    "Travel pillow",
+    "Bamboo toothbrush",
+    "Sun hat",
+    "Chef knife",
+    "Board game",
+]
 ROLES = ["Admin", "Editor", "Viewer", "Owner", "Billing"]
 
 
@@ -430,8 +603,7 @@ def _slug(text: str) -> str:
 
 
 def button(s: Style, text: str, base: str, look: str = "primary", **kw: Any) -> Node:
-    attrs = {"type": kw.pop("type", "button"), **s.cls("btn", f"btn-{look}"),
-             **kw.pop("attrs", {})}
+    attrs = {"type": kw.pop("type", "button"), **s.cls("btn", f"btn-{look}"), **kw.pop("attrs", {})}
     return s.ident(el("button", text, attrs=attrs, look=look, pad=8, **kw), base)
 
 
@@ -460,54 +632,114 @@ def checkbox(s: Style, label: str, name: str, type_: str = "checkbox") -> Node:
 
 
 def header(s: Style, rng: random.Random) -> Node:
-    items = rng.sample(["Home", "Products", "Deals", "About", "Contact", "Blog", "Help", "New in"], 5)
-    nav_list = el("ul", "", *[
-        el("li", "", link(s, t, "/" + _slug(t), "nav-" + _slug(t)), attrs=s.cls("nav-item"))
-        for t in items
-    ], direction="row", gap=16, attrs=s.cls("nav-list"))
-    search = el("form", "", s.ident(el("input", attrs={"type": "search", "name": "q",
-                                                        "placeholder": "Search products",
-                                                        **s.cls("search-input")}, look="input"),
-                                     "search-input"),
-                button(s, "Search", "search-button", "secondary", type="submit"),
-                direction="row", attrs={"role": "search", **s.cls("search")})
+    items = rng.sample(
+        ["Home", "Products", "Deals", "About", "Contact", "Blog", "Help", "New in"], 5
+    )
+    nav_list = el(
+        "ul",
+        "",
+        *[
+            el("li", "", link(s, t, "/" + _slug(t), "nav-" + _slug(t)), attrs=s.cls("nav-item"))
+            for t in items
+        ],
+        direction="row",
+        gap=16,
+        attrs=s.cls("nav-list"),
+    )
+    search = el(
+        "form",
+        "",
+        s.ident(
+            el(
+                "input",
+                attrs={
+                    "type": "search",
+                    "name": "q",
+                    "placeholder": "Search products",
+                    **s.cls("search-input"),
+                },
+                look="input",
+            ),
+            "search-input",
+        ),
+        button(s, "Search", "search-button", "secondary", type="submit"),
+        direction="row",
+        attrs={"role": "search", **s.cls("search")},
+    )
     cart = link(s, f"Cart ({rng.randint(0, 5)})", "/cart", "cart-link")
-    account = [link(s, "Log in", "/login", "login-link"), link(s, "Sign up", "/signup", "signup-link")]
+    account = [
+        link(s, "Log in", "/login", "login-link"),
+        link(s, "Sign up", "/signup", "signup-link"),
+    ]
     if rng.random() < 0.3:
-        account = [link(s, "My account", "/account", "account-link"),
-                   button(s, "Log out", "logout-button", "secondary")]
-    return el("header", "", link(s, rng.choice(["Shoply", "Acme Store", "Northwind"]), "/", "logo"),
-              el("nav", "", nav_list, attrs=s.cls("nav")), search, cart, *account,
-              direction="row", gap=24, pad=12, attrs=s.cls("header"))
+        account = [
+            link(s, "My account", "/account", "account-link"),
+            button(s, "Log out", "logout-button", "secondary"),
+        ]
+    return el(
+        "header",
+        "",
+        link(s, rng.choice(["Shoply", "Acme Store", "Northwind"]), "/", "logo"),
+        el("nav", "", nav_list, attrs=s.cls("nav")),
+        search,
+        cart,
+        *account,
+        direction="row",
+        gap=24,
+        pad=12,
+        attrs=s.cls("header"),
+    )
 
 
 def login_form(s: Style, rng: random.Random) -> Node:
-    return s.ident(el(
-        "form", "",
-        el("h2", rng.choice(["Log in to your account", "Welcome back", "Sign in"]), look="heading"),
-        field_(s, "Email", "email", "email", rng.choice(["", "you@example.com"])),
-        field_(s, "Password", "password", "password"),
-        checkbox(s, "Remember me", "remember"),
-        el("div", "", button(s, "Log in", "login-button", type="submit"),
-           link(s, "Forgot password?", "/forgot", "forgot-link"), direction="row",
-           attrs=s.cls("actions")),
-        el("p", "No account yet?", link(s, "Sign up", "/signup", "signup-inline")),
-        pad=16, attrs=s.cls("login-form"),
-    ), "login-form")
+    return s.ident(
+        el(
+            "form",
+            "",
+            el(
+                "h2",
+                rng.choice(["Log in to your account", "Welcome back", "Sign in"]),
+                look="heading",
+            ),
+            field_(s, "Email", "email", "email", rng.choice(["", "you@example.com"])),
+            field_(s, "Password", "password", "password"),
+            checkbox(s, "Remember me", "remember"),
+            el(
+                "div",
+                "",
+                button(s, "Log in", "login-button", type="submit"),
+                link(s, "Forgot password?", "/forgot", "forgot-link"),
+                direction="row",
+                attrs=s.cls("actions"),
+            ),
+            el("p", "No account yet?", link(s, "Sign up", "/signup", "signup-inline")),
+            pad=16,
+            attrs=s.cls("login-form"),
+        ),
+        "login-form",
+    )
 
 
 def product_card(s: Style, rng: random.Random, name: str, sku: int) -> Node:
     price = f"${rng.randint(5, 180)}.{rng.choice(['00', '50', '99', '95'])}"
     add = button(s, "Add to cart", f"add-to-cart-{sku}")
     card = el(
-        "article", "",
+        "article",
+        "",
         el("img", attrs={"alt": name, "src": f"/img/{sku}.jpg"}),
         el("h3", "", link(s, name, f"/products/{_slug(name)}-{sku}", f"product-{sku}")),
         el("span", price, attrs=s.cls("price")),
-        el("div", "", add, button(s, "♡", f"wish-{sku}", "secondary",
-                                  attrs={"aria-label": "Add to wishlist"}),
-           direction="row", attrs=s.cls("card-actions")),
-        attrs=s.cls("card"), item=True, pad=8,
+        el(
+            "div",
+            "",
+            add,
+            button(s, "♡", f"wish-{sku}", "secondary", attrs={"aria-label": "Add to wishlist"}),
+            direction="row",
+            attrs=s.cls("card-actions"),
+        ),
+        attrs=s.cls("card"),
+        item=True,
+        pad=8,
     )
     if rng.random() < 0.5:
         card.attrs[_TEST_ID] = f"product-card-{sku}"
@@ -515,59 +747,111 @@ def product_card(s: Style, rng: random.Random, name: str, sku: int) -> Node:
 
 
 def product_grid(s: Style, rng: random.Random, count: int) -> Node:
-    names = [rng.choice(PRODUCTS) + ("" if rng.random() < 0.7 else f" {rng.randint(2, 9)}")
-             for _ in range(count)]
+    names = [
+        rng.choice(PRODUCTS) + ("" if rng.random() < 0.7 else f" {rng.randint(2, 9)}")
+        for _ in range(count)
+    ]
     skus = rng.sample(range(1000, 9999), count)
-    return el("section", "",
-              el("h2", rng.choice(["Featured products", "New arrivals", "Best sellers"]),
-                 look="heading"),
-              el("div", "", *[product_card(s, rng, n, k) for n, k in zip(names, skus, strict=True)],
-                 direction="grid", gap=16, attrs=s.cls("grid")),
-              attrs=s.cls("products"))
+    return el(
+        "section",
+        "",
+        el("h2", rng.choice(["Featured products", "New arrivals", "Best sellers"]), look="heading"),
+        el(
+            "div",
+            "",
+            *[product_card(s, rng, n, k) for n, k in zip(names, skus, strict=True)],
+            direction="grid",
+            gap=16,
+            attrs=s.cls("grid"),
+        ),
+        attrs=s.cls("products"),
+    )
 
 
 def data_table(s: Style, rng: random.Random, count: int) -> Node:
-    head = el("thead", "", el("tr", "", *[el("th", t) for t in ["Name", "Email", "Role", ""]],
-                              direction="row"))
+    head = el(
+        "thead",
+        "",
+        el("tr", "", *[el("th", t) for t in ["Name", "Email", "Role", ""]], direction="row"),
+    )
     rows = []
     for uid in rng.sample(range(10, 999), count):
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-        row = el("tr", "",
-                 el("td", name), el("td", f"{_slug(name).replace('-', '.')}@example.com"),
-                 el("td", rng.choice(ROLES)),
-                 el("td", "", button(s, "Edit", f"edit-{uid}", "secondary"),
-                    button(s, "Delete", f"delete-{uid}", "danger"), direction="row"),
-                 direction="row", gap=24, item=True)
+        row = el(
+            "tr",
+            "",
+            el("td", name),
+            el("td", f"{_slug(name).replace('-', '.')}@example.com"),
+            el("td", rng.choice(ROLES)),
+            el(
+                "td",
+                "",
+                button(s, "Edit", f"edit-{uid}", "secondary"),
+                button(s, "Delete", f"delete-{uid}", "danger"),
+                direction="row",
+            ),
+            direction="row",
+            gap=24,
+            item=True,
+        )
         if rng.random() < 0.4:
             row.attrs[_TEST_ID] = f"row-{uid}"
         rows.append(row)
-    return el("section", "", el("h2", rng.choice(["Users", "Team members", "Customers"]),
-                                look="heading"),
-              link(s, "Invite user", "/users/new", "invite-link"),
-              el("table", "", head, el("tbody", "", *rows), attrs=s.cls("table")),
-              attrs=s.cls("users"))
+    return el(
+        "section",
+        "",
+        el("h2", rng.choice(["Users", "Team members", "Customers"]), look="heading"),
+        link(s, "Invite user", "/users/new", "invite-link"),
+        el("table", "", head, el("tbody", "", *rows), attrs=s.cls("table")),
+        attrs=s.cls("users"),
+    )
 
 
 def checkout_form(s: Style, rng: random.Random) -> Node:
-    fields = [("First name", "first_name"), ("Last name", "last_name"), ("Address", "address"),
-              ("City", "city"), ("ZIP code", "zip"), ("Phone", "phone")]
-    country = s.ident(el("select", attrs={"name": "country", **s.cls("select")}, look="input"),
-                      "country")
+    fields = [
+        ("First name", "first_name"),
+        ("Last name", "last_name"),
+        ("Address", "address"),
+        ("City", "city"),
+        ("ZIP code", "zip"),
+        ("Phone", "phone"),
+    ]
+    country = s.ident(
+        el("select", attrs={"name": "country", **s.cls("select")}, look="input"), "country"
+    )
     country_label = el("label", "Country", attrs={"for": country.attrs.get("id", "country")})
     country.label_uid = country_label.uid
     return el(
-        "form", "",
-        el("fieldset", "", el("legend", "Shipping address"),
-           *[field_(s, label, name, "tel" if name == "phone" else "text") for label, name in fields],
-           el("div", "", country_label, country, attrs=s.cls("field"))),
-        el("fieldset", "", el("legend", "Shipping method"),
-           checkbox(s, "Standard (3-5 days)", "shipping", "radio"),
-           checkbox(s, "Express (1 day)", "shipping", "radio")),
+        "form",
+        "",
+        el(
+            "fieldset",
+            "",
+            el("legend", "Shipping address"),
+            *[
+                field_(s, label, name, "tel" if name == "phone" else "text")
+                for label, name in fields
+            ],
+            el("div", "", country_label, country, attrs=s.cls("field")),
+        ),
+        el(
+            "fieldset",
+            "",
+            el("legend", "Shipping method"),
+            checkbox(s, "Standard (3-5 days)", "shipping", "radio"),
+            checkbox(s, "Express (1 day)", "shipping", "radio"),
+        ),
         checkbox(s, "Billing address same as shipping", "same_billing"),
-        el("div", "", button(s, "Place order", "place-order", type="submit"),
-           button(s, "Cancel", "cancel-order", "secondary"), direction="row",
-           attrs=s.cls("actions")),
-        attrs=s.cls("checkout"), pad=16,
+        el(
+            "div",
+            "",
+            button(s, "Place order", "place-order", type="submit"),
+            button(s, "Cancel", "cancel-order", "secondary"),
+            direction="row",
+            attrs=s.cls("actions"),
+        ),
+        attrs=s.cls("checkout"),
+        pad=16,
     )
 
 
@@ -576,58 +860,118 @@ def filters(s: Style, rng: random.Random) -> Node:
     sort = s.ident(el("select", attrs={"name": "sort", **s.cls("select")}, look="input"), "sort")
     sort_label = el("label", "Sort by", attrs={"for": sort.attrs.get("id", "sort")})
     sort.label_uid = sort_label.uid
-    return el("aside", "", el("h3", "Filters", look="heading"),
-              *[checkbox(s, c, "category") for c in cats],
-              el("div", "", sort_label, sort),
-              el("div", "", s.ident(el("input", attrs={"type": "number", "name": "min_price",
-                                                       "placeholder": "Min"}, look="input"),
-                                    "min-price"),
-                 s.ident(el("input", attrs={"type": "number", "name": "max_price",
-                                            "placeholder": "Max"}, look="input"), "max-price"),
-                 direction="row"),
-              el("div", "", button(s, "Apply filters", "apply-filters"),
-                 button(s, "Reset", "reset-filters", "secondary"), direction="row"),
-              attrs=s.cls("filters"), pad=8)
+    return el(
+        "aside",
+        "",
+        el("h3", "Filters", look="heading"),
+        *[checkbox(s, c, "category") for c in cats],
+        el("div", "", sort_label, sort),
+        el(
+            "div",
+            "",
+            s.ident(
+                el(
+                    "input",
+                    attrs={"type": "number", "name": "min_price", "placeholder": "Min"},
+                    look="input",
+                ),
+                "min-price",
+            ),
+            s.ident(
+                el(
+                    "input",
+                    attrs={"type": "number", "name": "max_price", "placeholder": "Max"},
+                    look="input",
+                ),
+                "max-price",
+            ),
+            direction="row",
+        ),
+        el(
+            "div",
+            "",
+            button(s, "Apply filters", "apply-filters"),
+            button(s, "Reset", "reset-filters", "secondary"),
+            direction="row",
+        ),
+        attrs=s.cls("filters"),
+        pad=8,
+    )
 
 
 def settings(s: Style, rng: random.Random) -> Node:
-    return el("section", "", el("h2", "Settings", look="heading"),
-              checkbox(s, "Email notifications", "notify_email"),
-              checkbox(s, "Dark mode", "dark_mode"),
-              field_(s, "Display name", "display_name"),
-              field_(s, "Bio", "bio"),
-              el("div", "", button(s, "Save changes", "save-settings", type="submit"),
-                 button(s, "Cancel", "cancel-settings", "secondary"), direction="row"),
-              button(s, "Delete account", "delete-account", "danger"),
-              attrs=s.cls("settings"), pad=16)
+    return el(
+        "section",
+        "",
+        el("h2", "Settings", look="heading"),
+        checkbox(s, "Email notifications", "notify_email"),
+        checkbox(s, "Dark mode", "dark_mode"),
+        field_(s, "Display name", "display_name"),
+        field_(s, "Bio", "bio"),
+        el(
+            "div",
+            "",
+            button(s, "Save changes", "save-settings", type="submit"),
+            button(s, "Cancel", "cancel-settings", "secondary"),
+            direction="row",
+        ),
+        button(s, "Delete account", "delete-account", "danger"),
+        attrs=s.cls("settings"),
+        pad=16,
+    )
 
 
 def pagination(s: Style, rng: random.Random) -> Node:
     pages = [link(s, str(i), f"?page={i}", f"page-{i}") for i in range(1, rng.randint(3, 7))]
-    return el("nav", "", link(s, "Previous", "?page=prev", "prev-page"), *pages,
-              link(s, "Next", "?page=next", "next-page"), direction="row",
-              attrs={"aria-label": "Pagination", **s.cls("pagination")})
+    return el(
+        "nav",
+        "",
+        link(s, "Previous", "?page=prev", "prev-page"),
+        *pages,
+        link(s, "Next", "?page=next", "next-page"),
+        direction="row",
+        attrs={"aria-label": "Pagination", **s.cls("pagination")},
+    )
 
 
 def dialog(s: Style, rng: random.Random) -> Node:
     what = rng.choice(["this item", "this user", "your draft"])
-    return el("div", "", el("h2", f"Delete {what}?", look="heading"),
-              el("p", "This cannot be undone."),
-              el("div", "", button(s, "Cancel", "dialog-cancel", "secondary"),
-                 button(s, "Delete", "dialog-confirm", "danger"), direction="row"),
-              attrs={"role": "dialog", **s.cls("dialog")}, pad=16)
+    return el(
+        "div",
+        "",
+        el("h2", f"Delete {what}?", look="heading"),
+        el("p", "This cannot be undone."),
+        el(
+            "div",
+            "",
+            button(s, "Cancel", "dialog-cancel", "secondary"),
+            button(s, "Delete", "dialog-confirm", "danger"),
+            direction="row",
+        ),
+        attrs={"role": "dialog", **s.cls("dialog")},
+        pad=16,
+    )
 
 
 def footer(s: Style, rng: random.Random) -> Node:
     items = rng.sample(["About us", "Contact", "Privacy", "Terms", "Careers", "Shipping", "FAQ"], 5)
-    return el("footer", "", *[link(s, t, "/" + _slug(t), "footer-" + _slug(t)) for t in items],
-              direction="row", gap=16, pad=12, attrs=s.cls("footer"))
+    return el(
+        "footer",
+        "",
+        *[link(s, t, "/" + _slug(t), "footer-" + _slug(t)) for t in items],
+        direction="row",
+        gap=16,
+        pad=12,
+        attrs=s.cls("footer"),
+    )
 
 
 PAGES: dict[str, tuple[str, list[Callable[[Style, random.Random], Node]]]] = {
     "login": ("/login", [login_form]),
-    "catalogue": ("/products", [filters, lambda s, r: product_grid(s, r, r.randint(4, 16)),
-                                pagination]),
+    "catalogue": (
+        "/products",
+        [filters, lambda s, r: product_grid(s, r, r.randint(4, 16)), pagination],
+    ),
     "users": ("/admin/users", [lambda s, r: data_table(s, r, r.randint(2, 15)), pagination]),
     "checkout": ("/checkout", [checkout_form]),
     "settings": ("/account/settings", [settings, dialog]),
@@ -701,11 +1045,15 @@ def edit_attributes(root: Node, target: Node, rng: random.Random) -> str:
     choice = rng.random()
     if "id" in target.attrs and choice < 0.55:
         old = target.attrs["id"]
-        target.attrs["id"] = rng.choice([
-            f"{old}-v2", f"btn-{rng.randint(100, 999)}", "x" + hashlib.sha1(
-                old.encode(), usedforsecurity=False).hexdigest()[:6],
-            old.replace("-", "_") + "_el", f"{_slug(target.tag)}-{rng.randint(1, 99)}",
-        ])
+        target.attrs["id"] = rng.choice(
+            [
+                f"{old}-v2",
+                f"btn-{rng.randint(100, 999)}",
+                "x" + hashlib.sha1(old.encode(), usedforsecurity=False).hexdigest()[:6],
+                old.replace("-", "_") + "_el",
+                f"{_slug(target.tag)}-{rng.randint(1, 99)}",
+            ]
+        )
         return "renamed id"
     if "name" in target.attrs and choice < 0.75:
         target.attrs["name"] = target.attrs["name"] + rng.choice(["_field", "Input", "-new"])
@@ -735,8 +1083,9 @@ def edit_text(root: Node, target: Node, rng: random.Random) -> str:
     if options:
         holder.text = rng.choice(options)
     elif old:
-        holder.text = rng.choice([old.upper(), old + " »", old.lower(), old + " now",
-                                  "Your " + old.lower()])
+        holder.text = rng.choice(
+            [old.upper(), old + " »", old.lower(), old + " now", "Your " + old.lower()]
+        )
     else:
         target.attrs["placeholder"] = rng.choice(["Type here", "Enter a value"])
     return f'reworded "{old}" to "{holder.text}"'
@@ -744,12 +1093,14 @@ def edit_text(root: Node, target: Node, rng: random.Random) -> str:
 
 def edit_classes(root: Node, target: Node, rng: random.Random) -> str:
     salt = str(rng.randint(0, 10**6))
+
+    def rebuilt(name: str) -> str:
+        digest = hashlib.sha1((name + salt).encode(), usedforsecurity=False).hexdigest()[:5]
+        return f"{name.split('_')[0]}_{digest}"
+
     for n in _all(root):
         if "class" in n.attrs:
-            n.attrs["class"] = " ".join(
-                f"{c.split('_')[0]}_{hashlib.sha1((c + salt).encode(), usedforsecurity=False).hexdigest()[:5]}"
-                for c in n.attrs["class"].split()
-            )
+            n.attrs["class"] = " ".join(rebuilt(c) for c in n.attrs["class"].split())
     return "rebuilt class names"
 
 
@@ -757,9 +1108,15 @@ def edit_position(root: Node, target: Node, rng: random.Random) -> str:
     body = root.children[0]
     choice = rng.random()
     if choice < 0.35:
-        body.children.insert(0, el("div", rng.choice(["Free shipping on orders over $50",
-                                                      "We use cookies. Learn more"]),
-                                   pad=18, attrs={"class": "banner"}))
+        body.children.insert(
+            0,
+            el(
+                "div",
+                rng.choice(["Free shipping on orders over $50", "We use cookies. Learn more"]),
+                pad=18,
+                attrs={"class": "banner"},
+            ),
+        )
         return "inserted a banner at the top"
     parent = _parent_of(root, target)
     if choice < 0.6 and len(parent.children) > 1 and not parent.item:
@@ -783,15 +1140,25 @@ def insert_siblings(root: Node, target: Node, rng: random.Random) -> str:
     parent = _parent_of(root, target)
     i = parent.children.index(target)
     made = [
-        rng.choice([
-            lambda: el("span", rng.choice(["New", "Sale", "-20%"]), attrs={"class": "badge"}),
-            lambda: el("a", "Help", attrs={"href": "/help", "class": "help"}, look="link"),
-            lambda: el("p", "Tip: you can also press Enter."),
-            lambda: el("button", "Share", attrs={"type": "button", "class": "btn"},
-                       look="secondary", pad=8),
-            lambda: el("input", attrs={"type": "text", "name": f"extra{rng.randint(1, 9)}"},
-                       look="input"),
-        ])()
+        rng.choice(
+            [
+                lambda: el("span", rng.choice(["New", "Sale", "-20%"]), attrs={"class": "badge"}),
+                lambda: el("a", "Help", attrs={"href": "/help", "class": "help"}, look="link"),
+                lambda: el("p", "Tip: you can also press Enter."),
+                lambda: el(
+                    "button",
+                    "Share",
+                    attrs={"type": "button", "class": "btn"},
+                    look="secondary",
+                    pad=8,
+                ),
+                lambda: el(
+                    "input",
+                    attrs={"type": "text", "name": f"extra{rng.randint(1, 9)}"},
+                    look="input",
+                ),
+            ]
+        )()
         for _ in range(rng.randint(1, 3))
     ]
     where = i if rng.random() < 0.7 else i + 1
@@ -820,8 +1187,11 @@ def add_lookalike(root: Node, target: Node, rng: random.Random) -> str:
         i = parent.children.index(target)
         parent.children.insert(i + rng.choice([0, 1]), clone)
         return f"inserted a look-alike{variant} next to the target"
-    containers = [n for n in _all(root.children[0]) if n.tag in {"div", "section", "form", "aside",
-                                                                 "footer", "header"}]
+    containers = [
+        n
+        for n in _all(root.children[0])
+        if n.tag in {"div", "section", "form", "aside", "footer", "header"}
+    ]
     host = rng.choice(containers)
     host.children.insert(rng.randint(0, len(host.children)), clone)
     return f"inserted a look-alike{variant} elsewhere on the page"
@@ -832,8 +1202,14 @@ def change_wrapper(root: Node, target: Node, rng: random.Random) -> str:
     i = parent.children.index(target)
     choice = rng.random()
     if choice < 0.45:
-        wrapper = el("div", "", target, attrs={"class": rng.choice(["wrap", "tooltip-host", "cell"])},
-                     direction="row", onclick=rng.random() < 0.3)
+        wrapper = el(
+            "div",
+            "",
+            target,
+            attrs={"class": rng.choice(["wrap", "tooltip-host", "cell"])},
+            direction="row",
+            onclick=rng.random() < 0.3,
+        )
         parent.children[i] = wrapper
         return "wrapped the target in a new element"
     if choice < 0.7 and target.text and target.tag in {"button", "a"}:
@@ -924,7 +1300,8 @@ def make_case(case_id: int, rng: random.Random, kind: str | None = None) -> Case
     if truth is not None:
         t = new_nodes[truth]
         equivalent = [
-            i for i, n in enumerate(new_nodes)
+            i
+            for i, n in enumerate(new_nodes)
             if i != truth and n.box == t.box and _descendant_or_ancestor(n, t)
         ]
     return Case(

@@ -1,0 +1,270 @@
+"""relocate(): healing that never accepts a wrong element."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from backend.cache.records import Fingerprint
+from backend.cache.relocate import relocate
+
+
+def element(
+    name: str,
+    *,
+    id: str | None = None,
+    x: float = 100,
+    y: float = 300,
+    width: float = 96,
+    tag: str = "button",
+    neighbour: str = "Password | Welcome back",
+    xpath: str = "/html[1]/body[1]/form[1]/div[1]/button[1]",
+    **extra: object,
+) -> Fingerprint:
+    attributes = {"type": "button", "class": "btn btn-primary"}
+    if id is not None:
+        attributes["id"] = id
+    fp: dict[str, object] = {
+        "tag": tag,
+        "role": "button" if tag == "button" else "link",
+        "name": name,
+        "text": name,
+        "attributes": attributes,
+        "neighbour_text": neighbour,
+        "parents": [{"tag": "div", "classes": ["actions"]}, {"tag": "form", "id": "login-form"}],
+        "xpath": xpath,
+        "bbox": {"x": x, "y": y, "width": width, "height": 36},
+        "visible": True,
+        "enabled": True,
+        "editable": False,
+    }
+    fp.update(extra)
+    return fp  # type: ignore[return-value]
+
+
+def page_noise() -> list[Fingerprint]:
+    return [
+        element("Home", tag="a", x=10, y=10, neighbour="", xpath="/html[1]/body[1]/nav[1]/a[1]"),
+        element(
+            "Forgot password?", tag="a", x=220, y=300, xpath="/html[1]/body[1]/form[1]/div[1]/a[1]"
+        ),
+        element(
+            "Search",
+            id="search",
+            x=600,
+            y=10,
+            neighbour="",
+            xpath="/html[1]/body[1]/nav[1]/button[1]",
+        ),
+    ]
+
+
+CACHED = element("Log in", id="login-button")
+
+
+def test_unchanged_element_is_accepted() -> None:
+    answer = relocate(CACHED, [*page_noise(), CACHED])
+    assert answer["decision"] == "accept"
+    assert answer["index"] == 3
+
+
+def test_renamed_id_is_still_accepted() -> None:
+    renamed = element("Log in", id="btn-7f3a")
+    answer = relocate(CACHED, [*page_noise(), renamed])
+    assert (answer["decision"], answer["index"]) == ("accept", 3)
+
+
+def test_reworded_synonym_with_same_id_is_accepted() -> None:
+    reworded = element("Sign in", id="login-button")
+    answer = relocate(CACHED, [*page_noise(), reworded])
+    assert (answer["decision"], answer["index"]) == ("accept", 3)
+
+
+def test_moved_element_is_accepted() -> None:
+    moved = element(
+        "Log in", id="login-button", x=500, y=700, xpath="/html[1]/body[1]/form[1]/div[2]/button[1]"
+    )
+    answer = relocate(CACHED, [*page_noise(), moved])
+    assert (answer["decision"], answer["index"]) == ("accept", 3)
+
+
+def test_inserted_look_alike_is_never_accepted() -> None:
+    # The real button lost its id in a refactor; a copy without id appears next to it.
+    real = element("Log in", x=204, xpath="/html[1]/body[1]/form[1]/div[1]/button[2]")
+    look_alike = element("Log in", x=100)
+    answer = relocate(CACHED, [*page_noise(), look_alike, real])
+    assert answer["decision"] == "ambiguous"
+    assert answer["index"] is None
+    assert set(answer["top"][:2]) == {3, 4}
+
+
+def test_look_alike_does_not_win_over_the_element_with_the_cached_id() -> None:
+    real = element(
+        "Log in", id="login-button", x=204, xpath="/html[1]/body[1]/form[1]/div[1]/button[2]"
+    )
+    look_alike = element("Log in", x=100)
+    answer = relocate(CACHED, [*page_noise(), look_alike, real])
+    assert answer["decision"] in {"accept", "ambiguous"}
+    assert answer["index"] in {None, 4}
+
+
+def test_deleted_target_is_missing() -> None:
+    answer = relocate(CACHED, page_noise())
+    assert answer["decision"] == "missing"
+    assert answer["index"] is None
+    assert answer["reasons"]
+
+
+def test_deleted_target_with_a_similar_element_left_is_not_accepted() -> None:
+    # "Log in with Google" stays next to where "Log in" was.
+    google = element("Log in with Google", id="google-login", x=204)
+    answer = relocate(CACHED, [*page_noise(), google])
+    assert answer["decision"] != "accept"
+
+
+def test_sign_in_is_never_relocated_to_sign_up() -> None:
+    sign_up = element("Sign up", id="signup-button")
+    answer = relocate(element("Sign in", id="signin-button"), [*page_noise(), sign_up])
+    assert answer["decision"] == "missing"
+    assert any("opposite" in r for r in answer["reasons"])
+
+
+def test_cancel_is_never_relocated_to_confirm() -> None:
+    confirm = element("Confirm", id="dialog-cancel")
+    answer = relocate(element("Cancel", id="dialog-cancel"), [confirm])
+    assert answer["decision"] != "accept"
+
+
+def test_wrapper_and_child_are_one_visual_candidate() -> None:
+    link = element(
+        "Products",
+        tag="a",
+        id=None,
+        neighbour="",
+        xpath="/html[1]/body[1]/nav[1]/ul[1]/li[2]/a[1]",
+        x=120,
+        y=10,
+        width=80,
+    )
+    # after the change the link is wrapped in a clickable <div> with exactly its box
+    wrapper = element(
+        "Products",
+        tag="div",
+        neighbour="",
+        role="",
+        x=120,
+        y=10,
+        width=80,
+        xpath="/html[1]/body[1]/nav[1]/ul[1]/li[2]/div[1]",
+    )
+    inner = element(
+        "Products",
+        tag="a",
+        neighbour="",
+        x=120,
+        y=10,
+        width=80,
+        xpath="/html[1]/body[1]/nav[1]/ul[1]/li[2]/div[1]/a[1]",
+    )
+    answer = relocate(link, [*page_noise(), wrapper, inner])
+    assert answer["decision"] == "accept"
+    assert answer["index"] in {3, 4}
+    assert any("same visual element" in r for r in answer["reasons"])
+
+
+def test_margin_rule_defers_two_equally_good_candidates() -> None:
+    twin_a = element("Log in", x=100, y=300)
+    twin_b = element("Log in", x=100, y=360, xpath="/html[1]/body[1]/form[1]/div[2]/button[1]")
+    answer = relocate(CACHED, [twin_a, twin_b])
+    assert answer["decision"] == "ambiguous"
+    assert any("margin" in r for r in answer["reasons"])
+
+
+def test_row_button_follows_its_row_not_its_position() -> None:
+    def edit(row: str, y: float, n: int) -> Fingerprint:
+        return element(
+            "Edit",
+            y=y,
+            neighbour="Users",
+            container_text=f"{row} Edit Delete",
+            xpath=f"/html[1]/body[1]/table[1]/tbody[1]/tr[{n}]/td[4]/button[1]",
+            twins=2,
+        )
+
+    cached = edit("Alice Smith alice@example.com Admin", 340, 2)
+    # the first row was deleted: Alice's row moved up, Bob's row took its place
+    after = [
+        edit("Alice Smith alice@example.com Admin", 300, 1),
+        edit("Bob Lee bob@example.com Viewer", 340, 2),
+    ]
+    answer = relocate({**cached, "twins": 1}, after)
+    assert (answer["decision"], answer["index"]) == ("accept", 0)
+
+
+def test_deleted_row_is_not_replaced_by_the_next_row() -> None:
+    def edit(row: str, y: float, n: int, twins: int) -> Fingerprint:
+        return element(
+            "Edit",
+            y=y,
+            neighbour="Users",
+            container_text=f"{row} Edit Delete",
+            xpath=f"/html[1]/body[1]/table[1]/tbody[1]/tr[{n}]/td[4]/button[1]",
+            twins=twins,
+        )
+
+    cached = edit("Alice Smith alice@example.com Admin", 300, 1, twins=1)
+    after = [edit("Bob Lee bob@example.com Viewer", 300, 1, twins=0)]
+    assert relocate(cached, after)["decision"] != "accept"
+
+
+def test_missing_fields_are_unknown_not_mismatch() -> None:
+    sparse: Fingerprint = {
+        "tag": "button",
+        "role": "button",
+        "name": "Log in",
+        "attributes": {"id": "login-button"},
+    }
+    answer = relocate(CACHED, [*page_noise(), sparse])
+    assert (answer["decision"], answer["index"]) == ("accept", 3)
+
+
+def test_invisible_candidate_is_not_accepted() -> None:
+    hidden = element("Log in", id="login-button", visible=False)
+    assert relocate(CACHED, [*page_noise(), hidden])["decision"] != "accept"
+
+
+def _corpus() -> ModuleType:
+    path = Path(__file__).resolve().parents[2] / "bench" / "relocation_corpus.py"
+    spec = importlib.util.spec_from_file_location("relocation_corpus", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["relocation_corpus"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_corpus_slice_has_no_wrong_or_false_accepts() -> None:
+    corpus = _corpus()
+    wrong: list[int] = []
+    false_accepts: list[int] = []
+    accepted = 0
+    for case in corpus.generate_cases(300):
+        answer = relocate(
+            case["cached"],
+            case["candidates"],
+            cached_context=case["cached_context"],
+            candidate_context=case["candidate_context"],
+        )
+        if answer["decision"] != "accept":
+            continue
+        accepted += 1
+        if case["truth"] is None:
+            false_accepts.append(case["id"])
+        elif answer["index"] != case["truth"] and answer["index"] not in case["equivalent"]:
+            wrong.append(case["id"])
+    assert wrong == []
+    assert false_accepts == []
+    assert accepted > 200  # the slice really exercised accepts
