@@ -787,7 +787,8 @@ def _fail(
         resolver_calls=failure.resolver_calls,
         closest=failure.closest,
     )
-    raise TestAbleStepError(failure.explanation, closest=failure.closest, result=result)
+    # from None: the engine's internal exception would only add noise to the report.
+    raise TestAbleStepError(failure.explanation, closest=failure.closest, result=result) from None
 
 
 def goto(url: str) -> Flow[StepResult]:

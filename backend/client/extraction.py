@@ -34,6 +34,7 @@ from backend.client.errors import TestAbleStepError
 from backend.client.results import StepResult
 
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
+MIN_LIST_ITEM_SCORE = 50.0  # the resolver's score (0..100) an example list item needs
 _JSON_TYPES: dict[str, type] = {"string": str, "integer": int, "number": float, "boolean": bool}
 
 
@@ -116,7 +117,7 @@ def _words(text: str) -> set[str]:
 
 
 def _resolve_index(
-    config: EngineConfig, instruction: str, target: str, snapshot: SnapshotData
+    config: EngineConfig, instruction: str, target: str, snapshot: SnapshotData, many: bool
 ) -> Flow[int | None]:
     request: ResolveRequest = {
         "instruction": f"{instruction}: {target}",
@@ -126,7 +127,14 @@ def _resolve_index(
         "shortlist": None,
     }
     resolution: Resolution = yield cmd.Resolve(request)
-    return resolution["index"]
+    if resolution["index"] is not None or not many:
+        return resolution["index"]
+    # A list's items look alike, so the resolver cannot pick *one* of them and abstains;
+    # any of the best-scored items is a fine example of the list.
+    closest = resolution.get("closest") or []
+    if closest and closest[0]["score"] >= MIN_LIST_ITEM_SCORE:
+        return closest[0]["index"]
+    return None
 
 
 def _repeat_selectors(fp: Fingerprint) -> list[str]:
@@ -156,12 +164,16 @@ def _plan_field(
     name: str,
     info: FieldInfo,
     snapshot: SnapshotData,
+    single: bool,
 ) -> Flow[dict[str, Any] | None]:
     shape, item = _shape(info)
     candidates = snapshot["candidates"]
     if shape == "table":
         return (yield from _plan_table(name, item, candidates))
-    index = yield from _resolve_index(config, instruction, _describe_field(name, info), snapshot)
+    # A lone field without a description is what the instruction itself describes.
+    target = instruction if single and not (info.description or info.title) else None
+    target = target or _describe_field(name, info)
+    index = yield from _resolve_index(config, instruction, target, snapshot, shape == "many")
     if index is None or not 0 <= index < len(candidates):
         return None
     if shape == "one":
@@ -295,7 +307,9 @@ def extract_flow(
         fields: dict[str, Any] = {}
         unplanned = []
         for name, info in model.model_fields.items():
-            entry = yield from _plan_field(config, instruction, name, info, snapshot)
+            entry = yield from _plan_field(
+                config, instruction, name, info, snapshot, len(model.model_fields) == 1
+            )
             resolver_calls += _shape(info)[0] != "table"
             if entry is None:
                 if info.is_required():

@@ -124,16 +124,18 @@ class TestAbleSession:
     def pytest_json_modifyreport(self, json_report: dict[str, Any]) -> None:
         if self.loop is None:
             return
-        json_report["testable"] = {"summary": self.summary(), "cache": self.store_stats}
+        json_report["testable"] = {"summary": self.summary(), "cache": self.fetch_store_stats()}
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self.store is not None and self.loop is not None and self.engine_config is not None:
+    def fetch_store_stats(self) -> dict[str, Any] | None:
+        """The project's cache statistics from the store (once per session)."""
+        if self.store_stats is None and self.store is not None and self.loop is not None:
+            assert self.engine_config is not None
             try:
                 stats = self.loop.run(self.store.stats(self.engine_config.project), timeout=30)
                 self.store_stats = dict(stats)
-            except Exception as error:
+            except Exception as error:  # statistics must never fail the run
                 self.store_stats = {"error": str(error)}
+        return self.store_stats
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.loop is None:
