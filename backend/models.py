@@ -5,5 +5,15 @@ from backend.cache import models as cache_models
 from backend.db.base import Base
 from backend.email import models as email_models
 from backend.orgs import models as orgs_models
+from backend.projects import models as projects_models
+from backend.runs import models as runs_models
 
-__all__ = ["Base", "auth_models", "cache_models", "email_models", "orgs_models"]
+__all__ = [
+    "Base",
+    "auth_models",
+    "cache_models",
+    "email_models",
+    "orgs_models",
+    "projects_models",
+    "runs_models",
+]
