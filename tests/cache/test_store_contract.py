@@ -545,11 +545,22 @@ async def test_tokens_are_stored_only_as_hashes(cache_app: FastAPI) -> None:
     assert any(len(r.token_hash) == 64 for r in rows)
 
 
-async def test_the_api_answers_a_bad_element_with_a_validation_error(cache_app: FastAPI) -> None:
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("action", {"method": "explode"}, "action.method"),
+        ("key", "k" * 256, "key: at most 255"),
+        ("selectors", [{"kind": "magic", "value": "x"}], "selectors: kind"),
+        ("version", "one", "version"),
+    ],
+)
+async def test_the_api_answers_a_bad_element_with_a_validation_error(
+    cache_app: FastAPI, field: str, value: Any, message: str
+) -> None:
     project = unique("p")
     token = await issue_token(cache_app, project)
-    element = make_element(project)
-    element["action"] = {"method": "explode"}  # type: ignore[typeddict-item]
+    element: dict[str, Any] = dict(make_element(project))
+    element[field] = value
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(cache_app), base_url="http://testserver"
     ) as client:
@@ -560,7 +571,23 @@ async def test_the_api_answers_a_bad_element_with_a_validation_error(cache_app: 
         )
     assert response.status_code == 422
     assert response.json()["error"] == "validation_error"
-    assert "action.method" in response.json()["message"]
+    assert message in response.json()["message"]
+
+
+async def test_the_api_answers_a_bad_decision_with_a_validation_error(cache_app: FastAPI) -> None:
+    project = unique("p")
+    token = await issue_token(cache_app, project)
+    record: dict[str, Any] = dict(decision(project, "k", "guessed", 1.0))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(cache_app), base_url="http://testserver"
+    ) as client:
+        response = await client.post(
+            f"/api/cache/projects/{project}/decisions",
+            headers={"Authorization": f"Bearer {token}"},
+            json=record,
+        )
+    assert response.status_code == 422
+    assert response.json()["message"].startswith("decision: one of")
 
 
 async def test_decisions_posted_with_a_run_token_carry_its_run(cache_app: FastAPI) -> None:

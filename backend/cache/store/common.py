@@ -413,6 +413,19 @@ def _require(data: Mapping[str, Any], field: str, kind: type | tuple[type, ...])
         raise ValueError(f"{field}: required, {getattr(kind, '__name__', kind)} expected")
 
 
+# The database store's column sizes (backend/cache/models.py).
+_MAX_LENGTHS = {"project": 128, "key": 255, "scope": 255, "run_id": 64}
+
+
+def _check_lengths(data: Mapping[str, Any]) -> None:
+    for field, limit in _MAX_LENGTHS.items():
+        value = data.get(field)
+        if isinstance(value, str) and len(value) > limit:
+            raise ValueError(f"{field}: at most {limit} characters")
+        if field in ("key", "project") and value == "":
+            raise ValueError(f"{field}: must not be empty")
+
+
 def validate_element(data: Any) -> CachedElement:
     """Check the shape of a cached element received as JSON; raises ValueError naming the
     first bad field. (The records are ``typing.TypedDict``s, which pydantic cannot validate
@@ -421,6 +434,7 @@ def validate_element(data: Any) -> CachedElement:
         raise ValueError("element: an object expected")
     for field in ("key", "project", "scope", "instruction", "route", "frame", "status"):
         _require(data, field, str)
+    _check_lengths(data)
     for field in ("fingerprint", "context", "action", "stats"):
         _require(data, field, dict)
     _require(data, "selectors", list)
@@ -447,6 +461,7 @@ def validate_decision(data: Any) -> DecisionRecord:
         raise ValueError("decision: an object expected")
     for field in ("project", "key", "instruction", "decision", "at"):
         _require(data, field, str)
+    _check_lengths(data)
     if data["decision"] not in DECISIONS:
         raise ValueError(f"decision: one of {', '.join(DECISIONS)}")
     for field in ("confidence", "duration_ms"):
