@@ -411,9 +411,11 @@ def relocate(
         best = ranked[0][0] if ranked else 0.0
         reasons = ["no plausible candidate: the element is gone", *rejected]
         if ranked and not rejected:
+            closest = ranked[0][1]
+            why = identity_conflict(a, prepared[closest])
             reasons.append(
-                f"closest was {_describe(candidates[ranked[0][1]], ranked[0][1])} "
-                f"at {100 * best:.0f} % similarity"
+                f"closest was {_describe(candidates[closest], closest)} "
+                f"at {100 * best:.0f} % similarity" + (f" ({why})" if why else "")
             )
         return Relocation(
             decision="missing",
