@@ -75,13 +75,17 @@ def checkout(
         return Checkout(path=dest, commit_sha=None, branch=None)
 
     git = _Git(url=url, source=source, token=secret, masker=masker, timeout=timeout)
-    if ref is not None and _COMMIT_ID.fullmatch(ref):
-        git.fetch_commit(ref, dest)
-        branch = None
-    else:
-        git.clone_branch(ref, dest)
-        branch = git.current_branch(dest)
-    sha = git.output(["rev-parse", "HEAD"], cwd=dest).strip()
+    try:
+        if ref is not None and _COMMIT_ID.fullmatch(ref):
+            git.fetch_commit(ref, dest)
+            branch = None
+        else:
+            git.clone_branch(ref, dest)
+            branch = git.current_branch(dest)
+        sha = git.output(["rev-parse", "HEAD"], cwd=dest).strip()
+    except CheckoutError:
+        shutil.rmtree(dest, ignore_errors=True)  # no half checkout for the caller to trip on
+        raise
     return Checkout(path=dest, commit_sha=sha, branch=branch)
 
 

@@ -33,7 +33,7 @@ import sys
 import sysconfig
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from backend.execution.masking import Masker
@@ -147,7 +147,7 @@ def prepare_environment(
         shutil.rmtree(env_dir, ignore_errors=True)  # a half-built leftover
         _build(repo, env_dir, files, _uv_binary(uv), uv_env or {}, masker, timeout)
         (env_dir / READY_MARKER).write_text(",".join(names) + "\n")
-    return PythonEnvironment(**{**result.__dict__, "reused": False})
+    return replace(result, reused=False)
 
 
 @contextlib.contextmanager
