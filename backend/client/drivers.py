@@ -9,6 +9,7 @@ Both translate Playwright's errors into the engine's two exceptions: ``StaleElem
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Coroutine
 from concurrent.futures import Future
@@ -101,10 +102,9 @@ class AsyncDriver:
     async def _unpin(self) -> None:
         if self._pinned is not None:
             pinned, self._pinned = self._pinned, None
-            try:
+            # After a navigation there is nothing left to release.
+            with contextlib.suppress(PlaywrightError):
                 await pinned.dispose()
-            except PlaywrightError:
-                pass  # the page navigated away: nothing left to release
 
     async def _execute(self, command: cmd.Command) -> Any:
         page = self.page
@@ -259,10 +259,8 @@ class SyncDriver:
     def _unpin(self) -> None:
         if self._pinned is not None:
             pinned, self._pinned = self._pinned, None
-            try:
+            with contextlib.suppress(PlaywrightError):
                 pinned.dispose()
-            except PlaywrightError:
-                pass
 
     def _execute(self, command: cmd.Command) -> Any:
         page = self.page

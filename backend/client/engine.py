@@ -359,8 +359,8 @@ def _heal_or_resolve(
     # Ambiguous: the resolver decides among the shortlist, and must stay inside it.
     shortlist = relocation["top"] or None
     resolution = yield from _ask_resolver(parsed, snapshot, shortlist)
-    index = resolution["index"]
-    if index is None:
+    chosen = resolution["index"]
+    if chosen is None:
         raise StepFailure(
             explanation=(
                 f"{parsed.display!r}: the cached element ({describe(cached['fingerprint'])}) "
@@ -372,6 +372,7 @@ def _heal_or_resolve(
             confidence=resolution["confidence"],
             resolver_calls=1,
         )
+    index = chosen
     if shortlist is not None and index not in shortlist:
         raise StepFailure(
             explanation=(
@@ -670,7 +671,10 @@ def act(
                 problem = _state_problem(parsed.action["method"], value, state)
                 if problem:
                     raise StepFailure(
-                        explanation=f"{parsed.display!r}: acted on {describe(located.fingerprint)}, but {problem}",
+                        explanation=(
+                            f"{parsed.display!r}: acted on {describe(located.fingerprint)}, "
+                            f"but {problem}"
+                        ),
                         reasons=located.reasons,
                         confidence=located.confidence,
                         scores=located.scores,
@@ -679,14 +683,17 @@ def act(
         except cmd.StaleElement as stale:
             if attempt == 2:
                 failure = StepFailure(
-                    explanation=f"{parsed.display!r}: the element kept changing while acting ({stale})",
+                    explanation=(
+                        f"{parsed.display!r}: the element kept changing while acting ({stale})"
+                    ),
                     resolver_calls=resolver_calls,
                 )
                 yield from _fail(config, key, parsed, cached, failure, started, located)
         except cmd.ActionFailed as error:
             failure = StepFailure(
                 explanation=(
-                    f"{parsed.display!r}: found {describe(located.fingerprint) if located else 'the element'}"
+                    f"{parsed.display!r}: found "
+                    f"{describe(located.fingerprint) if located else 'the element'}"
                     f" but could not {parsed.action['method']} it: {error}"
                 ),
                 reasons=located.reasons if located else [],

@@ -78,10 +78,7 @@ def _shape(info: FieldInfo) -> tuple[str, Any]:
     """("one" | "many" | "table", item type)."""
     annotation = info.annotation
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if (
-        typing.get_origin(annotation) in (typing.Union, __import__("types").UnionType)
-        and args
-    ):
+    if typing.get_origin(annotation) in (typing.Union, __import__("types").UnionType) and args:
         annotation = args[0]
     if typing.get_origin(annotation) is list:
         item = typing.get_args(annotation)[0] if typing.get_args(annotation) else str

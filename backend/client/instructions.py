@@ -75,7 +75,8 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "fill",
         re.compile(
-            rf"^(?P<verb>fill(?: in| out)?|set|populate)\s+(?P<target>.+?)\s+(?:with|to|as)\s+{_VALUE}$",
+            rf"^(?P<verb>fill(?: in| out)?|set|populate)\s+(?P<target>.+?)\s+"
+            rf"(?:with|to|as)\s+{_VALUE}$",
             re.I,
         ),
     ),

@@ -14,7 +14,7 @@ the test's ``metadata``, and a session ``testable`` section); a summary line.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,10 +107,10 @@ class TestAbleSession:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Iterator[None]:
-        report: pytest.TestReport = yield
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
         item.stash.setdefault(REPORTS, {})[report.when] = report
-        return report  # type: ignore[return-value]
+        return report
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_json_runtest_metadata(

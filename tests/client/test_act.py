@@ -17,6 +17,18 @@ from .conftest import CountingResolver, Site
 
 pytestmark = pytest.mark.browser
 
+REAL_BUTTON = (
+    '<button id="login" class="btn primary" onclick="window.clicked.push(\'login\')">'
+    "Log in</button>"
+)
+LOOK_ALIKE = (
+    '<button id="promo" class="banner" onclick="window.clicked.push(\'look-alike\')">'
+    "Log in to win a prize</button>"
+)
+SEARCH = (
+    '<input id="search" placeholder="Search" '
+    "onkeydown=\"if(event.key==='Enter')window.clicked.push('search')\">"
+)
 LOGIN = """
 <form onsubmit="return false">
   <label for="email">E-mail</label><input id="email" name="email" type="email">
@@ -61,7 +73,8 @@ def test_cold_run_asks_the_resolver_and_warm_run_uses_the_cache(
     assert warm.selector is not None
     assert clicked(page) == ["login"]
     assert len(resolver.calls) == 1  # no second resolver call
-    assert warm.scores is not None and set(warm.scores) >= {
+    assert warm.scores is not None
+    assert set(warm.scores) >= {
         "structural",
         "visual",
         "behavioural",
@@ -121,7 +134,7 @@ def test_removed_element_fails_naming_the_closest_candidates(
     page.goto(site.serve("removed", LOGIN))
     make_ai().act("click the login button")
     without = LOGIN.replace(
-        """<button id="login" class="btn primary" onclick="window.clicked.push('login')">Log in</button>""",
+        REAL_BUTTON,
         "",
     )
     page.goto(site.serve("removed", without))
@@ -141,8 +154,8 @@ def test_removed_element_with_a_look_alike_left_fails_instead_of_clicking_it(
     page.goto(site.serve("removed-lookalike", LOGIN))
     make_ai().act("click the login button")
     swapped = LOGIN.replace(
-        """<button id="login" class="btn primary" onclick="window.clicked.push('login')">Log in</button>""",
-        """<button id="promo" class="banner" onclick="window.clicked.push('look-alike')">Log in to win a prize</button>""",
+        REAL_BUTTON,
+        LOOK_ALIKE,
     )
     page.goto(site.serve("removed-lookalike", swapped))
     with pytest.raises(TestAbleStepError):
@@ -220,8 +233,7 @@ def test_fill_check_select_and_press(page: Any, site: Site, make_ai: Any) -> Non
     page.goto(
         site.serve(
             "forms",
-            LOGIN
-            + '<input id="search" placeholder="Search" onkeydown="if(event.key===\'Enter\')window.clicked.push(\'search\')">',
+            LOGIN + SEARCH,
         )
     )
     ai = make_ai()

@@ -46,7 +46,9 @@ def with_async_page(body: Callable[[Page], Awaitable[T]]) -> T:
         return pool.submit(asyncio.run, main()).result(timeout=120)
 
 
-def test_async_client_cold_then_warm(site: Site, tmp_path: Path, resolver: CountingResolver) -> None:
+def test_async_client_cold_then_warm(
+    site: Site, tmp_path: Path, resolver: CountingResolver
+) -> None:
     url = site.serve("async", PAGE)
 
     async def body(page: Page) -> list[str]:

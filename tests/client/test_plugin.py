@@ -11,7 +11,7 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-TEST_FILE = '''
+TEST_FILE = """
 import pytest
 from pathlib import Path
 
@@ -30,7 +30,7 @@ def test_login(ai):
 def test_removed_button(ai):
     ai.goto(PAGE)
     ai.act("click the delete account button")
-'''
+"""
 
 LOGIN_HTML = """<!doctype html><html><head><title>Login</title></head><body>
 <script>window.clicked = [];</script>
@@ -42,8 +42,10 @@ LOGIN_HTML = """<!doctype html><html><head><title>Login</title></head><body>
 def run(pytester: pytest.Pytester, name: str) -> tuple[Any, dict[str, Any]]:
     report = pytester.path / f"{name}.json"
     result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider",
-        "--json-report", f"--json-report-file={report}",
+        "-p",
+        "no:cacheprovider",
+        "--json-report",
+        f"--json-report-file={report}",
         f"--testable-artifacts={pytester.path / 'artifacts'}",
         timeout=240,
     )
@@ -61,7 +63,9 @@ def test_plugin_writes_steps_into_the_json_report_and_uses_the_cache(
 
     cold, cold_report = run(pytester, "cold")
     cold.assert_outcomes(passed=1, failed=1)
-    cold.stdout.fnmatch_lines(["*TestAble: 5 steps, 0 cache hits, 0 heals, 3 resolver calls, 1 failed*"])
+    cold.stdout.fnmatch_lines(
+        ["*TestAble: 5 steps, 0 cache hits, 0 heals, 3 resolver calls, 1 failed*"]
+    )
     by_name = {t["nodeid"].split("::")[-1].split("[")[0]: t for t in cold_report["tests"]}
     login_steps = by_name["test_login"]["metadata"]["testable"]["steps"]
     assert [s["decision"] for s in login_steps] == ["navigated", "resolver", "resolver"]
