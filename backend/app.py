@@ -34,9 +34,12 @@ PLACEHOLDER_PAGE = """<!doctype html>
 def _api_routers() -> list[APIRouter]:
     # Imported here so that importing backend.app stays cheap for the CLI's --help.
     from backend.auth.router import router as auth_router
+    from backend.events.router import router as events_router
     from backend.orgs.router import router as orgs_router
+    from backend.projects.router import router as projects_router
+    from backend.runs.router import router as runs_router
 
-    return [auth_router, orgs_router]
+    return [auth_router, orgs_router, projects_router, runs_router, events_router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -67,6 +67,19 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    # Runs (see docs/run-events.md and ARCHITECTURE.md "A run, end to end").
+    run_default_timeout_seconds: float = Field(default=1800, gt=0)
+    run_max_timeout_seconds: float = Field(default=3 * 3600, gt=0)
+    run_heartbeat_seconds: float = Field(default=10, gt=0)
+    run_heartbeat_timeout_seconds: float = Field(default=120, gt=0)
+    run_queue_timeout_seconds: float = Field(default=24 * 3600, gt=0)
+    run_retention_days: int = Field(default=90, ge=1)
+    run_api_url: str | None = None
+    allow_local_repositories: bool | None = None
+    checkout_timeout_seconds: float = Field(default=300, gt=0)
+    install_timeout_seconds: float = Field(default=900, gt=0)
+    ws_heartbeat_seconds: float = Field(default=15, gt=0)
+
     @field_validator("data_dir", "keys_dir", mode="after")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
@@ -85,6 +98,17 @@ class Settings(BaseSettings):
     @property
     def artifacts_dir(self) -> Path:
         return self.data_dir / "artifacts"
+
+    @property
+    def local_repositories_allowed(self) -> bool:
+        """Local paths and file:// sources: on by default only in embedded mode."""
+        if self.allow_local_repositories is not None:
+            return self.allow_local_repositories
+        return self.mode == Mode.EMBEDDED
+
+    @property
+    def resolved_run_api_url(self) -> str:
+        return self.run_api_url or self.public_url
 
     @property
     def is_sqlite(self) -> bool:

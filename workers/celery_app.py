@@ -16,7 +16,7 @@ VISIBILITY_TIMEOUT_SECONDS = 4 * 60 * 60
 
 def create_celery(redis_url: str | None = None) -> Celery:
     url = redis_url or get_settings().redis_url
-    app = Celery("testable", broker=url, backend=url, include=[])
+    app = Celery("testable", broker=url, backend=url, include=["workers.tasks"])
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -30,6 +30,11 @@ def create_celery(redis_url: str | None = None) -> Celery:
         broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS},
         result_backend_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS},
         worker_hijack_root_logger=False,
+        beat_schedule={
+            # The reaper of runs whose worker died (heartbeat too old), and retention.
+            "reap-dead-runs": {"task": "testable.reap_dead_runs", "schedule": 60.0},
+            "cleanup-runs": {"task": "testable.cleanup_runs", "schedule": 24 * 3600.0},
+        },
     )
     return app
 

@@ -1,0 +1,187 @@
+"""Hand queued runs to whatever executes them: a thread of this process (embedded) or a
+Celery worker (distributed), chosen by the ``dispatcher`` setting.
+
+Jobs are enqueued only after the run row is committed — a worker must always find its
+run. Endpoints take ``JobsDep`` and call ``jobs.enqueue(run)``; the jobs are sent by a
+background task, which Starlette runs after the response, i.e. after the request's
+session committed (``SessionDep`` commits before the response is sent). When the commit
+fails the response is an error and the background task never runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+import uuid
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Annotated, Any, Protocol
+
+from celery import Celery
+from fastapi import BackgroundTasks, Depends, Request
+from loguru import logger
+
+from backend.config import Dispatcher as DispatcherKind
+from backend.config import Settings
+from backend.runs.models import Run
+from backend.runs.service import run_time_limit
+
+EXECUTE_RUN_TASK = "testable.execute_run"
+# Between Celery's soft limit (the task can still record why it stopped) and the kill.
+HARD_LIMIT_MARGIN_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Job:
+    run_id: uuid.UUID
+    task_id: str
+    time_limit: float
+
+
+class Dispatcher(Protocol):
+    def enqueue(self, job: Job) -> None: ...
+
+    def revoke(self, task_id: str) -> None: ...
+
+
+class InProcessDispatcher:
+    """Embedded mode: each run in a thread of its own with its own event loop, running the
+    same ``execute_run`` (and state machine) as a Celery worker."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.threads: dict[uuid.UUID, threading.Thread] = {}
+        self._lock = threading.Lock()
+
+    def enqueue(self, job: Job) -> None:
+        thread = threading.Thread(
+            target=self._execute, args=(job.run_id,), name=f"run-{job.run_id}", daemon=True
+        )
+        with self._lock:
+            self.threads = {k: t for k, t in self.threads.items() if t.is_alive()}
+            self.threads[job.run_id] = thread
+        thread.start()
+
+    def _execute(self, run_id: uuid.UUID) -> None:
+        from backend.runs.executor import execute_run
+
+        try:
+            asyncio.run(execute_run(run_id, self.settings, worker="in-process"))
+        except Exception:
+            logger.exception("run {} crashed the in-process worker", run_id)
+
+    def revoke(self, task_id: str) -> None:
+        return None  # the executor polls the run's cancel flag
+
+    def wait(self, run_id: uuid.UUID, timeout: float | None = None) -> bool:
+        """Block until the run's thread ends (tests, the CLI); True when it has."""
+        with self._lock:
+            thread = self.threads.get(run_id)
+        if thread is None:
+            return True
+        thread.join(timeout)
+        return not thread.is_alive()
+
+
+@lru_cache(maxsize=8)
+def celery_for(redis_url: str) -> Celery:
+    from workers.celery_app import create_celery
+
+    return create_celery(redis_url)
+
+
+class CeleryDispatcher:
+    """Distributed mode: a Celery task per run, with per-run time limits set here."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.app = celery_for(settings.redis_url)
+
+    def enqueue(self, job: Job) -> None:
+        self.app.send_task(
+            EXECUTE_RUN_TASK,
+            args=[str(job.run_id)],
+            task_id=job.task_id,
+            soft_time_limit=math.ceil(job.time_limit),
+            time_limit=math.ceil(job.time_limit) + HARD_LIMIT_MARGIN_SECONDS,
+        )
+
+    def revoke(self, task_id: str) -> None:
+        # Without terminate: a queued job is dropped when a worker takes it; a running one
+        # stops through the run's cancel flag, so pytest ends cleanly and results are kept.
+        self.app.control.revoke(task_id)
+
+
+_dispatchers: dict[tuple[str, str, str], Dispatcher] = {}
+_dispatchers_lock = threading.Lock()
+
+
+def get_dispatcher(settings: Settings) -> Dispatcher:
+    """One dispatcher per process and configuration."""
+    key = (settings.dispatcher.value, settings.redis_url, settings.resolved_database_url)
+    with _dispatchers_lock:
+        dispatcher = _dispatchers.get(key)
+        if dispatcher is None:
+            dispatcher = (
+                CeleryDispatcher(settings)
+                if settings.dispatcher is DispatcherKind.CELERY
+                else InProcessDispatcher(settings)
+            )
+            _dispatchers[key] = dispatcher
+        return dispatcher
+
+
+def job_for(run: Run, settings: Settings) -> Job:
+    assert run.task_id is not None
+    return Job(run_id=run.id, task_id=run.task_id, time_limit=run_time_limit(run, settings))
+
+
+@dataclass
+class JobQueue:
+    """Jobs collected during a request, sent once its transaction committed."""
+
+    dispatcher: Dispatcher
+    settings: Settings
+    jobs: list[Job] = field(default_factory=list)
+    revokes: list[str] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def enqueue(self, run: Run) -> None:
+        self.jobs.append(job_for(run, self.settings))
+
+    def publish(self, messages: list[dict[str, Any]]) -> None:
+        """Events stored in this request, published once they are committed."""
+        self.messages.extend(messages)
+
+    def revoke(self, task_id: str | None) -> None:
+        if task_id:
+            self.revokes.append(task_id)
+
+    async def flush(self) -> None:
+        from backend.events.bus import get_event_bus
+        from backend.runs.executor import publish
+
+        jobs, self.jobs = self.jobs, []
+        for job in jobs:
+            try:
+                await asyncio.to_thread(self.dispatcher.enqueue, job)
+            except Exception:  # the run stays queued; the reaper ends it if no job arrives
+                logger.exception("enqueueing run {} failed", job.run_id)
+        revokes, self.revokes = self.revokes, []
+        for task_id in revokes:
+            try:
+                await asyncio.to_thread(self.dispatcher.revoke, task_id)
+            except Exception:
+                logger.exception("revoking task {} failed", task_id)
+        messages, self.messages = self.messages, []
+        await publish(get_event_bus(self.settings), messages)
+
+
+def get_job_queue(request: Request, background: BackgroundTasks) -> JobQueue:
+    settings: Settings = request.app.state.settings
+    queue = JobQueue(get_dispatcher(settings), settings)
+    background.add_task(queue.flush)
+    return queue
+
+
+JobsDep = Annotated[JobQueue, Depends(get_job_queue)]

@@ -1,0 +1,420 @@
+"""The run function: what a worker does with one run, in embedded and distributed mode.
+
+claim (queued -> running) -> checkout -> isolated environment -> per-run token ->
+pytest (``run_pytest``) with only the workflow's variables and ``TESTABLE_RUN_*`` ->
+results, artifacts (masked by the runner) -> final status with a reason.
+
+Events are written to the database in small batches and published on the bus *after*
+each commit, so a watcher that backfills from the database and listens to the bus sees
+every event exactly once. A heartbeat task keeps ``heartbeat_at`` fresh (the reaper's
+sign of life) and turns a cancel request into a stop of the test process.
+
+The blocking steps (git, uv, pytest) run in threads; this coroutine stays responsive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+from pydantic import SecretStr
+
+from backend.config import Settings
+from backend.db import Database
+from backend.events.bus import EventBus, get_event_bus, project_channel, run_channel
+from backend.execution.channel import EventType, RunEvent
+from backend.execution.checkout import CheckoutError, checkout
+from backend.execution.environment import DependencyError, prepare_environment
+from backend.execution.masking import Masker
+from backend.execution.results import RunStatus
+from backend.execution.runner import PytestOutcome, PytestSpec, RunPaths, run_pytest
+from backend.projects.models import Project
+from backend.runs import service
+from backend.runs.models import Run
+from backend.runs.service import ArtifactRecord, NewEvent, TestRecord
+from backend.runs.states import RunState
+from backend.runs.tokens import issue_run_token, revoke_run_tokens
+
+# Loaded into every test process until the TestAble plugin emits test progress itself.
+PROGRESS_PLUGIN = "backend.runs.progress_plugin"
+_FLUSH_SECONDS = 0.1
+_CANCEL_POLL_SECONDS = 1.0
+# Events the project channel carries (a dashboard's list of runs needs no output lines).
+_PROJECT_EVENTS = frozenset({service.STATUS_EVENT, EventType.TEST_FINISHED.value})
+
+
+class _Stop(Exception):
+    """A phase ended the run early: ``state`` and ``reason`` say how."""
+
+    def __init__(self, state: RunState, reason: str) -> None:
+        super().__init__(reason)
+        self.state = state
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """What the workflow adds to the test process: its variables and which are secret."""
+
+    env: dict[str, str]
+    secrets: tuple[str, ...]
+
+
+async def workflow_inputs(run: Run, project: Project) -> RunInputs:
+    """The workflow's environment variables. Workflows and encrypted variables are not
+    built yet: the test process gets only the client settings it needs."""
+    return RunInputs(env={"TESTABLE_PROJECT": str(project.id)}, secrets=())
+
+
+class EventRecorder:
+    """Collects events from any thread, stores them in batches, publishes after commit."""
+
+    def __init__(self, database: Database, bus: EventBus, run_id: uuid.UUID) -> None:
+        self.database = database
+        self.bus = bus
+        self.run_id = run_id
+        self.loop = asyncio.get_running_loop()
+        self._pending: list[NewEvent] = []
+        self._wake = asyncio.Event()
+        self._closed = False
+        self._task: asyncio.Task[None] | None = None
+        self.project_id: uuid.UUID | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop())
+
+    def add(self, event_type: str, data: dict[str, Any], ts: float | None = None) -> None:
+        """From the event loop's thread."""
+        event = NewEvent(event_type, data) if ts is None else NewEvent(event_type, data, ts)
+        self._pending.append(event)
+        self._wake.set()
+
+    def add_threadsafe(self, event: RunEvent) -> None:
+        """``on_event`` of ``run_pytest`` (called on the pytest thread)."""
+        data = dict(event.data)
+        if event.source == "runner":
+            data.setdefault("source", "runner")
+        self.loop.call_soon_threadsafe(self.add, event.type.value, data, event.ts)
+
+    async def flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            async with self.database.session() as session:
+                run = await service.get_run(session, self.run_id, lock=True)
+                messages = await service.add_events(session, run, batch)
+            await publish(self.bus, messages)
+
+    async def _loop(self) -> None:
+        while not self._closed:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.flush()
+            except Exception:  # a database hiccup must not lose the run; retry next tick
+                logger.exception("run {}: storing events failed; retrying", self.run_id)
+            await asyncio.sleep(_FLUSH_SECONDS)
+
+    async def close(self) -> None:
+        self._closed = True
+        self._wake.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()
+
+
+async def publish(bus: EventBus, messages: list[dict[str, Any]]) -> None:
+    for message in messages:
+        await bus.publish(run_channel(message["run_id"]), message)
+        if message["type"] in _PROJECT_EVENTS:
+            await bus.publish(project_channel(message["project_id"]), message)
+
+
+async def execute_run(
+    run_id: uuid.UUID,
+    settings: Settings,
+    *,
+    worker: str,
+    database: Database | None = None,
+    bus: EventBus | None = None,
+) -> RunState | None:
+    """Execute a queued run to its end; None when it was not queued any more. Never raises
+    for anything the repository or the suite does."""
+    own_database = database is None
+    db = database or Database(
+        settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
+    event_bus = bus or get_event_bus(settings)
+    try:
+        async with db.session() as session:
+            claimed = await service.claim_run(session, run_id, worker=worker)
+            if claimed is not None:
+                run, messages = claimed
+                project = await service.run_project(session, run)
+                session.expunge_all()
+        if claimed is None:
+            logger.info("run {} is not queued any more; nothing to do", run_id)
+            return None
+        await publish(event_bus, messages)
+        return await _Execution(run, project, settings, db, event_bus).execute()
+    finally:
+        if bus is None:
+            await event_bus.close()
+        if own_database:
+            await db.dispose()
+
+
+class _Execution:
+    def __init__(
+        self, run: Run, project: Project, settings: Settings, database: Database, bus: EventBus
+    ) -> None:
+        self.run = run
+        self.project = project
+        self.settings = settings
+        self.database = database
+        self.bus = bus
+        self.cancel = threading.Event()
+        self.recorder = EventRecorder(database, bus, run.id)
+        self.workdir = settings.data_dir / "work" / str(run.id)
+        self.run_dir = settings.artifacts_dir / str(run.id)
+        self.masker = Masker([])
+
+    async def execute(self) -> RunState:
+        self.recorder.start()
+        heartbeat = asyncio.create_task(self._heartbeat())
+        outcome: PytestOutcome | None = None
+        token: str | None = None
+        try:
+            try:
+                inputs = await workflow_inputs(self.run, self.project)
+                self.masker = Masker(inputs.secrets)
+                source = await self._checkout()
+                python = await self._environment(source)
+                token = await self._issue_token()
+                outcome = await self._pytest(source, python, inputs, token)
+                state, reason = RunState(outcome.status.value), outcome.reason
+            except _Stop as stop:
+                state, reason = stop.state, stop.reason
+            except Exception as exc:
+                logger.exception("run {} failed inside the worker", self.run.id)
+                state = RunState.ERROR
+                reason = self.masker.mask(f"internal error in the worker: {exc!r}")
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+        await self.recorder.close()
+        final = await self._finish(state, reason, outcome)
+        await self._clean_up(token)
+        return final
+
+    # --- phases ----------------------------------------------------------------------
+
+    def _phase(self, name: str, **data: Any) -> None:
+        self.recorder.add(service.PHASE_EVENT, {"phase": name, **data})
+
+    def _check_cancel(self) -> None:
+        if self.cancel.is_set():
+            raise _Stop(RunState.CANCELLED, "the run was cancelled before its tests started")
+
+    async def _checkout(self) -> Path:
+        ref = self.run.commit_sha or self.run.branch
+        self._phase("checkout", repository=self.project.repository, ref=ref)
+        shutil.rmtree(self.workdir, ignore_errors=True)  # a re-delivered run starts clean
+        self.workdir.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            done = await asyncio.to_thread(
+                checkout,
+                self.project.repository,
+                ref,
+                self.workdir,
+                timeout=self.settings.checkout_timeout_seconds,
+            )
+        except CheckoutError as exc:
+            raise _Stop(
+                RunState.ERROR, self.masker.mask(f"checkout failed ({exc.kind}): {exc.message}")
+            ) from exc
+        async with self.database.session() as session:
+            await service.set_checkout(
+                session, self.run.id, commit_sha=done.commit_sha, branch=done.branch
+            )
+        self._phase("checked_out", commit=done.commit_sha, branch=done.branch)
+        self._check_cancel()
+        return done.path
+
+    async def _environment(self, source: Path) -> Path:
+        dependency_file = self.run.options.get("dependency_file")
+        self._phase("environment", dependency_file=dependency_file)
+        try:
+            environment = await asyncio.to_thread(
+                prepare_environment,
+                source,
+                cache_dir=self.settings.data_dir,
+                dependency_file=dependency_file,
+                masker=self.masker,
+                timeout=self.settings.install_timeout_seconds,
+            )
+        except DependencyError as exc:
+            raise _Stop(
+                RunState.ERROR, self.masker.mask(f"installing dependencies failed: {exc}")
+            ) from exc
+        self._phase(
+            "environment_ready",
+            reused=environment.reused,
+            dependency_files=list(environment.dependency_files),
+        )
+        self._check_cancel()
+        return environment.python
+
+    async def _issue_token(self) -> str:
+        ttl = timedelta(seconds=service.run_time_limit(self.run, self.settings) + 3600)
+        async with self.database.session() as session:
+            return await issue_run_token(session, str(self.project.id), str(self.run.id), ttl)
+
+    async def _pytest(
+        self, source: Path, python: Path, inputs: RunInputs, token: str
+    ) -> PytestOutcome:
+        selection = self.run.selection
+        options = self.run.options
+        spec = PytestSpec(
+            workdir=source,
+            python=python,
+            run_dir=self.run_dir,
+            test_paths=tuple(selection.get("test_paths") or ()),
+            markers=selection.get("markers"),
+            keyword=selection.get("keyword"),
+            node_ids=tuple(selection.get("node_ids") or ()),
+            parallel=options.get("parallel"),
+            retries=int(options.get("retries") or 0),
+            timeout=float(options.get("timeout") or self.settings.run_default_timeout_seconds),
+            env=inputs.env,
+            secrets=inputs.secrets,
+            api_url=self.settings.resolved_run_api_url,
+            run_token=SecretStr(token),
+            run_id=str(self.run.id),
+            extra_args=("-p", PROGRESS_PLUGIN, *options.get("extra_args", ())),
+        )
+        self._phase("tests", selection=spec.selection())
+        return await asyncio.to_thread(
+            run_pytest, spec, on_event=self.recorder.add_threadsafe, cancel=self.cancel
+        )
+
+    # --- alongside ----------------------------------------------------------------------
+
+    async def _heartbeat(self) -> None:
+        """Poll for a cancel every second; write the heartbeat every few seconds."""
+        loop = asyncio.get_running_loop()
+        last_beat = loop.time()
+        while True:
+            await asyncio.sleep(min(_CANCEL_POLL_SECONDS, self.settings.run_heartbeat_seconds))
+            try:
+                if loop.time() - last_beat >= self.settings.run_heartbeat_seconds:
+                    async with self.database.session() as session:
+                        stop = await service.beat(session, self.run.id)
+                    last_beat = loop.time()
+                else:
+                    async with self.database.session(read_only=True) as session:
+                        stop = await service.cancel_requested(session, self.run.id)
+            except Exception:  # the database was briefly unreachable; the next tick retries
+                logger.exception("run {}: heartbeat failed", self.run.id)
+                continue
+            if stop and not self.cancel.is_set():
+                logger.info("run {}: cancel requested", self.run.id)
+                self.cancel.set()
+
+    # --- the end ------------------------------------------------------------------------
+
+    async def _finish(
+        self, state: RunState, reason: str | None, outcome: PytestOutcome | None
+    ) -> RunState:
+        tests: list[TestRecord] = []
+        artifacts: list[ArtifactRecord] = []
+        counts = None
+        if outcome is not None:
+            tests = [
+                TestRecord(
+                    node_id=t.node_id,
+                    outcome=t.outcome.value,
+                    duration=t.duration,
+                    error_message=t.error_message,
+                    traceback=t.traceback,
+                    retries=t.retries,
+                    flaky=t.flaky,
+                    steps=t.steps,
+                )
+                for t in outcome.tests
+            ]
+            artifacts = self._store_artifacts(outcome)
+            c = outcome.counts
+            counts = {
+                "total": c.total,
+                "passed": c.passed,
+                "failed": c.failed,
+                "errors": c.errors,
+                "skipped": c.skipped,
+                "flaky": c.flaky,
+            }
+        async with self.database.session() as session:
+            run, messages = await service.finish_run(
+                session,
+                self.run.id,
+                status=state,
+                reason=reason,
+                tests=tests,
+                artifacts=artifacts,
+                counts=counts,
+            )
+            final = RunState(run.status)
+        await publish(self.bus, messages)
+        return final
+
+    def _store_artifacts(self, outcome: PytestOutcome) -> list[ArtifactRecord]:
+        """Artifacts as paths under the artifacts root; files written into the checkout
+        (Playwright's ``test-results``) are moved in first, since the checkout goes."""
+        root = self.settings.artifacts_dir.resolve()
+        run_dir = self.run_dir.resolve()
+        workdir = self.workdir.resolve()
+        records = []
+        for artifact in outcome.artifacts:
+            path = artifact.path.resolve()
+            if not path.is_relative_to(run_dir):
+                if not path.is_relative_to(workdir):
+                    continue
+                target = run_dir / "files" / path.relative_to(workdir)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(path, target)
+                path = target
+            records.append(
+                ArtifactRecord(
+                    kind=artifact.kind.value,
+                    path=str(path.relative_to(root)),
+                    content_type=artifact.content_type,
+                    size=artifact.size,
+                )
+            )
+        return records
+
+    async def _clean_up(self, token: str | None) -> None:
+        # The runner's private folder holds the unmasked channel file and the test
+        # process's home: never kept, never served.
+        shutil.rmtree(RunPaths(self.run_dir).internal, ignore_errors=True)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        if token is not None:
+            try:
+                async with self.database.session() as session:
+                    await revoke_run_tokens(session, str(self.run.id))
+            except Exception:  # tokens expire anyway
+                logger.exception("run {}: revoking its token failed", self.run.id)
+
+
+def outcome_state(status: RunStatus) -> RunState:
+    return RunState(status.value)

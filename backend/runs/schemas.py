@@ -1,0 +1,150 @@
+"""Request and response shapes of the runs api (and of the messages on its WebSockets)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from backend.runs.states import RunState
+
+
+class Trigger(StrEnum):
+    MANUAL = "manual"
+    PUSH = "push"
+    PULL_REQUEST = "pull_request"
+    SCHEDULE = "schedule"
+
+
+def _not_an_option(values: list[str]) -> list[str]:
+    for value in values:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        if value.startswith("-"):
+            raise ValueError(f"{value!r} is an option, not a test path or node id")
+    return values
+
+
+class Selection(BaseModel):
+    """Which tests: paths and node ids (relative to the repository), -m and -k."""
+
+    test_paths: list[str] = Field(default_factory=list, max_length=200)
+    markers: str | None = Field(default=None, max_length=500)
+    keyword: str | None = Field(default=None, max_length=500)
+    node_ids: list[str] = Field(default_factory=list, max_length=5000)
+
+    @field_validator("test_paths", "node_ids", mode="after")
+    @classmethod
+    def _paths(cls, values: list[str]) -> list[str]:
+        return _not_an_option(values)
+
+
+class RunOptions(BaseModel):
+    """How: time limit (seconds), pytest-xdist workers, re-runs of failed tests, the
+    dependency file to install (default: requirements*.txt, else pyproject.toml)."""
+
+    timeout: float | None = Field(default=None, gt=0)
+    parallel: int | None = Field(default=None, ge=1, le=32)
+    retries: int = Field(default=0, ge=0, le=5)
+    dependency_file: str | None = Field(default=None, max_length=500)
+
+
+class RunCreate(BaseModel):
+    branch: str | None = Field(default=None, max_length=255)
+    commit: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{7,40}$")
+    selection: Selection = Field(default_factory=Selection)
+    options: RunOptions = Field(default_factory=RunOptions)
+
+
+class RunCounts(BaseModel):
+    total: int
+    passed: int
+    failed: int
+    errors: int
+    skipped: int
+    flaky: int
+
+
+class RunOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    trigger: Trigger
+    branch: str | None
+    commit_sha: str | None
+    pr_number: int | None
+    status: RunState
+    reason: str | None
+    selection: dict[str, Any]
+    options: dict[str, Any]
+    rerun_of_id: uuid.UUID | None
+    queued_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration: float | None
+    total: int
+    passed: int
+    failed: int
+    errors: int
+    skipped: int
+    flaky: int
+    cache_stats: dict[str, Any]
+    worker: str | None
+    heartbeat_at: datetime | None
+    cancel_requested: bool
+    pinned: bool
+    last_seq: int
+
+
+class TestResultOut(BaseModel):
+    __test__ = False
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    node_id: str
+    outcome: str
+    duration: float
+    error_message: str | None
+    traceback: str | None
+    retries: int
+    flaky: bool
+    steps: list[Any]
+
+
+class ArtifactOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    kind: str
+    path: str
+    content_type: str
+    size: int
+    download_url: str = ""
+
+
+class RunDetail(RunOut):
+    tests: list[TestResultOut]
+    artifacts: list[ArtifactOut]
+
+
+class RunPage(BaseModel):
+    items: list[RunOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class EventOut(BaseModel):
+    run_id: uuid.UUID
+    seq: int
+    type: str
+    data: dict[str, Any]
+    ts: float
+
+
+class PinBody(BaseModel):
+    pinned: bool

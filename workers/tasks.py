@@ -1,0 +1,99 @@
+"""Celery tasks: thin wrappers over the runs services (the logic lives in backend/runs).
+
+* ``testable.execute_run`` — one run, end to end (``backend.runs.executor.execute_run``).
+  ``acks_late`` + prefetch 1 (``celery_app``); the dispatcher sets per-run soft and hard
+  time limits. A run that is no longer queued (cancelled, revoked, finished) is skipped.
+* ``testable.reap_dead_runs`` — beat, every minute: runs whose heartbeat stopped -> error.
+* ``testable.cleanup_runs`` — beat, daily: retention clean-up, files included.
+
+Each task runs its coroutine in a fresh event loop with its own database engine, so
+nothing async is shared across the prefork pool's tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
+from loguru import logger
+
+from backend.config import get_settings
+from backend.db import Database
+from backend.events.bus import get_event_bus
+from backend.runs import service
+from backend.runs.executor import execute_run, publish
+from backend.runs.states import RunState
+from workers.celery_app import celery_app
+
+
+@celery_app.task(name="testable.execute_run", bind=True, acks_late=True, ignore_result=True)
+def execute_run_task(self: Task[Any, Any], run_id: str) -> str | None:
+    settings = get_settings()
+    worker = str(self.request.hostname or "celery")
+    try:
+        state = asyncio.run(execute_run(uuid.UUID(run_id), settings, worker=worker))
+    except SoftTimeLimitExceeded:
+        asyncio.run(_mark_timed_out(uuid.UUID(run_id)))
+        return RunState.TIMED_OUT.value
+    return state.value if state is not None else None
+
+
+async def _mark_timed_out(run_id: uuid.UUID) -> None:
+    settings = get_settings()
+    database = Database(settings.resolved_database_url)
+    try:
+        async with database.session() as session:
+            _, messages = await service.finish_run(
+                session,
+                run_id,
+                status=RunState.TIMED_OUT,
+                reason="the worker's time limit for the whole job (checkout, install, tests) "
+                "was reached",
+            )
+        bus = get_event_bus(settings)
+        await publish(bus, messages)
+        await bus.close()
+    finally:
+        await database.dispose()
+
+
+@celery_app.task(name="testable.reap_dead_runs", ignore_result=True)
+def reap_dead_runs_task() -> int:
+    return asyncio.run(_reap())
+
+
+async def _reap() -> int:
+    settings = get_settings()
+    database = Database(settings.resolved_database_url)
+    try:
+        async with database.session() as session:
+            reaped = await service.reap_dead_runs(session, settings)
+        bus = get_event_bus(settings)
+        for item in reaped:
+            logger.warning("run {} marked error: its worker stopped beating", item.run_id)
+            await publish(bus, item.messages)
+        await bus.close()
+        return len(reaped)
+    finally:
+        await database.dispose()
+
+
+@celery_app.task(name="testable.cleanup_runs", ignore_result=True)
+def cleanup_runs_task() -> dict[str, int]:
+    return asyncio.run(cleanup_runs())
+
+
+async def cleanup_runs(days: int | None = None) -> dict[str, int]:
+    """Delete finished, unpinned runs older than the retention period and their files."""
+    settings = get_settings()
+    database = Database(settings.resolved_database_url)
+    try:
+        async with database.session() as session:
+            result = await service.cleanup_old_runs(session, settings, days=days)
+        freed = service.delete_run_folders(result.folders)  # after the commit
+        return {"runs": len(result.run_ids), "bytes_freed": freed}
+    finally:
+        await database.dispose()
