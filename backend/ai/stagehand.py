@@ -261,7 +261,7 @@ class StagehandResolver:
             selector=selector,
             description=f"{method} {selector}",
             method=method,
-            arguments=arguments,
+            arguments=arguments or [],
         )
         return await stagehand.act(action, page=target_page)
 

@@ -114,7 +114,7 @@ async def test_anthropic_request_follows_the_messages_contract(
 
 
 async def test_only_the_top_k_local_candidates_are_sent(model_server: FakeModelServer) -> None:
-    words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima".split()
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india"]
     many = [fp("button", "button", word.title()) for word in words]
     model_server.reply = lambda r: '{"index": null, "reason": "none"}'
     resolver = LLMResolver(openai_settings(model_server, llm_top_k=3))
@@ -224,7 +224,7 @@ async def test_unreachable_endpoint_raises_a_clear_error() -> None:
     settings = ResolverSettings(
         llm_api_key=SecretStr("k"), llm_base_url="http://127.0.0.1:9/v1", llm_max_retries=0
     )
-    with pytest.raises(ResolverError, match="cannot reach http://127.0.0.1:9/v1"):
+    with pytest.raises(ResolverError, match=re.escape("cannot reach http://127.0.0.1:9/v1")):
         await LLMResolver(settings).resolve(request("the login button", CANDIDATES), None)
 
 
