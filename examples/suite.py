@@ -57,18 +57,20 @@ class SuiteRun:
     def summary(self) -> SuiteSummary:
         return summarise(self.report)
 
-    def steps_of(self, test_name: str) -> list[dict[str, Any]]:
-        """The recorded steps of the test whose node id ends with ``test_name``."""
+    def test_named(self, test_name: str) -> dict[str, Any]:
+        """The report entry of the test function ``test_name`` (any parametrization, e.g.
+        pytest-playwright's ``[chromium]``)."""
         for test in self.report.get("tests", []):
-            if str(test.get("nodeid", "")).endswith(test_name):
-                return steps_of_test(test)
+            function = str(test.get("nodeid", "")).rpartition("::")[2].partition("[")[0]
+            if function == test_name:
+                return dict(test)
         raise KeyError(f"no test {test_name!r} in the report")
 
+    def steps_of(self, test_name: str) -> list[dict[str, Any]]:
+        return steps_of_test(self.test_named(test_name))
+
     def outcome_of(self, test_name: str) -> str:
-        for test in self.report.get("tests", []):
-            if str(test.get("nodeid", "")).endswith(test_name):
-                return str(test.get("outcome"))
-        raise KeyError(f"no test {test_name!r} in the report")
+        return str(self.test_named(test_name).get("outcome"))
 
 
 def steps_of_test(test: dict[str, Any]) -> list[dict[str, Any]]:
