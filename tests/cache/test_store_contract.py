@@ -669,3 +669,46 @@ async def test_open_store_explains_what_is_wrong(
     settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
     with pytest.raises(StoreError, match=message):
         await open_store(url, settings)
+
+
+# --- the in-memory layer -------------------------------------------------------------
+
+
+async def test_the_memory_layer_preloads_one_projects_active_entries(tmp_path: Path) -> None:
+    project, other = unique("p"), unique("other")
+    writer = await SqliteStore.open(tmp_path / "cache.db")
+    layered = LayeredStore(await SqliteStore.open(tmp_path / "cache.db"))
+    try:
+        for key in ("a", "b", "c"):
+            await writer.put(make_element(project, key), change="created", actor="resolver")
+        await writer.put(make_element(other, "a"), change="created", actor="resolver")
+        await writer.invalidate(project, "c", actor="person", reason="")
+
+        assert await layered.preload(project) == 2
+        # Answered from memory: another session's later change is not seen until this
+        # session writes the entry itself (the session-start snapshot).
+        await writer.invalidate(project, "a", actor="person", reason="")
+        snapshot = await layered.find(project, "main", "/login", "", "click the login button")
+        assert snapshot is not None
+        assert (snapshot["key"], snapshot["status"]) == ("a", "active")
+        stored = await writer.get(project, "a")
+        assert stored is not None
+        assert stored["status"] == "invalidated"
+    finally:
+        await writer.close()
+        await layered.close()
+
+
+async def test_the_memory_layer_hands_out_copies(tmp_path: Path) -> None:
+    project = unique("p")
+    layered = LayeredStore(await SqliteStore.open(tmp_path / "cache.db"))
+    try:
+        await layered.put(make_element(project), change="created", actor="resolver")
+        first = await layered.get(project, "login-button")
+        assert first is not None
+        first["selectors"].clear()
+        again = await layered.get(project, "login-button")
+        assert again is not None
+        assert len(again["selectors"]) == 3
+    finally:
+        await layered.close()
