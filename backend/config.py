@@ -76,11 +76,12 @@ class Settings(BaseSettings):
     run_retention_days: int = Field(default=90, ge=1)
     run_api_url: str | None = None
     allow_local_repositories: bool | None = None
+    env_cache_dir: Path | None = None
     checkout_timeout_seconds: float = Field(default=300, gt=0)
     install_timeout_seconds: float = Field(default=900, gt=0)
     ws_heartbeat_seconds: float = Field(default=15, gt=0)
 
-    @field_validator("data_dir", "keys_dir", mode="after")
+    @field_validator("data_dir", "keys_dir", "env_cache_dir", mode="after")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
@@ -105,6 +106,11 @@ class Settings(BaseSettings):
         if self.allow_local_repositories is not None:
             return self.allow_local_repositories
         return self.mode == Mode.EMBEDDED
+
+    @property
+    def resolved_env_cache_dir(self) -> Path:
+        """Where run environments are cached (``<dir>/envs/<hash>``); shareable by workers."""
+        return self.env_cache_dir or self.data_dir
 
     @property
     def resolved_run_api_url(self) -> str:

@@ -45,22 +45,25 @@ class Dispatcher(Protocol):
     def revoke(self, task_id: str) -> None: ...
 
 
+_threads: dict[uuid.UUID, threading.Thread] = {}
+_threads_lock = threading.Lock()
+
+
 class InProcessDispatcher:
     """Embedded mode: each run in a thread of its own with its own event loop, running the
     same ``execute_run`` (and state machine) as a Celery worker."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.threads: dict[uuid.UUID, threading.Thread] = {}
-        self._lock = threading.Lock()
 
     def enqueue(self, job: Job) -> None:
         thread = threading.Thread(
             target=self._execute, args=(job.run_id,), name=f"run-{job.run_id}", daemon=True
         )
-        with self._lock:
-            self.threads = {k: t for k, t in self.threads.items() if t.is_alive()}
-            self.threads[job.run_id] = thread
+        with _threads_lock:
+            for run_id in [k for k, t in _threads.items() if not t.is_alive()]:
+                del _threads[run_id]
+            _threads[job.run_id] = thread
         thread.start()
 
     def _execute(self, run_id: uuid.UUID) -> None:
@@ -74,14 +77,15 @@ class InProcessDispatcher:
     def revoke(self, task_id: str) -> None:
         return None  # the executor polls the run's cancel flag
 
-    def wait(self, run_id: uuid.UUID, timeout: float | None = None) -> bool:
-        """Block until the run's thread ends (tests, the CLI); True when it has."""
-        with self._lock:
-            thread = self.threads.get(run_id)
-        if thread is None:
-            return True
-        thread.join(timeout)
-        return not thread.is_alive()
+
+def wait_in_process(run_id: uuid.UUID, timeout: float | None = None) -> bool:
+    """Block until an in-process run's thread ends (tests, the CLI); True when it has."""
+    with _threads_lock:
+        thread = _threads.get(run_id)
+    if thread is None:
+        return True
+    thread.join(timeout)
+    return not thread.is_alive()
 
 
 @lru_cache(maxsize=8)
@@ -112,23 +116,10 @@ class CeleryDispatcher:
         self.app.control.revoke(task_id)
 
 
-_dispatchers: dict[tuple[str, str, str], Dispatcher] = {}
-_dispatchers_lock = threading.Lock()
-
-
 def get_dispatcher(settings: Settings) -> Dispatcher:
-    """One dispatcher per process and configuration."""
-    key = (settings.dispatcher.value, settings.redis_url, settings.resolved_database_url)
-    with _dispatchers_lock:
-        dispatcher = _dispatchers.get(key)
-        if dispatcher is None:
-            dispatcher = (
-                CeleryDispatcher(settings)
-                if settings.dispatcher is DispatcherKind.CELERY
-                else InProcessDispatcher(settings)
-            )
-            _dispatchers[key] = dispatcher
-        return dispatcher
+    if settings.dispatcher is DispatcherKind.CELERY:
+        return CeleryDispatcher(settings)  # the Celery app itself is cached per Redis URL
+    return InProcessDispatcher(settings)
 
 
 def job_for(run: Run, settings: Settings) -> Job:

@@ -258,7 +258,7 @@ class _Execution:
             environment = await asyncio.to_thread(
                 prepare_environment,
                 source,
-                cache_dir=self.settings.data_dir,
+                cache_dir=self.settings.resolved_env_cache_dir,
                 dependency_file=dependency_file,
                 masker=self.masker,
                 timeout=self.settings.install_timeout_seconds,
