@@ -80,6 +80,9 @@ class ParsedReport:
     exit_code: int | None
     root: str | None
     source: str  # "json" or "junit"
+    # The plugin's session-level block of the JSON report (``"testable"``: step summary,
+    # cache statistics), read as is.
+    plugin_summary: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,7 @@ def parse_json_report(path: Path) -> ParsedReport:
         exit_code=exit_code if isinstance(exit_code, int) else None,
         root=document.get("root"),
         source="json",
+        plugin_summary=summary if isinstance(summary := document.get("testable"), dict) else None,
     )
 
 

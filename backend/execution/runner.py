@@ -46,11 +46,20 @@ from backend.execution.results import (
 
 RUN_ENV_PREFIX = "TESTABLE_RUN_"
 ARTIFACTS_ENV = "TESTABLE_RUN_ARTIFACTS"
+PLUGIN_ARTIFACTS_ENV = "TESTABLE_ARTIFACTS_DIR"
 MAX_LINE_BYTES = 64 * 1024
 _POLL_SECONDS = 0.05
 _OUTPUT_TAIL_LINES = 15
 
 Cancel = threading.Event | Callable[[], bool]
+
+# ``python -m pytest``, except that SIGINT is made to raise KeyboardInterrupt first: a
+# process started with SIGINT ignored (a Celery pool process, an xdist worker) passes the
+# ignore on, and Python then leaves it ignored, so the soft stop would do nothing.
+_PYTEST_MAIN = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('pytest', run_name='__main__', alter_sys=True)"
+)
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,7 @@ class PytestOutcome:
     duration: float
     attempts: int  # 1 + re-runs
     events_rejected: int  # malformed lines in the event channel
+    plugin_summary: dict[str, Any] | None  # the JSON report's "testable" block, if any
 
 
 @dataclass(frozen=True)
@@ -162,6 +172,9 @@ def build_env(spec: PytestSpec, paths: RunPaths) -> dict[str, str]:
     env |= {key: value for key, value in spec.env.items() if not key.startswith(RUN_ENV_PREFIX)}
     env[EVENTS_ENV] = str(paths.events)
     env[ARTIFACTS_ENV] = str(paths.artifacts)
+    # The plugin's own name for the same folder (backend.client.settings.artifacts_dir):
+    # whatever it saves there is collected; anywhere else it would be lost with the run.
+    env[PLUGIN_ARTIFACTS_ENV] = str(paths.artifacts)
     if spec.run_id:
         env["TESTABLE_RUN_ID"] = spec.run_id
     if spec.api_url:
@@ -174,8 +187,8 @@ def build_env(spec: PytestSpec, paths: RunPaths) -> dict[str, str]:
 def pytest_args(spec: PytestSpec, paths: RunPaths, attempt: int, node_ids: list[str]) -> list[str]:
     # -p by entry-point name: loads the plugins even when the workflow disabled autoload.
     args = [
-        "-m",
-        "pytest",
+        "-c",
+        _PYTEST_MAIN,
         "-p",
         "testable",
         "-p",
@@ -276,6 +289,7 @@ def run_pytest(
         duration=time.monotonic() - started,
         attempts=attempts,
         events_rejected=stream.reader.rejected,
+        plugin_summary=report.plugin_summary if report else None,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import textwrap
 import threading
 from pathlib import Path
@@ -256,7 +257,7 @@ def test_failed_tests_are_retried_and_a_pass_on_retry_is_flaky(
     assert run.outcome.counts.flaky == 1
 
 
-def test_hanging_test_is_interrupted_at_the_soft_timeout_and_earlier_results_are_kept(
+def test_hanging_test_is_interrupted_at_the_soft_timeout_even_from_a_worker_ignoring_sigint(
     run_suite: RunSuite,
 ) -> None:
     suite = {
@@ -272,8 +273,15 @@ def test_hanging_test_is_interrupted_at_the_soft_timeout_and_earlier_results_are
             """
         )
     }
-    # Generous limits: pytest must have started and reached the hanging test on a busy machine.
-    run = run_suite(suite, timeout=25, grace=60)
+    # A Celery pool process ignores SIGINT, and children inherit that: the runner must
+    # still be able to interrupt pytest.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        # Generous limits: pytest must have started and reached the hanging test on a busy
+        # machine.
+        run = run_suite(suite, timeout=25, grace=60)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
     assert run.outcome.status is RunStatus.TIMED_OUT
     assert run.outcome.reason is not None
@@ -390,6 +398,7 @@ def test_test_process_sees_only_workflow_and_run_variables(
         "PYTHONUNBUFFERED",
         "TESTABLE_RUN_EVENTS",
         "TESTABLE_RUN_ARTIFACTS",
+        "TESTABLE_ARTIFACTS_DIR",
         "TESTABLE_RUN_ID",
         "TESTABLE_RUN_API_URL",
         "TESTABLE_RUN_TOKEN",
@@ -490,6 +499,9 @@ def test_steps_from_the_plugin_metadata_are_in_the_results(run_suite: RunSuite) 
     suite = {
         "conftest.py": code(
             """
+            def pytest_json_modifyreport(json_report):
+                json_report["testable"] = {"summary": {"steps": 2, "cache_hits": 1}}
+
             def pytest_json_runtest_metadata(item, call):
                 if call.when != "call":
                     return {}
@@ -507,6 +519,7 @@ def test_steps_from_the_plugin_metadata_are_in_the_results(run_suite: RunSuite) 
         {"instruction": "open the home page", "decision": "cache_hit"},
         {"instruction": "click login", "decision": "healed"},
     ]
+    assert run.outcome.plugin_summary == {"summary": {"steps": 2, "cache_hits": 1}}
 
 
 def test_artifacts_written_by_the_tests_are_collected_and_masked(run_suite: RunSuite) -> None:
