@@ -262,8 +262,9 @@ class LocalResolver:
             )
             for i in indexes
         ]
-        # Stable order for equal scores: snapshot order, so results are deterministic.
-        return sorted(ranked, key=lambda r: (-r.score, r.index))
+        # Among equal scores, contradicted candidates first (they are the near misses a
+        # failure message should name), then snapshot order, so results are deterministic.
+        return sorted(ranked, key=lambda r: (-r.score, r.contradiction is None, r.index))
 
     def _scope(self, request: ResolveRequest) -> list[int]:
         count = len(request["candidates"])
@@ -471,10 +472,10 @@ def _action_incompatibility(action: ActionSpec, fp: Fingerprint, role: str) -> s
 
 
 def _action_preference(action: ActionSpec, role: str) -> float:
-    if action["method"] != "click" or not role:
+    if action["method"] != "click":
         return 1.0
     if role in _CLICKABLE_ROLES:
         return 1.0
     if role in _EDITABLE_ROLES:
         return 0.8
-    return 0.9  # text, headings, images: clickable, but rarely what "click" means
+    return 0.9  # labels, text, headings, images: clickable, but rarely what "click" means
