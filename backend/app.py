@@ -34,12 +34,22 @@ PLACEHOLDER_PAGE = """<!doctype html>
 def _api_routers() -> list[APIRouter]:
     # Imported here so that importing backend.app stays cheap for the CLI's --help.
     from backend.auth.router import router as auth_router
+    from backend.cache.router import router as cache_router
+    from backend.email.router import router as outbox_router
     from backend.events.router import router as events_router
     from backend.orgs.router import router as orgs_router
     from backend.projects.router import router as projects_router
     from backend.runs.router import router as runs_router
 
-    return [auth_router, orgs_router, projects_router, runs_router, events_router]
+    return [
+        auth_router,
+        outbox_router,
+        orgs_router,
+        cache_router,
+        projects_router,
+        runs_router,
+        events_router,
+    ]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,6 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        limiter = getattr(app.state, "rate_limiter", None)
+        if limiter is not None:
+            await limiter.close()
         await app.state.db.dispose()
 
     app = FastAPI(

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from backend.cache.cli import cache_app
 from backend.config import Mode, get_settings
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 keys_app = typer.Typer(help="Signing and encryption keys (see SECURITY.md).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(cache_app, name="cache")
 
 console = Console(stderr=True)
 

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     rate_limit_window_seconds: int = Field(default=60, ge=1)
     max_request_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
 
+    cache_mask_personal_data: bool = False
+
     log_level: str = "INFO"
 
     # Runs (see docs/run-events.md and ARCHITECTURE.md "A run, end to end").

@@ -30,6 +30,12 @@ COMMANDS = [
     ["keys", "rotate-jwt"],
     ["keys", "rotate-encryption"],
     ["keys", "generate-encryption-key"],
+    ["cache"],
+    ["cache", "stats"],
+    ["cache", "list"],
+    ["cache", "show"],
+    ["cache", "invalidate"],
+    ["cache", "stale"],
 ]
 
 

@@ -31,7 +31,6 @@ from backend.auth.schemas import (
 )
 from backend.auth.service import AuthService, Client
 from backend.config import Settings
-from backend.email.router import router as outbox_router
 from backend.email.sender import MailerDep
 from backend.kit.errors import TestableError, Unauthorized, error_response
 from backend.kit.ratelimit import enforce, get_rate_limiter
@@ -253,8 +252,4 @@ async def revoke_session(
     return Response(status_code=204)
 
 
-# What backend/app.py includes. The outbox rides along until app.py includes
-# backend.email.router itself (it is not an auth route).
-router = APIRouter()
-router.include_router(auth_router)
-router.include_router(outbox_router)
+router = auth_router

@@ -3,8 +3,8 @@
 Layout of ``<keys_dir>`` (default ``<data_dir>/keys``, mode 0700, files 0600):
 
 * ``jwt/<kid>.pem`` — RSA private keys. The key whose ``kid`` sorts last signs new tokens;
-  every key present verifies, so rotation is "add a new key, wait 15 minutes plus the
-  refresh window, delete the old one".
+  every key present verifies, so rotation is "add a new key, wait for the access-token
+  lifetime (15 minutes), delete the old one" (refresh tokens are database tokens, not JWTs).
 * ``encryption.keys`` — Fernet keys, one per line, the first one encrypts, all decrypt
   (``MultiFernet``). ``TESTABLE_ENCRYPTION_KEYS`` (comma-separated) overrides the file.
 
