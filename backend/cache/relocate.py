@@ -188,7 +188,7 @@ class _Evidence:
     ) -> None:
         self.kinds: set[str] = set()
         self.notes: list[str] = []
-        stable = stable_matches(a, b, duplicated)
+        stable = stable_matches(a, b, duplicated, twin_gone)
         if stable:
             self.kinds.add("stable")
             if {"test id", "id"} & set(stable):
@@ -379,7 +379,7 @@ def relocate(
     twins = cached.get("twins")
     # Fewer elements with these words than when cached: one of the twins is gone, so the
     # words no longer say which one is left.
-    twin_gone = twins is not None and 0 <= same_name < twins + 1
+    twin_gone = bool(twins) and 0 <= same_name < (twins or 0) + 1
     prepared = {i: Prepared(candidates[i]) for i in considered}
     ranked = sorted(((similarity(a, prepared[i]), i) for i in considered), key=lambda s: -s[0])
 
@@ -428,17 +428,16 @@ def relocate(
 
     best_score, best, members = groups[0]
     evidence = _Evidence(a, prepared[best], duplicated, twin_gone)
-    # The runner-up is the best visually distinct candidate that could itself be the
-    # element: one in another row/card, with no stable attribute to say otherwise, is
-    # not, when the winner is in the cached element's own row/card.
-    runner = None
-    runner_evidence = None
+    # Competitors: the visually distinct candidates that could themselves be the element.
+    # One in another row/card, with no stable attribute to say otherwise, is not, when the
+    # winner is in the cached element's own row/card.
+    competitors: list[tuple[tuple[float, int, list[int]], _Evidence]] = []
     for group in groups[1:]:
         candidate_evidence = _Evidence(a, prepared[group[1]], duplicated, twin_gone)
         if "item" in evidence.kinds and candidate_evidence.other_item:
             continue
-        runner, runner_evidence = group, candidate_evidence
-        break
+        competitors.append((group, candidate_evidence))
+    runner = competitors[0][0] if competitors else None
     runner_score = runner[0] if runner else 0.0
     top = [rep for _, rep, _ in groups[:SHORTLIST]]
     scores = layer_scores_prepared(a, prepared[best], cached_context, candidate_context)
@@ -455,29 +454,32 @@ def relocate(
     reasons.extend(rejected)
 
     missing = list(evidence.missing)
-    margin = best_score - runner_score
     if best_score < ACCEPT_MIN:
         missing.insert(0, f"similarity below {100 * ACCEPT_MIN:.0f} %")
-    # A unique test id or id the runner-up lacks is decisive by itself; other identity
-    # evidence needs the normal margin; without any, only a large margin will do.
-    adjacent = runner is not None and _adjacent(prepared[best], prepared[runner[1]])
-    decisive_kinds = DECISIVE_KINDS if adjacent else DECISIVE_KINDS | PLACE_KINDS
-    needed = MARGIN
-    if _decisive(evidence, runner_evidence, frozenset({"strong"})):
-        needed = STRONG_MARGIN
-    if margin < needed:
-        missing.insert(
-            0,
-            f"no clear margin over a visually distinct candidate "
-            f"({100 * margin:.0f} points, {100 * needed:.0f} needed)",
-        )
-    elif margin < LARGE_MARGIN and not _decisive(evidence, runner_evidence, decisive_kinds):
-        missing.insert(
-            0,
-            "the runner-up has the same identity evidence (a copy next to it differs only in "
-            f"place or surroundings) and the margin is {100 * margin:.0f} points, "
-            f"{100 * LARGE_MARGIN:.0f} needed",
-        )
+    # Every close competitor, not only the runner-up, must be beaten: by a clear margin
+    # with identity evidence it lacks, or by a large margin.
+    for (score, index, _), other in competitors:
+        margin = best_score - score
+        if margin >= LARGE_MARGIN:
+            break
+        adjacent = _adjacent(prepared[best], prepared[index])
+        decisive_kinds = DECISIVE_KINDS if adjacent else DECISIVE_KINDS | PLACE_KINDS
+        needed = STRONG_MARGIN if _decisive(evidence, other, frozenset({"strong"})) else MARGIN
+        if margin < needed:
+            missing.insert(
+                0,
+                f"no clear margin over {_describe(candidates[index], index)} "
+                f"({100 * margin:.0f} points, {100 * needed:.0f} needed)",
+            )
+            break
+        if not _decisive(evidence, other, decisive_kinds):
+            missing.insert(
+                0,
+                f"{_describe(candidates[index], index)} has the same identity evidence (a copy "
+                f"next to it differs only in place or surroundings) and the margin is "
+                f"{100 * margin:.0f} points, {100 * LARGE_MARGIN:.0f} needed",
+            )
+            break
     if missing:
         return Relocation(
             decision="ambiguous",

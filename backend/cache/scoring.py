@@ -143,6 +143,7 @@ class Prepared:
         "frame",
         "href",
         "id",
+        "id_if_unique",
         "id_tokens",
         "id_xpath",
         "identity_tokens",
@@ -188,6 +189,14 @@ class Prepared:
         self.container = _norm(fp.get("container_text"))
         self.container_tokens = _tokens(self.container) - self.text_tokens - self.name_tokens
         self.id = get("id")
+        # collect.js anchors id_xpath on an id only when it is unique in the document: an
+        # id that was not unique when collected identifies nothing.
+        id_xpath = fp.get("id_xpath")
+        self.id_if_unique = (
+            self.id
+            if self.id and (not id_xpath or id_xpath.startswith(f'//*[@id="{self.id}"]'))
+            else None
+        )
         self.id_tokens = frozenset(raw_tokens(self.id)) if self.id else frozenset()
         self.name_attr = get("name")
         self.test_id = next((v for k in TEST_ID_ATTRIBUTES if (v := get(k))), None)
@@ -597,7 +606,9 @@ def identity_conflict(a: Prepared, b: Prepared) -> str | None:
 SAME_ITEM = 0.85  # container similarity from which two elements are in the same row/card
 
 
-def stable_matches(a: Prepared, b: Prepared, duplicated: frozenset[str] = frozenset()) -> list[str]:
+def stable_matches(
+    a: Prepared, b: Prepared, duplicated: frozenset[str] = frozenset(), twin_gone: bool = False
+) -> list[str]:
     """Stable attributes with the same non-empty value on both sides, leaving out those
     in ``duplicated`` (the value is on several elements of the page: not an identity).
     A name attribute or a link target is shared by design (a radio group, a nav link and
@@ -605,7 +616,7 @@ def stable_matches(a: Prepared, b: Prepared, duplicated: frozenset[str] = frozen
     same region."""
     found = [
         what
-        for what, x, y in (("test id", a.test_id, b.test_id), ("id", a.id, b.id))
+        for what, x, y in (("test id", a.test_id, b.test_id), ("id", a.id_if_unique, b.id))
         if x and x == y and what not in duplicated
     ]
     shared = [
@@ -620,23 +631,20 @@ def stable_matches(a: Prepared, b: Prepared, duplicated: frozenset[str] = frozen
     words_replaced = bool(
         a.name_tokens and b.name_tokens and a.name_tokens.isdisjoint(b.name_tokens)
     )
-    if shared and (found or (same_region(a, b) and not words_replaced)):
+    # When an element with the same words is gone, its twin usually shares the link too.
+    if shared and (found or (same_region(a, b) and not words_replaced and not twin_gone)):
         found.extend(shared)
     return found
 
 
 def same_region(a: Prepared, b: Prepared) -> bool:
-    """Still in the same part of the page: same parents, same item or same neighbours."""
+    """Still in the same part of the page: the same parents or the same row/card. (Not the
+    neighbour text: "Log in" is next to "Sign up" in the header and in the form.)"""
     parents = parents_similarity(a.parents, b.parents)
     if parents is not None and parents >= 0.75:
         return True
     item = container_similarity(a, b)
-    if item is not None and item >= SAME_ITEM:
-        return True
-    if a.neighbour and b.neighbour:
-        near = text_similarity(a.neighbour, a.neighbour_tokens, b.neighbour, b.neighbour_tokens)
-        return near is not None and near >= 0.8
-    return False
+    return item is not None and item >= SAME_ITEM
 
 
 def other_item(a: Prepared, b: Prepared) -> bool:
