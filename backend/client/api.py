@@ -32,35 +32,18 @@ StepListener = Callable[[StepResult], None]
 
 
 def make_resolver(name: str) -> Resolver:
-    """The resolver called ``name`` (``local`` by default), from ``backend.ai``."""
-    import backend.ai as ai_package
+    """The resolver called ``name`` (``local`` by default; see ``backend.ai.registry``)."""
+    from backend.ai.registry import get_resolver
 
-    factory = getattr(ai_package, "get_resolver", None)
-    if factory is not None:
-        from backend.ai.settings import ResolverSettings
-
-        resolver: Resolver = factory(name, ResolverSettings())
-        return resolver
-    if name != "local":
-        raise ValueError(f"resolver {name!r} is not available (only 'local' is installed)")
-    from backend.ai.local import LocalResolver
-
-    return LocalResolver()
+    return get_resolver(name)
 
 
 async def open_client_store(settings: ClientSettings) -> ElementStore:
-    """Open the store ``settings`` name, without reading platform settings."""
+    """Open the store ``settings`` names (no platform settings involved)."""
     from backend.cache.store.factory import open_store
-    from backend.config import Settings
 
-    # open_store reads only data_dir and the masking policy from Settings; build it without
-    # reading the environment or a .env file (the test process has no platform settings).
-    store_settings = Settings.model_construct(
-        data_dir=settings.data_dir, cache_mask_personal_data=settings.cache_mask_personal_data
-    )
     token = settings.run_token.get_secret_value() if settings.run_token else None
-    store = await open_store(settings.store_url, store_settings, token=token)
-    return store
+    return await open_store(settings.store_url, settings, token=token)
 
 
 def engine_config(
