@@ -349,7 +349,7 @@ class LocalResolver:
         self, target: text.TargetWords, target_text: str, fp: Fingerprint, fields: dict[str, str]
     ) -> str | None:
         # Nearby text is left out: it often belongs to a neighbour, not to the element.
-        primary = " | ".join(v for k, v in fields.items() if k != "nearby text")
+        primary = [v for k, v in fields.items() if k != "nearby text"]
         clash = text.contradiction(target_text, primary)
         if clash is None:
             return None

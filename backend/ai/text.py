@@ -103,12 +103,26 @@ def _is_role_word(word: str) -> bool:
     return bool(canonical) and canonical <= synonyms.ROLE_WORDS
 
 
-def contradiction(target_text: str, candidate_text: str) -> str | None:
+@lru_cache(maxsize=4096)
+def opposable_words(target_text: str) -> frozenset[str]:
+    """The target's canonical words, when one of them has an opposite (else empty: then
+    nothing can contradict it, and candidates need not be checked)."""
+    wanted = canonical_set(target_text) - synonyms.ROLE_WORDS - STEP_VERBS
+    if any(w in synonyms.ANTONYMS or w in synonyms.ORDINALS for w in wanted):
+        return wanted
+    return frozenset()
+
+
+def contradiction(target_text: str, candidate_texts: list[str]) -> str | None:
     """Why the candidate's words say the opposite of the target's, or None.
 
     Candidate words the target shares do not count: "Sign up or log in" is not contradicted
     by "log in" (see ``synonyms.contradicts``).
     """
-    wanted = canonical_set(target_text) - synonyms.ROLE_WORDS - STEP_VERBS
-    seen = canonical_set(candidate_text) - synonyms.ROLE_WORDS
-    return synonyms.contradicts(wanted, seen)
+    wanted = opposable_words(target_text)
+    if not wanted:
+        return None
+    seen: set[str] = set()
+    for value in candidate_texts:
+        seen.update(synonyms.canonical_tokens(value))  # cached per text by the synonyms module
+    return synonyms.contradicts(wanted, seen - synonyms.ROLE_WORDS)
