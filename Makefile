@@ -14,6 +14,7 @@ chromium: install
 	scripts/install-chromium.sh
 
 demo: install chromium
+	$(RUN) python -m examples.demo
 	$(RUN) testable up
 
 services:
