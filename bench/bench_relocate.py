@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -116,6 +117,7 @@ def main() -> None:
                 "missing": outcomes["missing"],
                 "by_scenario": {k: dict(v) for k, v in sorted(by_scenario.items())},
                 "relocate_2000": speed,
+                "load_1min": round(os.getloadavg()[0], 2),
             }
         )
     )
