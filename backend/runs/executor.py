@@ -106,10 +106,12 @@ class EventRecorder:
 
     async def flush(self) -> None:
         while self._pending:
-            batch, self._pending = self._pending, []
+            batch = self._pending[:500]
             async with self.database.session() as session:
                 run = await service.get_run(session, self.run_id, lock=True)
                 messages = await service.add_events(session, run, batch)
+            # Only once stored: a failed write keeps the batch for the next try.
+            del self._pending[: len(batch)]
             await publish(self.bus, messages)
 
     async def _loop(self) -> None:
@@ -120,15 +122,15 @@ class EventRecorder:
                 await self.flush()
             except Exception:  # a database hiccup must not lose the run; retry next tick
                 logger.exception("run {}: storing events failed; retrying", self.run_id)
-            await asyncio.sleep(_FLUSH_SECONDS)
+            if not self._closed:
+                await asyncio.sleep(_FLUSH_SECONDS)
 
     async def close(self) -> None:
+        # Never cancel the loop: a batch being written would be lost with the cancellation.
         self._closed = True
         self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await self._task
         await self.flush()
 
 
