@@ -376,10 +376,6 @@ def relocate(
     a = Prepared(cached)
     keep = PREFILTER_KEEP if len(candidates) > PREFILTER_ABOVE else len(candidates)
     considered, duplicated, same_name = _scan(a, cached, candidates, keep)
-    twins = cached.get("twins")
-    # Fewer elements with these words than when cached: one of the twins is gone, so the
-    # words no longer say which one is left.
-    twin_gone = bool(twins) and 0 <= same_name < (twins or 0) + 1
     prepared = {i: Prepared(candidates[i]) for i in considered}
     ranked = sorted(((similarity(a, prepared[i]), i) for i in considered), key=lambda s: -s[0])
 
@@ -427,6 +423,16 @@ def relocate(
         )
 
     best_score, best, members = groups[0]
+    # Twins: elements that had the cached role and name when it was cached. If fewer are
+    # left besides the winner, one of them is gone, and the words no longer say which
+    # one remains (the "Edit" of a deleted row vs the "Edit" of the next row). A reworded
+    # winner leaves its twins' count unchanged.
+    twins = cached.get("twins") or 0
+    winner = candidates[best]
+    winner_has_name = winner.get("name") == cached.get("name") and winner.get("role") == cached.get(
+        "role"
+    )
+    twin_gone = twins > 0 and 0 <= same_name - winner_has_name < twins
     evidence = _Evidence(a, prepared[best], duplicated, twin_gone)
     # Competitors: the visually distinct candidates that could themselves be the element.
     # One in another row/card, with no stable attribute to say otherwise, is not, when the
