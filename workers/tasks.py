@@ -20,6 +20,7 @@ from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 from loguru import logger
 
+import backend.models  # noqa: F401 - every table, so foreign keys resolve in the worker
 from backend.config import get_settings
 from backend.db import Database
 from backend.events.bus import get_event_bus

@@ -140,6 +140,7 @@ class RunPage(BaseModel):
 
 class EventOut(BaseModel):
     run_id: uuid.UUID
+    project_id: uuid.UUID
     seq: int
     type: str
     data: dict[str, Any]

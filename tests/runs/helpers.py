@@ -92,6 +92,14 @@ class Api:
             await asyncio.sleep(0.1)
         raise AssertionError(f"run {run_id} never became {status}: {detail}")
 
+    async def wait_for_event(self, run_id: str, event_type: str, within: float = 120.0) -> None:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            if any(e["type"] == event_type for e in await self.events(run_id)):
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"no {event_type} event in run {run_id} after {within}s")
+
     async def events(self, run_id: str) -> list[dict[str, Any]]:
         response = await self.client.get(
             f"/api/runs/{run_id}/events", params={"limit": 10000}, headers=self.headers

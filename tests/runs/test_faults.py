@@ -163,7 +163,7 @@ async def test_cancelling_a_running_run_stops_pytest(
     )
     run = await api.start(project["id"])
     await api.wait_for(run["id"], "running")
-    await _wait_for_event(api, run["id"], "test_started")
+    await api.wait_for_event(run["id"], "test_started")
 
     response = await client.post(f"/api/runs/{run['id']}/cancel", headers=api.headers)
     assert response.status_code == 200
@@ -175,13 +175,3 @@ async def test_cancelling_a_running_run_stops_pytest(
     again = await client.post(f"/api/runs/{run['id']}/cancel", headers=api.headers)
     assert again.status_code == 409
     assert again.json()["error"] == "run_finished"
-
-
-async def _wait_for_event(api: Api, run_id: str, event_type: str) -> None:
-    import asyncio
-
-    for _ in range(600):
-        if any(e["type"] == event_type for e in await api.events(run_id)):
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"no {event_type} event in run {run_id}")
