@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from backend.cache.cli import cache_app
-from backend.config import Mode, get_settings
+from backend.config import Mode, Settings, get_settings
 
 app = typer.Typer(
     help="TestAble: browser end-to-end tests in pytest with a verified element cache.",
@@ -18,9 +19,11 @@ app = typer.Typer(
     add_completion=False,
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+runs_app = typer.Typer(help="Runs: retention clean-up.", no_args_is_help=True)
 keys_app = typer.Typer(help="Signing and encryption keys (see SECURITY.md).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(runs_app, name="runs")
 app.add_typer(cache_app, name="cache")
 
 console = Console(stderr=True)
@@ -156,6 +159,62 @@ def keys_generate_encryption_key() -> None:
     from cryptography.fernet import Fernet
 
     sys.stdout.write(Fernet.generate_key().decode() + "\n")
+
+
+@app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def run_suite(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="The suite's folder (its working copy is run).")],
+    timeout: Annotated[float | None, typer.Option(help="Time limit in seconds.")] = None,
+    retries: Annotated[int, typer.Option(help="Re-runs of failed tests.")] = 0,
+) -> None:
+    """Run a local pytest suite through the TestAble engine (embedded mode); extra
+    arguments go to pytest. Exit code: 0 passed, 1 tests failed, 2 the run failed."""
+    import asyncio
+
+    from backend.runs.cli_view import RunView
+    from backend.runs.local import exit_code, run_local
+    from backend.runs.schemas import RunOptions
+
+    if not path.is_dir():
+        _fail(f"{path} is not a directory")
+    settings = get_settings()
+    _migrate(settings)
+    view = RunView(Console())
+    with view:
+        result = asyncio.run(
+            run_local(
+                path.resolve(),
+                list(ctx.args),
+                settings,
+                options=RunOptions(timeout=timeout, retries=retries),
+                on_message=view.update,
+            )
+        )
+    view.summary(result.run, result.tests)
+    raise typer.Exit(code=exit_code(result.run))
+
+
+def _migrate(settings: Settings) -> None:
+    from backend.db.migrate import upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+
+
+@runs_app.command("cleanup")
+def runs_cleanup(
+    days: Annotated[
+        int | None, typer.Option(min=1, help="Keep this many days (default: the setting).")
+    ] = None,
+) -> None:
+    """Delete finished, unpinned runs older than the retention period, files included."""
+    import asyncio
+
+    from workers.tasks import cleanup_runs
+
+    result = asyncio.run(cleanup_runs(days))
+    console.print(f"deleted {result['runs']} runs, freed {result['bytes_freed']} bytes")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,6 @@ from backend.execution.channel import EventType, RunEvent
 from backend.execution.checkout import CheckoutError, checkout
 from backend.execution.environment import DependencyError, prepare_environment
 from backend.execution.masking import Masker
-from backend.execution.results import RunStatus
 from backend.execution.runner import PytestOutcome, PytestSpec, RunPaths, run_pytest
 from backend.projects.models import Project
 from backend.runs import service
@@ -46,6 +45,9 @@ from backend.runs.tokens import issue_run_token, revoke_run_tokens
 # Loaded into every test process until the TestAble plugin emits test progress itself.
 PROGRESS_PLUGIN = "backend.runs.progress_plugin"
 _FLUSH_SECONDS = 0.1
+WORKING_COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "venv", "node_modules", "__pycache__", ".pytest_cache", ".mypy_cache"
+)
 _CANCEL_POLL_SECONDS = 1.0
 # Events the project channel carries (a dashboard's list of runs needs no output lines).
 _PROJECT_EVENTS = frozenset({service.STATUS_EVENT, EventType.TEST_FINISHED.value})
@@ -233,6 +235,8 @@ class _Execution:
         self._phase("checkout", repository=self.project.repository, ref=ref)
         shutil.rmtree(self.workdir, ignore_errors=True)  # a re-delivered run starts clean
         self.workdir.parent.mkdir(parents=True, exist_ok=True)
+        if self.run.options.get("working_copy"):
+            return await self._copy_working_copy()
         try:
             done = await asyncio.to_thread(
                 checkout,
@@ -252,6 +256,13 @@ class _Execution:
         self._phase("checked_out", commit=done.commit_sha, branch=done.branch)
         self._check_cancel()
         return done.path
+
+    async def _copy_working_copy(self) -> Path:
+        source = Path(self.project.repository)
+        await asyncio.to_thread(_copy_working_copy, source, self.workdir)
+        self._phase("checked_out", working_copy=str(source))
+        self._check_cancel()
+        return self.workdir
 
     async def _environment(self, source: Path) -> Path:
         dependency_file = self.run.options.get("dependency_file")
@@ -418,5 +429,7 @@ class _Execution:
                 logger.exception("run {}: revoking its token failed", self.run.id)
 
 
-def outcome_state(status: RunStatus) -> RunState:
-    return RunState(status.value)
+def _copy_working_copy(source: Path, dest: Path) -> None:
+    if not source.is_dir():
+        raise _Stop(RunState.ERROR, f"checkout failed: {source} is not a directory")
+    shutil.copytree(source, dest, ignore=WORKING_COPY_IGNORE, symlinks=True)

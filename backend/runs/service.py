@@ -80,6 +80,7 @@ async def create_run(
     selection: Selection | None = None,
     options: RunOptions | None = None,
     extra_args: Sequence[str] = (),
+    working_copy: bool = False,
     created_by: uuid.UUID | None = None,
     rerun_of: uuid.UUID | None = None,
 ) -> tuple[Run, list[dict[str, Any]]]:
@@ -96,6 +97,8 @@ async def create_run(
     stored_options["timeout"] = options.timeout or settings.run_default_timeout_seconds
     if extra_args:
         stored_options["extra_args"] = list(extra_args)
+    if working_copy:  # `testable run PATH`: the files as they are, not the last commit
+        stored_options["working_copy"] = True
     run = Run(
         id=uuid.uuid4(),
         project_id=project.id,
@@ -460,6 +463,7 @@ async def rerun_failed(
         selection=Selection(node_ids=node_ids),
         options=options,
         extra_args=run.options.get("extra_args", ()),
+        working_copy=bool(run.options.get("working_copy")),
         created_by=user_id,
         rerun_of=run.id,
     )
