@@ -53,8 +53,9 @@ from backend.cache.records import (
     SelectorKind,
 )
 from backend.cache.relocate import relocate
-from backend.cache.scoring import Prepared, stable_matches, verify
+from backend.cache.scoring import Prepared, identity_conflict, stable_matches, verify
 from backend.cache.store.base import Actor, ChangeKind, DecisionRecord
+from backend.cache.synonyms import canonical_tokens
 from backend.client import commands as cmd
 from backend.client.errors import TestAbleStepError
 from backend.client.instructions import ParsedInstruction, parse_instruction
@@ -406,38 +407,48 @@ def _heal_or_resolve(
 
 
 def _not_the_cached_element(cached: CachedElement, choice: Fingerprint) -> str | None:
-    """Why the resolver's choice cannot be taken as the cached element (None: it can).
+    """Why the resolver's choice (in the healing path) cannot be taken as the cached
+    element; None when it can. The resolver matched the *instruction's* words; this checks
+    the choice against the *element* that was cached:
 
-    Verified like any other decision: it must score >= 70 against the cached fingerprint
-    (no identity conflict) and share an identity anchor with it, a stable attribute
-    (test id, id, name, link target) or the same accessible name / text.
+    * an identity conflict (other kind of element, opposite words, another item's id) is
+      a refusal;
+    * an identity anchor accepts it: the same test id / id / name attribute / link target,
+      or the same words (after synonyms: "Log in" = "Sign in");
+    * without an anchor, a *different* id or test id on both sides is a refusal: both the
+      identifier and the words changed, which is what a look-alike left behind after the
+      real element was removed looks like;
+    * otherwise (nothing ties, nothing contradicts) the resolver's choice stands.
     """
-    verification = verify(cached["fingerprint"], choice, cached_context=cached["context"])
-    if verification["band"] == "heal":
-        return f"it scores only {verification['score']:.0f} against the cached element"
     a, b = Prepared(cached["fingerprint"]), Prepared(choice)
+    conflict = identity_conflict(a, b)
+    if conflict is not None:
+        return conflict
     if stable_matches(a, b):
         return None
-    same_words = [
-        what
-        for what, x, y in (
-            ("name", a.name, b.name),
-            ("text", _norm_text(cached["fingerprint"].get("text")), _norm_text(choice.get("text"))),
-            (
-                "label",
-                _norm_text(cached["fingerprint"].get("label")),
-                _norm_text(choice.get("label")),
-            ),
-        )
-        if x and x == y
-    ]
-    if same_words:
-        return None
-    return "it shares no identity anchor with the cached element (test id, id, name or text)"
+    for x, y in ((a.href, b.href), (a.name_attr, b.name_attr)):
+        if x and x == y:
+            return None
+    cached_fp = cached["fingerprint"]
+    for x_text, y_text in (
+        (cached_fp.get("name"), choice.get("name")),
+        (cached_fp.get("text"), choice.get("text")),
+        (cached_fp.get("label"), choice.get("label")),
+    ):
+        words = _words(x_text)
+        if words and words == _words(y_text):
+            return None
+    for what, x, y in (("test id", a.test_id, b.test_id), ("id", a.id, b.id)):
+        if x and y and x != y:
+            return (
+                f'its {what} "{y}" is not "{x}" and its words differ too: nothing ties it '
+                "to the cached element"
+            )
+    return None
 
 
-def _norm_text(value: str | None) -> str | None:
-    return " ".join(value.lower().split()) if value else None
+def _words(value: str | None) -> frozenset[str]:
+    return frozenset(canonical_tokens(value)) if value else frozenset()
 
 
 def _closest_by_relocation(cached: CachedElement, candidates: list[Fingerprint]) -> list[int]:

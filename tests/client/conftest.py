@@ -20,7 +20,6 @@ from backend.client.drivers import LoopThread
 from backend.client.engine import EngineConfig
 
 pytestmark = pytest.mark.browser
-pytest_plugins = ["pytester"]
 
 
 @dataclass

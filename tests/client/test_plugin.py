@@ -4,6 +4,10 @@ subprocess with --json-report, twice (cold, then warm)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,58 +43,100 @@ LOGIN_HTML = """<!doctype html><html><head><title>Login</title></head><body>
 </body></html>"""
 
 
-def run(pytester: pytest.Pytester, name: str) -> tuple[Any, dict[str, Any]]:
-    report = pytester.path / f"{name}.json"
-    result = pytester.runpytest_subprocess(
-        "-p",
-        "no:cacheprovider",
-        "--json-report",
-        f"--json-report-file={report}",
-        f"--testable-artifacts={pytester.path / 'artifacts'}",
+@dataclass
+class Run:
+    returncode: int
+    output: str
+    report: dict[str, Any]
+
+
+def run_pytest(folder: Path, name: str, env: dict[str, str]) -> Run:
+    """pytest in a subprocess, in ``folder``, as a user would run their suite."""
+    report = folder / f"{name}.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            "--rootdir",
+            str(folder),
+            "-c",
+            str(folder / "pytest.ini"),
+            "--json-report",
+            f"--json-report-file={report}",
+            f"--testable-artifacts={folder / 'artifacts'}",
+        ],
+        cwd=folder,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
         timeout=240,
+        check=False,
     )
-    return result, json.loads(report.read_text())
+    data = json.loads(report.read_text()) if report.exists() else {}
+    return Run(done.returncode, done.stdout + done.stderr, data)
+
+
+@pytest.fixture
+def user_suite(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    folder = tmp_path / "suite"
+    folder.mkdir()
+    (folder / "pytest.ini").write_text("[pytest]\n")
+    (folder / "login.html").write_text(LOGIN_HTML)
+    (folder / "test_app.py").write_text(TEST_FILE)
+    env = {
+        "TESTABLE_DATA_DIR": str(tmp_path / "data"),
+        "TESTABLE_PROJECT": "plugin-e2e",
+        "TESTABLE_BRANCH_SCOPE": "main",
+    }
+    return folder, env
+
+
+def outcomes(run: Run) -> dict[str, str]:
+    return {t["nodeid"].split("::")[-1].split("[")[0]: t["outcome"] for t in run.report["tests"]}
 
 
 def test_plugin_writes_steps_into_the_json_report_and_uses_the_cache(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    user_suite: tuple[Path, dict[str, str]],
 ) -> None:
-    monkeypatch.setenv("TESTABLE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TESTABLE_PROJECT", "plugin-e2e")
-    monkeypatch.setenv("TESTABLE_BRANCH_SCOPE", "main")
-    pytester.makefile(".html", login=LOGIN_HTML)
-    pytester.makepyfile(test_app=TEST_FILE)
-
-    cold, cold_report = run(pytester, "cold")
-    cold.assert_outcomes(passed=1, failed=1)
-    cold.stdout.fnmatch_lines(
-        ["*TestAble: 5 steps, 0 cache hits, 0 heals, 3 resolver calls, 1 failed*"]
-    )
-    by_name = {t["nodeid"].split("::")[-1].split("[")[0]: t for t in cold_report["tests"]}
+    folder, env = user_suite
+    cold = run_pytest(folder, "cold", env)
+    assert outcomes(cold) == {"test_login": "passed", "test_removed_button": "failed"}, cold.output
+    assert "TestAble: 5 steps, 0 cache hits, 0 heals, 3 resolver calls, 1 failed" in cold.output
+    by_name = {t["nodeid"].split("::")[-1].split("[")[0]: t for t in cold.report["tests"]}
     login_steps = by_name["test_login"]["metadata"]["testable"]["steps"]
     assert [s["decision"] for s in login_steps] == ["navigated", "resolver", "resolver"]
     assert login_steps[1]["instruction"] == "fill %user% into the user name field"
-    assert "ann" not in json.dumps(cold_report["tests"])
+    assert "ann" not in json.dumps(cold.report["tests"])
     failed = by_name["test_removed_button"]
     assert failed["metadata"]["testable"]["steps"][-1]["decision"] == "failed"
     assert "TestAbleStepError" in failed["call"]["longrepr"]
-    assert cold_report["testable"]["summary"]["resolver_calls"] == 3
-    assert cold_report["testable"]["cache"]["entries"] == 2
+    assert "closest candidates" in failed["call"]["longrepr"]
+    assert cold.report["testable"]["summary"]["resolver_calls"] == 3
+    assert cold.report["testable"]["cache"]["entries"] == 2
 
-    artifacts = pytester.path / "artifacts"
+    artifacts = folder / "artifacts"
     assert list(artifacts.glob("*test_removed_button*/failure.png"))
     assert list(artifacts.glob("*test_removed_button*/trace.zip"))
     assert not list(artifacts.glob("*test_login*"))
 
-    warm, warm_report = run(pytester, "warm")
-    warm.assert_outcomes(passed=1, failed=1)
-    steps = next(t for t in warm_report["tests"] if "test_login" in t["nodeid"])
+    warm = run_pytest(folder, "warm", env)
+    assert outcomes(warm) == {"test_login": "passed", "test_removed_button": "failed"}, warm.output
+    steps = next(t for t in warm.report["tests"] if "test_login" in t["nodeid"])
     decisions = [s["decision"] for s in steps["metadata"]["testable"]["steps"]]
     assert decisions == ["navigated", "cache_hit", "cache_hit"]
 
 
-def test_plugin_does_nothing_for_tests_that_do_not_use_it(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_plain="def test_plain():\n    assert 1 + 1 == 2\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-m", "smoke or not smoke")
-    result.assert_outcomes(passed=1)
-    result.stdout.no_fnmatch_line("*TestAble:*")
+def test_plugin_does_nothing_for_tests_that_do_not_use_it(
+    user_suite: tuple[Path, dict[str, str]],
+) -> None:
+    folder, env = user_suite
+    (folder / "test_app.py").write_text("def test_plain():\n    assert 1 + 1 == 2\n")
+    plain = run_pytest(folder, "plain", env)
+    assert plain.returncode == 0, plain.output
+    assert "TestAble:" not in plain.output
+    assert "testable" not in plain.report
