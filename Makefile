@@ -32,8 +32,12 @@ format: install
 typecheck: install
 	$(RUN) mypy
 
+# Two pytest processes: Playwright's sync API marks an event loop as running in the main
+# thread, which breaks every asyncio test that runs after it in the same process.
 pytest: install chromium services
-	set -a && source .services.env && set +a && $(RUN) pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	set -a && source .services.env && set +a && \
+	$(RUN) pytest -n 2 --dist loadgroup -m "not sync_browser" $(PYTEST_ARGS) && \
+	$(RUN) pytest -n 2 --dist loadgroup -m "sync_browser" $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

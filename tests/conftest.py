@@ -130,3 +130,31 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+
+
+def _uses_sync_playwright(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    for name in ("page", "ai", "context", "browser", "playwright"):
+        definitions = info.name2fixturedefs.get(name)
+        if definitions and definitions[-1].func.__module__.startswith(
+            ("pytest_playwright", "backend.client")
+        ):
+            return not _is_async_fixture(definitions[-1].func)
+    return False
+
+
+def _is_async_fixture(func: Any) -> bool:
+    import inspect
+
+    return inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Playwright's sync API leaves its event loop marked as running in the main thread
+    # between calls, so no asyncio test can run in the same process after it. `make test`
+    # runs these tests in a pytest process of their own (-m sync_browser).
+    for item in items:
+        if _uses_sync_playwright(item):
+            item.add_marker(pytest.mark.sync_browser)

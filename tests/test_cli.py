@@ -88,7 +88,7 @@ def test_up_migrates_and_serves_health(
     port = _free_port()
     proc = _testable(["up", "--port", str(port)], _env(tmp_path))
     processes.append(proc)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # generous: CI runs this beside browser tests on 2 cores
     body = None
     while time.monotonic() < deadline and proc.poll() is None:
         try:
