@@ -3,7 +3,8 @@
 * ``testable.execute_run`` — one run, end to end (``backend.runs.executor.execute_run``).
   ``acks_late`` + prefetch 1 (``celery_app``); the dispatcher sets per-run soft and hard
   time limits. A run that is no longer queued (cancelled, revoked, finished) is skipped.
-* ``testable.reap_dead_runs`` — beat, every minute: runs whose heartbeat stopped -> error.
+* ``testable.reap_dead_runs`` — beat, every minute: a run whose heartbeat stopped is
+  re-queued once (a new job), then ends as ``error``; see ``service.reap_dead_runs``.
 * ``testable.cleanup_runs`` — beat, daily: retention clean-up, files included.
 
 Each task runs its coroutine in a fresh event loop with its own database engine, so
@@ -21,10 +22,11 @@ from celery.exceptions import SoftTimeLimitExceeded
 from loguru import logger
 
 import backend.models  # noqa: F401 - every table, so foreign keys resolve in the worker
-from backend.config import get_settings
+from backend.config import Settings, get_settings
 from backend.db import Database
 from backend.events.bus import get_event_bus
 from backend.runs import service
+from backend.runs.dispatch import Job, get_dispatcher
 from backend.runs.executor import execute_run, publish
 from backend.runs.states import RunState
 from workers.celery_app import celery_app
@@ -63,21 +65,33 @@ async def _mark_timed_out(run_id: uuid.UUID) -> None:
 
 @celery_app.task(name="testable.reap_dead_runs", ignore_result=True)
 def reap_dead_runs_task() -> int:
-    return asyncio.run(_reap())
+    return len(asyncio.run(reap()))
 
 
-async def _reap() -> int:
-    settings = get_settings()
+async def reap(settings: Settings | None = None) -> list[service.ReapedRun]:
+    """One pass of the reaper (``service.reap_dead_runs``), then the re-queued runs' jobs."""
+    settings = settings or get_settings()
     database = Database(settings.resolved_database_url)
     try:
         async with database.session() as session:
             reaped = await service.reap_dead_runs(session, settings)
+        # Committed: now the re-queued runs' jobs can be sent (a worker must find its run
+        # queued) and the status events published.
+        dispatcher = get_dispatcher(settings)
         bus = get_event_bus(settings)
         for item in reaped:
-            logger.warning("run {} marked error: its worker stopped beating", item.run_id)
+            if item.requeued is not None:
+                logger.warning("run {} re-queued: its worker stopped beating", item.run_id)
+                job = Job(item.run_id, item.requeued.task_id, item.requeued.time_limit)
+                try:
+                    await asyncio.to_thread(dispatcher.enqueue, job)
+                except Exception:  # it stays queued; the queue timeout ends it
+                    logger.exception("re-enqueueing run {} failed", item.run_id)
+            else:
+                logger.warning("run {} ended by the reaper: {}", item.run_id, item.status)
             await publish(bus, item.messages)
         await bus.close()
-        return len(reaped)
+        return reaped
     finally:
         await database.dispose()
 

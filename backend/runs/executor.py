@@ -233,7 +233,10 @@ class _Execution:
     async def _checkout(self) -> Path:
         ref = self.run.commit_sha or self.run.branch
         self._phase("checkout", repository=self.project.repository, ref=ref)
-        shutil.rmtree(self.workdir, ignore_errors=True)  # a re-delivered run starts clean
+        # A re-queued or re-delivered run starts clean: a previous attempt's checkout, its
+        # reports (they would be read as this attempt's) and its unread event channel go.
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        shutil.rmtree(self.run_dir, ignore_errors=True)
         self.workdir.parent.mkdir(parents=True, exist_ok=True)
         if self.run.options.get("working_copy"):
             return await self._copy_working_copy()

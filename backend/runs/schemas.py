@@ -96,6 +96,7 @@ class RunOut(BaseModel):
     worker: str | None
     heartbeat_at: datetime | None
     cancel_requested: bool
+    attempts: int  # times a worker took the run (2 after a re-queue)
     pinned: bool
     last_seq: int
 

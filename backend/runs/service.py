@@ -477,17 +477,34 @@ async def set_pinned(session: AsyncSession, run: Run, pinned: bool) -> Run:
 # --------------------------------------------------------------------------- reaper
 
 
+# A run whose worker died is tried this many times in all: re-queued once, then given up.
+MAX_ATTEMPTS = 2
+
+
+@dataclass(frozen=True)
+class RequeuedJob:
+    task_id: str
+    time_limit: float
+
+
 @dataclass(frozen=True)
 class ReapedRun:
+    """A run the reaper changed: ended (``requeued`` None) or put back in the queue, in
+    which case the caller enqueues ``requeued`` after the commit."""
+
     run_id: uuid.UUID
     messages: list[dict[str, Any]]
+    status: RunState
+    requeued: RequeuedJob | None = None
 
 
 async def reap_dead_runs(
     session: AsyncSession, settings: Settings, *, now: datetime | None = None
 ) -> list[ReapedRun]:
-    """Mark as ``error`` the running runs whose heartbeat stopped (their worker died) and
-    the queued ones whose job never reached a worker. What they recorded stays."""
+    """Runs whose heartbeat stopped (their worker died) are re-queued once, as a new job
+    whose events continue the run's sequence; a second death, or a death after a cancel
+    request, ends them. Queued runs whose job never reached a worker end as ``error``.
+    What they recorded stays."""
     now = now or utcnow()
     dead_before = now - timedelta(seconds=settings.run_heartbeat_timeout_seconds)
     lost_before = now - timedelta(seconds=settings.run_queue_timeout_seconds)
@@ -507,20 +524,45 @@ async def reap_dead_runs(
             last = run.heartbeat_at or run.started_at
             if last is None or last >= dead_before:
                 continue  # it beat again since we looked
-            reason = (
-                f"the worker {run.worker or '(unknown)'} stopped sending heartbeats "
-                f"(last at {last.isoformat(timespec='seconds')}); it probably died. "
-                "Events and results recorded until then are kept."
-            )
+            reaped.append(await _reap_dead_worker(session, run, last, settings))
         elif run.status == RunState.QUEUED.value and run.queued_at < lost_before:
             reason = (
                 f"no worker picked the run up within "
                 f"{settings.run_queue_timeout_seconds:g}s; its job was lost"
             )
-        else:
-            continue
-        reaped.append(ReapedRun(run.id, await _move(session, run, RunState.ERROR, reason)))
+            messages = await _move(session, run, RunState.ERROR, reason)
+            reaped.append(ReapedRun(run.id, messages, RunState.ERROR))
     return reaped
+
+
+async def _reap_dead_worker(
+    session: AsyncSession, run: Run, last: datetime, settings: Settings
+) -> ReapedRun:
+    died = (
+        f"the worker {run.worker or '(unknown)'} stopped sending heartbeats "
+        f"(last at {last.isoformat(timespec='seconds')}); it probably died"
+    )
+    if run.cancel_requested:
+        reason = f"cancelled; {died} before the tests stopped. Recorded events are kept."
+        messages = await _move(session, run, RunState.CANCELLED, reason)
+        return ReapedRun(run.id, messages, RunState.CANCELLED)
+    if run.attempts < MAX_ATTEMPTS:
+        # A new task id: the dead job's message may still be redelivered by the broker
+        # (acks_late); it then finds the run claimed or finished and does nothing.
+        run.task_id = str(uuid.uuid4())
+        reason = (
+            f"attempt {run.attempts}: {died}. Re-queued once; "
+            "the events of the first attempt are kept."
+        )
+        messages = await _move(session, run, RunState.QUEUED, reason)
+        job = RequeuedJob(task_id=run.task_id, time_limit=run_time_limit(run, settings))
+        return ReapedRun(run.id, messages, RunState.QUEUED, requeued=job)
+    reason = (
+        f"the run's worker died twice (attempt {run.attempts}: {died}); not re-queued "
+        "again. Events and results recorded until then are kept."
+    )
+    messages = await _move(session, run, RunState.ERROR, reason)
+    return ReapedRun(run.id, messages, RunState.ERROR)
 
 
 # --------------------------------------------------------------------------- retention

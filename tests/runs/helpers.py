@@ -5,12 +5,18 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
+from backend.config import Settings
+from backend.projects.models import Project
+from backend.runs import service
+from backend.runs.schemas import RunOptions
 from tests.auth.helpers import signed_in
 
 GIT_IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
@@ -107,6 +113,19 @@ class Api:
         assert response.status_code == 200, response.text
         events: list[dict[str, Any]] = response.json()
         return events
+
+
+async def undispatched_run(
+    app: FastAPI, settings: Settings, project_id: str, options: RunOptions | None = None
+) -> tuple[uuid.UUID, str]:
+    """A queued run that no dispatcher was told about (the service, not the api, made it):
+    the test plays the dispatcher or the dead worker. Its id and task id."""
+    async with app.state.db.session() as session:
+        project = await session.get(Project, uuid.UUID(project_id))
+        assert project is not None
+        run, _ = await service.create_run(session, project, settings=settings, options=options)
+        assert run.task_id is not None
+        return run.id, run.task_id
 
 
 async def signed_in_api(client: httpx.AsyncClient, email: str) -> Api:

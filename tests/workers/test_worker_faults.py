@@ -1,5 +1,6 @@
-"""A worker killed mid-run (the reaper ends the run) and Redis restarted mid-run (the run
-finishes, the socket re-subscribes): each ends cleanly and nothing recorded is lost."""
+"""A worker killed mid-run (the reaper re-queues the run once; a second death ends it as
+``error``) and Redis restarted mid-run (the run finishes, the socket re-subscribes): each
+ends cleanly and nothing recorded is lost."""
 
 from __future__ import annotations
 
@@ -7,75 +8,160 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from backend.config import Settings
 from backend.runs import service
-from tests.runs.helpers import make_git_repo, signed_in_api
-from tests.runs.servers import RedisServer, celery_worker, live_api
+from backend.runs.states import RunState
+from tests.runs.helpers import Api, make_git_repo, signed_in_api
+from tests.runs.servers import RedisServer, Worker, celery_worker, live_api
 from tests.runs.ws import access_token, events_of, watch_run
+from workers.tasks import reap
 
 pytestmark = pytest.mark.xdist_group("celery-workers")
+# Distributed mode runs on PostgreSQL; the reaper's rules on both databases are in
+# tests/runs/test_reaper.py.
+POSTGRES_ONLY = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 
 
-async def test_a_killed_worker_leaves_a_run_the_reaper_marks_error(
-    client: httpx.AsyncClient, app: FastAPI, settings: Settings, tmp_path: Path
+def _dying_suite(
+    pid_file: Path, attempts_file: Path, *, hang_on_every_attempt: bool
+) -> dict[str, str]:
+    """A quick test, then one that records its pid and attempt and hangs (the first time
+    only, unless ``hang_on_every_attempt``): the moment to kill the worker."""
+    hang = "True" if hang_on_every_attempt else "attempt == 1"
+    return {
+        "tests/test_long.py": (
+            "import os, pathlib, time\n\n"
+            "def test_1_quick():\n    pass\n\n"
+            "def test_2_long():\n"
+            f"    attempts = pathlib.Path({str(attempts_file)!r})\n"
+            "    with attempts.open('a') as f:\n        f.write('x')\n"
+            "    attempt = len(attempts.read_text())\n"
+            f"    pathlib.Path({str(pid_file)!r}).write_text(f'{{os.getpid()}}:{{attempt}}')\n"
+            f"    if {hang}:\n        time.sleep(300)\n"
+        )
+    }
+
+
+async def _kill_while_hanging(
+    api: Api, worker: Worker, run_id: str, pid_file: Path, attempt: int
 ) -> None:
-    pid_file = tmp_path / "test-process.pid"
+    """SIGKILL the worker and its test process (a machine that died) once the test of
+    ``attempt`` hangs."""
+    pid = await asyncio.to_thread(_wait_for_pid, pid_file, attempt)
+    deadline = time.monotonic() + 120
+    # test_1_quick finished once per attempt so far, and that is stored: it must survive.
+    while len([e for e in await api.events(run_id) if e["type"] == "test_finished"]) < attempt:
+        assert time.monotonic() < deadline, "test_1_quick's end was never recorded"
+        await asyncio.sleep(0.2)
+    worker.kill()
+    with contextlib.suppress(ProcessLookupError):  # the orphaned test process
+        os.kill(pid, signal.SIGKILL)
+
+
+async def _reap_until_changed(settings: Settings, run_id: str) -> service.ReapedRun:
+    """The beat task's reaper (``workers.tasks.reap``) with a short heartbeat timeout,
+    repeated until it acts on the run."""
+    reaper_settings = settings.model_copy(update={"run_heartbeat_timeout_seconds": 2.0})
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        reaped = await reap(reaper_settings)
+        if reaped:
+            [item] = reaped
+            assert item.run_id == uuid.UUID(run_id)
+            return item
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"the reaper never acted on run {run_id}")
+
+
+def _statuses(events: list[dict[str, Any]]) -> list[str]:
+    return [e["data"]["status"] for e in events if e["type"] == "run_status"]
+
+
+@POSTGRES_ONLY
+async def test_a_killed_worker_s_run_is_requeued_and_finishes_on_another_worker(
+    client: httpx.AsyncClient, settings: Settings, tmp_path: Path
+) -> None:
+    pid_file, attempts_file = tmp_path / "test-process.pid", tmp_path / "attempts"
+    api = await signed_in_api(client, "requeue@example.com")
+    project = await api.project(
+        make_git_repo(
+            tmp_path / "repo", _dying_suite(pid_file, attempts_file, hang_on_every_attempt=False)
+        )
+    )
+    with celery_worker(settings, tmp_path / "logs") as first:
+        run = await api.start(project["id"])
+        await _kill_while_hanging(api, first, run["id"], pid_file, attempt=1)
+    before = await api.events(run["id"])
+
+    requeued = await _reap_until_changed(settings, run["id"])
+    assert requeued.status is RunState.QUEUED
+    queued = await api.run(run["id"])
+    assert queued["status"] == "queued"
+    assert queued["reason"].startswith(f"attempt 1: the worker {_node(first)} stopped sending")
+    # The reaper sent a new job: a fresh worker takes it.
+    with celery_worker(settings, tmp_path / "logs") as second:
+        detail = await api.wait(run["id"])
+        log = second.output()
+
+    assert detail["status"] == "passed", (detail["reason"], log)
+    assert (detail["attempts"], detail["worker"]) == (2, _node(second))
+    assert (detail["total"], detail["passed"]) == (2, 2)
+    assert attempts_file.read_text() == "xx"
+    after = await api.events(run["id"])
+    assert after[: len(before)] == before  # the first attempt's events are kept
+    assert [e["seq"] for e in after] == list(range(1, len(after) + 1))
+    assert _statuses(after) == ["queued", "running", "queued", "running", "passed"]
+    second_attempt = after[len(before) :]
+    assert [e["data"]["nodeid"] for e in second_attempt if e["type"] == "test_finished"] == [
+        "tests/test_long.py::test_1_quick",
+        "tests/test_long.py::test_2_long",
+    ]
+
+
+@POSTGRES_ONLY
+async def test_a_run_whose_worker_dies_twice_ends_as_error(
+    client: httpx.AsyncClient, settings: Settings, tmp_path: Path
+) -> None:
+    pid_file, attempts_file = tmp_path / "test-process.pid", tmp_path / "attempts"
     api = await signed_in_api(client, "reaper@example.com")
     project = await api.project(
         make_git_repo(
-            tmp_path / "repo",
-            {
-                "tests/test_long.py": (
-                    "import os, time\n\n"
-                    "def test_1_quick():\n    pass\n\n"
-                    "def test_2_long():\n"
-                    f"    open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
-                    "    time.sleep(300)\n"
-                )
-            },
+            tmp_path / "repo", _dying_suite(pid_file, attempts_file, hang_on_every_attempt=True)
         )
     )
-    try:
-        with celery_worker(settings, tmp_path / "logs") as worker:
-            run = await api.start(project["id"])
-            await asyncio.to_thread(_wait_for_file, pid_file)
-            await api.wait_for_event(run["id"], "test_finished")
-            before = await api.events(run["id"])
-            worker.kill()
+    with celery_worker(settings, tmp_path / "logs") as first:
+        run = await api.start(project["id"])
+        await _kill_while_hanging(api, first, run["id"], pid_file, attempt=1)
+    assert (await _reap_until_changed(settings, run["id"])).status is RunState.QUEUED
+    with celery_worker(settings, tmp_path / "logs") as second:
+        await _kill_while_hanging(api, second, run["id"], pid_file, attempt=2)
+    before = await api.events(run["id"])
 
-        reaper_settings = settings.model_copy(update={"run_heartbeat_timeout_seconds": 2.0})
-        reaped: list[service.ReapedRun] = []
-        deadline = time.monotonic() + 60
-        while not reaped and time.monotonic() < deadline:
-            await asyncio.sleep(0.5)
-            async with app.state.db.session() as session:
-                reaped = await service.reap_dead_runs(session, reaper_settings)
-    finally:
-        if pid_file.exists():  # the orphaned test process of the dead worker
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(int(pid_file.read_text()), signal.SIGKILL)
-
-    assert [r.run_id for r in reaped] == [uuid.UUID(run["id"])]
+    ended = await _reap_until_changed(settings, run["id"])
+    assert (ended.status, ended.requeued) == (RunState.ERROR, None)
     detail = await api.run(run["id"])
-    assert detail["status"] == "error"
-    assert "stopped sending heartbeats" in detail["reason"]
-    assert "it probably died" in detail["reason"]
+    assert (detail["status"], detail["attempts"]) == ("error", 2)
+    assert detail["reason"].startswith(
+        f"the run's worker died twice (attempt 2: the worker {_node(second)} stopped sending"
+    )
     after = await api.events(run["id"])
-    assert after[: len(before)] == before  # everything recorded before the kill is kept
-    assert after[-1]["type"] == "run_status"
-    assert after[-1]["data"]["status"] == "error"
+    assert after[: len(before)] == before  # everything recorded before the kills is kept
     assert [e["seq"] for e in after] == list(range(1, len(after) + 1))
-    async with app.state.db.session() as session:
-        again = await service.reap_dead_runs(session, reaper_settings)
-    assert again == []  # a finished run is never reaped twice
+    assert _statuses(after) == ["queued", "running", "queued", "running", "error"]
+    assert [e["data"]["nodeid"] for e in after if e["type"] == "test_finished"] == [
+        "tests/test_long.py::test_1_quick",  # once per attempt
+        "tests/test_long.py::test_1_quick",
+    ]
+    assert await reap(settings.model_copy(update={"run_heartbeat_timeout_seconds": 2.0})) == []
 
 
 async def test_a_redis_restart_during_a_run_loses_nothing(
@@ -116,10 +202,17 @@ async def test_a_redis_restart_during_a_run_loses_nothing(
     assert second["status"] == "passed", (second["reason"], log)
 
 
-def _wait_for_file(path: Path) -> None:
-    deadline = time.monotonic() + 120
+def _wait_for_pid(path: Path, attempt: int) -> int:
+    """The test process's pid once the test of ``attempt`` wrote it."""
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        if path.exists() and path.read_text().strip():
-            return
+        if path.exists():
+            pid, _, written = path.read_text().partition(":")
+            if written == str(attempt):
+                return int(pid)
         time.sleep(0.1)
-    raise AssertionError(f"{path} was never written")
+    raise AssertionError(f"attempt {attempt} never wrote {path}")
+
+
+def _node(worker: Worker) -> str:
+    return worker.name.replace("%h", socket.gethostname())
