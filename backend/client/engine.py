@@ -46,6 +46,7 @@ from backend.cache.records import (
     ActionSpec,
     CachedElement,
     Decision,
+    ElementStats,
     Fingerprint,
     LayerScores,
     PageContext,
@@ -591,6 +592,17 @@ def _element(
         "stats": stats,
         "version": previous["version"] if previous else 0,
         "status": "active",
+    }
+
+
+def new_stats() -> ElementStats:
+    """Statistics of a new entry (the store keeps its own; this only fills the shape)."""
+    return {
+        "uses": 0,
+        "successes": 0,
+        "failures": 0,
+        "last_used_at": None,
+        "created_at": _now().isoformat(),
     }
 
 

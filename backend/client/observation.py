@@ -1,24 +1,34 @@
 """``observe(instruction)``: which elements an instruction could mean, with selectors and
-the Playwright call one would make. Observing changes nothing, so nothing is cached: the
-resolver ranks the page's candidates every time."""
+the Playwright call one would make.
+
+The resolver's choice is cached like an act() step's element (observing changes nothing,
+so "succeeded" means the resolver chose clearly). A warm observe whose cached element
+verifies in the "use" band answers from the cache alone; anything less asks the resolver.
+"""
 
 from __future__ import annotations
 
 import time
+from typing import cast
 
 from backend.ai.base import Resolution, ResolveRequest
 from backend.cache.collect import describe
-from backend.cache.records import ActionSpec
+from backend.cache.keys import element_key, normalise_instruction, normalise_route
+from backend.cache.records import ActionSpec, CachedElement, Fingerprint, Selector
 from backend.client import commands as cmd
 from backend.client.engine import (
     EngineConfig,
     Flow,
+    Located,
+    _audit,
     _snapshot,
+    _try_cached,
     _unique_selectors,
+    new_stats,
     suggested_method,
 )
 from backend.client.errors import InstructionError
-from backend.client.instructions import parse_instruction
+from backend.client.instructions import ParsedInstruction, parse_instruction
 from backend.client.results import ObservedElement, StepResult
 
 # Candidates the resolver scored at least this (0..100) are worth showing next to its choice.
@@ -49,6 +59,60 @@ def observe_flow(
     except InstructionError:
         # "the product links", "find the search box": a description, not an action.
         target, action, display = instruction, None, instruction
+        parsed = ParsedInstruction(
+            instruction=instruction, action={"method": "none"}, target=instruction, value=None
+        )
+
+    route = normalise_route((yield cmd.PageUrl()))
+    key = element_key(config.project, config.scope, instruction, route, config.frame)
+    cached: CachedElement | None = None
+    if config.use_cache:
+        cached = yield cmd.StoreCall(
+            "find",
+            (config.project, config.scope, route, config.frame, normalise_instruction(instruction)),
+        )
+    if cached is not None and cached["status"] == "active":
+        key = cached["key"]
+        hit = yield from _try_cached(config, cached, parsed)
+        if isinstance(hit, Located) and hit.decision == "cache_hit":
+            found = hit
+            method, _ = suggested_method(found.fingerprint)
+            if action is not None and action["method"] in _METHODS:
+                method = _METHODS[action["method"]]
+            element = ObservedElement(
+                description=describe(found.fingerprint),
+                selectors=[dict(s) for s in found.selectors],
+                method=method,
+                arguments=_arguments(action),
+                confidence=found.confidence,
+                fingerprint=dict(found.fingerprint),
+            )
+            duration = round((time.perf_counter() - started) * 1000, 2)
+            yield cmd.StoreCall("record_outcome", (config.project, key), {"success": True})
+            yield from _audit(
+                config,
+                key,
+                parsed,
+                "cache_hit",
+                found.confidence,
+                found.scores,
+                found.reasons,
+                found.selector,
+                duration,
+            )
+            result = StepResult(
+                kind="observe",
+                instruction=display,
+                decision="cache_hit",
+                confidence=found.confidence,
+                scores=dict(found.scores) if found.scores else None,
+                duration_ms=duration,
+                selector=found.selector,
+                explanation=f"the cached {element.description}, verified",
+                key=key,
+            )
+            return [element], result
+
     snapshot = yield from _snapshot(config)
     candidates = snapshot["candidates"]
     request: ResolveRequest = {
@@ -72,34 +136,79 @@ def observe_flow(
     for index, confidence in ranked[:MAX_OBSERVED]:
         if not 0 <= index < len(candidates):
             continue
-        found = yield from _unique_selectors(cmd.SnapshotSelectors(index))
-        if found is None or not found[1]:
+        selectors = yield from _unique_selectors(cmd.SnapshotSelectors(index))
+        if selectors is None or not selectors[1]:
             continue
         fp = candidates[index]
         method, _ = suggested_method(fp)
-        arguments: list[str] = []
         if action is not None and action["method"] in _METHODS:
             method = _METHODS[action["method"]]
-            if action.get("argument") and action["method"] != "click":
-                arguments = [str(action["argument"])]
         observed.append(
             ObservedElement(
                 description=describe(fp),
-                selectors=found[1],
+                selectors=[dict(s) for s in selectors[1]],
                 method=method,
-                arguments=arguments,
+                arguments=_arguments(action),
                 confidence=round(confidence, 1),
                 fingerprint=fp,
             )
+        )
+    duration = round((time.perf_counter() - started) * 1000, 2)
+    chosen = resolution["index"]
+    if config.use_cache and chosen is not None and observed and observed[0].fingerprint:
+        first = observed[0]
+        fingerprint = {k: v for k, v in (first.fingerprint or {}).items() if k != "index"}
+        entry: CachedElement = {
+            "key": key,
+            "project": config.project,
+            "scope": config.scope,
+            "instruction": normalise_instruction(instruction),
+            "route": route,
+            "frame": config.frame,
+            "selectors": [cast(Selector, s) for s in first.selectors],
+            "fingerprint": cast(Fingerprint, fingerprint),
+            "context": snapshot["context"],
+            "action": parsed.action,
+            "stats": cached["stats"] if cached else new_stats(),
+            "version": cached["version"] if cached else 0,
+            "status": "active",
+        }
+        yield cmd.StoreCall(
+            "put",
+            (entry,),
+            {
+                "change": "updated" if cached else "created",
+                "actor": "resolver",
+                "reason": "observe",
+            },
+        )
+        yield cmd.StoreCall("record_outcome", (config.project, key), {"success": True})
+        yield from _audit(
+            config,
+            key,
+            parsed,
+            "resolver",
+            resolution["confidence"],
+            None,
+            resolution["reasons"],
+            first.selector,
+            duration,
         )
     result = StepResult(
         kind="observe",
         instruction=display,
         decision="resolver",
         confidence=round(resolution["confidence"], 1),
-        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        duration_ms=duration,
         selector=observed[0].selector if observed else None,
+        key=key if config.use_cache else None,
         explanation=f"{len(observed)} element(s) observed; " + "; ".join(resolution["reasons"][:2]),
         resolver_calls=1,
     )
     return observed, result
+
+
+def _arguments(action: ActionSpec | None) -> list[str]:
+    if action is None or action["method"] == "click" or not action.get("argument"):
+        return []
+    return [str(action["argument"])]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from backend.client import ClientSettings, InstructionError
 from backend.client.api import open_client_store
 from backend.client.browser import SYSTEM_CHROMIUM_ARGS, launch_options, system_chromium
+from backend.client.drivers import LoopThread
 from backend.client.instructions import parse_instruction
 
 
@@ -87,7 +87,11 @@ def test_default_store_is_a_sqlite_file_under_the_data_dir(
         store = await open_client_store(ClientSettings())
         await store.close()
 
-    asyncio.run(open_and_close())
+    loop = LoopThread("settings-test")  # the main thread may hold sync Playwright's loop
+    try:
+        loop.run(open_and_close())
+    finally:
+        loop.close()
     assert (tmp_path / "cache.db").exists()
 
 

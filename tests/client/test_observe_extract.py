@@ -53,8 +53,8 @@ class Orders(BaseModel):
     orders: list[Order]
 
 
-def test_observe_returns_selectors_and_a_suggested_method(
-    page: Any, site: Site, make_ai: Any
+def test_observe_returns_selectors_and_a_suggested_method_then_uses_the_cache(
+    page: Any, site: Site, make_ai: Any, resolver: CountingResolver
 ) -> None:
     page.goto(site.serve("observe", SHOP))
     ai = make_ai()
@@ -64,6 +64,14 @@ def test_observe_returns_selectors_and_a_suggested_method(
     assert best.method == "fill"
     assert page.locator(best.selector).get_attribute("id") == "q"
     assert ai.steps[-1].kind == "observe"
+    assert ai.steps[-1].decision == "resolver"
+
+    page.reload()
+    again = make_ai()
+    warm = again.observe("the search box")
+    assert again.steps[-1].decision == "cache_hit"
+    assert page.locator(warm[0].selector).get_attribute("id") == "q"
+    assert len(resolver.calls) == 1
 
 
 def test_observe_with_an_action_suggests_that_action(page: Any, site: Site, make_ai: Any) -> None:
