@@ -2,7 +2,8 @@
 
 * ``testable.execute_run`` — one run, end to end (``backend.runs.executor.execute_run``).
   ``acks_late`` + prefetch 1 (``celery_app``); the dispatcher sets per-run soft and hard
-  time limits. A run that is no longer queued (cancelled, revoked, finished) is skipped.
+  time limits (soft: the run ends ``timed_out``, results kept). A run that is no longer
+  queued (cancelled, revoked, finished) is skipped.
 * ``testable.reap_dead_runs`` — beat, every minute: a run whose heartbeat stopped is
   re-queued once (a new job), then ends as ``error``; see ``service.reap_dead_runs``.
 * ``testable.cleanup_runs`` — beat, daily: retention clean-up, files included.
@@ -14,7 +15,10 @@ nothing async is shared across the prefork pool's tasks.
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from celery import Task
@@ -28,39 +32,50 @@ from backend.events.bus import get_event_bus
 from backend.runs import service
 from backend.runs.dispatch import Job, get_dispatcher
 from backend.runs.executor import execute_run, publish
-from backend.runs.states import RunState
 from workers.celery_app import celery_app
+
+_WAIT_SECONDS = 1.0
 
 
 @celery_app.task(name="testable.execute_run", bind=True, acks_late=True, ignore_result=True)
 def execute_run_task(self: Task[Any, Any], run_id: str) -> str | None:
+    """The run executes in a thread of its own; this thread only waits, so Celery's soft
+    time limit (raised here, in the pool process's main thread) interrupts the waiting and
+    never the run's event loop: the run is told its time is up, stops its tests like a
+    cancel, keeps their results and ends ``timed_out``. The hard limit, a minute later,
+    kills the process if even that hangs (the reaper then takes the run)."""
     settings = get_settings()
     worker = str(self.request.hostname or "celery")
-    try:
-        state = asyncio.run(execute_run(uuid.UUID(run_id), settings, worker=worker))
-    except SoftTimeLimitExceeded:
-        asyncio.run(_mark_timed_out(uuid.UUID(run_id)))
-        return RunState.TIMED_OUT.value
+    time_up = threading.Event()
+    soft_limit = _soft_limit(self.request.timelimit)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"run-{run_id}") as pool:
+        future = pool.submit(
+            asyncio.run,
+            execute_run(
+                uuid.UUID(run_id),
+                settings,
+                worker=worker,
+                time_up=time_up,
+                time_limit=soft_limit,
+            ),
+        )
+        while True:
+            try:
+                state = future.result(timeout=_WAIT_SECONDS)
+                break
+            except FutureTimeout:
+                continue
+            except SoftTimeLimitExceeded:
+                logger.warning("run {}: the job's soft time limit was reached", run_id)
+                time_up.set()
     return state.value if state is not None else None
 
 
-async def _mark_timed_out(run_id: uuid.UUID) -> None:
-    settings = get_settings()
-    database = Database(settings.resolved_database_url)
-    try:
-        async with database.session() as session:
-            _, messages = await service.finish_run(
-                session,
-                run_id,
-                status=RunState.TIMED_OUT,
-                reason="the worker's time limit for the whole job (checkout, install, tests) "
-                "was reached",
-            )
-        bus = get_event_bus(settings)
-        await publish(bus, messages)
-        await bus.close()
-    finally:
-        await database.dispose()
+def _soft_limit(timelimit: Any) -> float | None:
+    """The soft limit from the task request's ``(hard, soft)`` pair, if one was set."""
+    if isinstance(timelimit, list | tuple) and len(timelimit) == 2 and timelimit[1]:
+        return float(timelimit[1])
+    return None
 
 
 @celery_app.task(name="testable.reap_dead_runs", ignore_result=True)

@@ -150,9 +150,15 @@ async def execute_run(
     worker: str,
     database: Database | None = None,
     bus: EventBus | None = None,
+    time_up: threading.Event | None = None,
+    time_limit: float | None = None,
 ) -> RunState | None:
     """Execute a queued run to its end; None when it was not queued any more. Never raises
-    for anything the repository or the suite does."""
+    for anything the repository or the suite does.
+
+    ``time_up`` is set from outside when the job's time limit (``time_limit`` seconds,
+    by default ``service.run_time_limit``) is reached — the Celery task's soft limit: the
+    tests are stopped like a cancel, their results kept, and the run ends ``timed_out``."""
     own_database = database is None
     db = database or Database(
         settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
@@ -169,7 +175,12 @@ async def execute_run(
             logger.info("run {} is not queued any more; nothing to do", run_id)
             return None
         await publish(event_bus, messages)
-        return await _Execution(run, project, settings, db, event_bus).execute()
+        execution = _Execution(run, project, settings, db, event_bus)
+        if time_up is not None:
+            execution.time_up = time_up
+        if time_limit is not None:
+            execution.time_limit = time_limit
+        return await execution.execute()
     finally:
         if bus is None:
             await event_bus.close()
@@ -187,6 +198,8 @@ class _Execution:
         self.database = database
         self.bus = bus
         self.cancel = threading.Event()
+        self.time_up = threading.Event()
+        self.time_limit = service.run_time_limit(run, settings)
         self.recorder = EventRecorder(database, bus, run.id)
         self.workdir = settings.data_dir / "work" / str(run.id)
         self.run_dir = settings.artifacts_dir / str(run.id)
@@ -206,6 +219,8 @@ class _Execution:
                 token = await self._issue_token()
                 outcome = await self._pytest(source, python, inputs, token)
                 state, reason = RunState(outcome.status.value), outcome.reason
+                if self.time_up.is_set() and state is RunState.CANCELLED:
+                    state, reason = RunState.TIMED_OUT, self._time_limit_reason(reason)
             except _Stop as stop:
                 state, reason = stop.state, stop.reason
             except Exception as exc:
@@ -227,8 +242,21 @@ class _Execution:
         self.recorder.add(service.PHASE_EVENT, {"phase": name, **data})
 
     def _check_cancel(self) -> None:
+        if self.time_up.is_set():
+            raise _Stop(RunState.TIMED_OUT, self._time_limit_reason(None, before_tests=True))
         if self.cancel.is_set():
             raise _Stop(RunState.CANCELLED, "the run was cancelled before its tests started")
+
+    def _time_limit_reason(self, stopped: str | None, *, before_tests: bool = False) -> str:
+        reason = (
+            f"the job's time limit ({self.time_limit:g}s for checkout, install and tests) "
+            "was reached"
+        )
+        if before_tests:
+            return f"{reason} before the tests started"
+        # The runner stopped pytest as for a cancel: "the run was cancelled while running X".
+        where = (stopped or "").removeprefix("the run was cancelled")
+        return f"{reason}; the tests were stopped{where} and the results so far are kept"
 
     async def _checkout(self) -> Path:
         ref = self.run.commit_sha or self.run.branch
@@ -332,6 +360,9 @@ class _Execution:
         last_beat = loop.time()
         while True:
             await asyncio.sleep(min(_CANCEL_POLL_SECONDS, self.settings.run_heartbeat_seconds))
+            if self.time_up.is_set() and not self.cancel.is_set():
+                logger.info("run {}: the job's time limit was reached", self.run.id)
+                self.cancel.set()  # stops pytest the way a cancel does; the end differs
             try:
                 if loop.time() - last_beat >= self.settings.run_heartbeat_seconds:
                     async with self.database.session() as session:
