@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -42,14 +43,42 @@ class Selection(BaseModel):
         return _not_an_option(values)
 
 
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Set by the runner for the test process; a run's ``env`` may not replace them.
+RESERVED_ENV_NAMES = frozenset(
+    {"PATH", "HOME", "TMPDIR", "LANG", "VIRTUAL_ENV", "PYTHONUNBUFFERED", "TESTABLE_PROJECT"}
+)
+RESERVED_ENV_PREFIXES = ("TESTABLE_RUN_", "TESTABLE_ARTIFACTS")
+
+
 class RunOptions(BaseModel):
     """How: time limit (seconds), pytest-xdist workers, re-runs of failed tests, the
-    dependency file to install (default: requirements*.txt, else pyproject.toml)."""
+    dependency file to install (default: requirements*.txt, else pyproject.toml), and
+    ``env``: plain, NON-SECRET test configuration for the test process (a base URL, a
+    feature flag). It is stored and shown as given; secrets belong in the project's
+    encrypted environment variables, never here."""
 
     timeout: float | None = Field(default=None, gt=0)
     parallel: int | None = Field(default=None, ge=1, le=32)
     retries: int = Field(default=0, ge=0, le=5)
     dependency_file: str | None = Field(default=None, max_length=500)
+    env: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=100,
+        description="Non-secret environment variables for the test process (stored in clear).",
+    )
+
+    @field_validator("env", mode="after")
+    @classmethod
+    def _env(cls, values: dict[str, str]) -> dict[str, str]:
+        for name, value in values.items():
+            if not _ENV_NAME.match(name) or len(name) > 200:
+                raise ValueError(f"{name!r} is not an environment variable name")
+            if name in RESERVED_ENV_NAMES or name.startswith(RESERVED_ENV_PREFIXES):
+                raise ValueError(f"{name} is set by TestAble and cannot be given")
+            if len(value) > 10_000 or "\x00" in value:
+                raise ValueError(f"the value of {name} is too long or holds a NUL byte")
+        return values
 
 
 class RunCreate(BaseModel):

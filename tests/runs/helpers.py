@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import subprocess
 import time
 import uuid
@@ -36,12 +37,15 @@ def write_files(root: Path, files: dict[str, str]) -> None:
         path.write_text(content)
 
 
-def make_git_repo(root: Path, files: dict[str, str]) -> str:
-    """A bare repository with one commit on ``main``; its file:// URL."""
+def make_git_repo(root: Path, files: dict[str, str], trees: dict[str, Path] | None = None) -> str:
+    """A bare repository with one commit on ``main``; its file:// URL. ``trees`` copies
+    folders in (repository path -> source folder, caches left out)."""
     work, bare = root / "work", root / "remote.git"
     git("init", "-q", "--bare", "-b", "main", str(bare))
     git("init", "-q", "-b", "main", str(work))
     git("remote", "add", "origin", str(bare), cwd=work)
+    for name, source in (trees or {}).items():
+        shutil.copytree(source, work / name, ignore=shutil.ignore_patterns("__pycache__"))
     write_files(work, files)
     git("add", "-A", cwd=work)
     git("commit", "-q", "-m", "initial", cwd=work)

@@ -43,10 +43,10 @@ def wait_for_port(port: int, within: float = 30.0) -> None:
 
 
 @contextmanager
-def live_api(settings: Settings) -> Iterator[str]:
+def live_api(settings: Settings, port: int | None = None) -> Iterator[str]:
     """The real app on uvicorn in a thread (its own app instance, so its database engine
     lives on uvicorn's loop); yields the base URL."""
-    port = free_port()
+    port = port or free_port()
     config = uvicorn.Config(
         create_app(settings),
         host="127.0.0.1",

@@ -152,3 +152,29 @@ def test_the_state_machine_allows_only_its_transitions() -> None:
     assert not can_transition("queued", "passed")
     with pytest.raises(InvalidTransition, match="a passed run cannot become error"):
         check_transition(RunState.PASSED, RunState.ERROR)
+
+
+async def test_run_env_names_are_checked_and_testable_s_own_are_refused(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    api = await signed_in_api(client, "env-rules@example.com")
+    project = await api.project(make_git_repo(tmp_path, PASSING_SUITE))
+    url = f"/api/projects/{project['id']}/runs"
+
+    def body(env: dict[str, str]) -> dict[str, object]:
+        return {"options": {"env": env}}
+
+    token = await client.post(url, json=body({"TESTABLE_RUN_TOKEN": "x"}), headers=api.headers)
+    home = await client.post(url, json=body({"HOME": "/root"}), headers=api.headers)
+    name = await client.post(url, json=body({"2FAST": "x"}), headers=api.headers)
+
+    for response, message in [
+        (token, "TESTABLE_RUN_TOKEN is set by TestAble and cannot be given"),
+        (home, "HOME is set by TestAble and cannot be given"),
+        (name, "'2FAST' is not an environment variable name"),
+    ]:
+        assert response.status_code == 422, response.text
+        assert response.json()["error"] == "validation_error"
+        [detail] = response.json()["details"]
+        assert detail["field"] == "options.env"
+        assert message in detail["message"]

@@ -80,3 +80,24 @@ async def test_artifacts_download_with_their_content_type(
     assert len(response.content) == junit["size"]
     anonymous = await client.get(junit["download_url"])
     assert anonymous.status_code == 401
+
+
+async def test_the_run_env_option_reaches_the_test_process(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    api = await signed_in_api(client, "env@example.com")
+    suite = {
+        "tests/test_env.py": (
+            "import os\n\n"
+            "def test_env():\n"
+            "    assert os.environ['SHOP_URL'] == 'http://shop.test:8000'\n"
+            "    assert os.environ['FEATURE_X'] == ''\n"
+        )
+    }
+    project = await api.project(make_git_repo(tmp_path, suite))
+    env = {"SHOP_URL": "http://shop.test:8000", "FEATURE_X": ""}
+    run = await api.start(project["id"], options={"env": env})
+    detail = await api.wait(run["id"])
+
+    assert detail["status"] == "passed", detail["reason"]
+    assert detail["options"]["env"] == env  # stored in clear: non-secret configuration
