@@ -204,3 +204,29 @@ def celery_worker(settings: Settings, log_dir: Path, **extra_env: str) -> Iterat
     finally:
         worker.stop()
         handle.close()
+
+
+@contextmanager
+def celery_beat(settings: Settings, log_dir: Path) -> Iterator[Worker]:
+    """``testable beat`` as a subprocess (its real schedule); waits until it started."""
+    log = log_dir / f"beat-{uuid.uuid4().hex[:6]}.log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    handle = log.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", "beat", "--loglevel", "INFO"],
+        cwd=ROOT,
+        env=worker_env(settings),
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+    )
+    beat = Worker(process=process, name="beat", log=log)
+    try:
+        deadline = time.monotonic() + 60
+        while "beat: Starting" not in beat.output():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"beat did not start:\n{beat.output()}")
+            time.sleep(0.1)
+        yield beat
+    finally:
+        beat.stop()
+        handle.close()
