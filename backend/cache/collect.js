@@ -296,9 +296,34 @@
     }
     return h.toString(16).padStart(8, "0");
   };
+  // The enclosing repeated item (table row, list item, card): its words tell twins apart
+  // ("Add to cart" in the "Blue mug" row vs the "Red mug" row).
+  const CONTAINER =
+    'tr, li, article, [role=row], [role=listitem], [class*="card"], [class*="item"], [class*="product"]';
+  const containerText = (el) => {
+    const c = el.parentElement ? el.parentElement.closest(CONTAINER) : null;
+    return c && c !== document.body ? cut(c.textContent) : "";
+  };
+  const twinKey = (el) => `${roleOf(el)}\u0000${accessibleName(el)}`;
+  // How many OTHER candidates share el's role and accessible name.
+  const twinsOf = (el, candidates) => {
+    const role = roleOf(el);
+    const key = twinKey(el);
+    let n = 0;
+    for (const c of candidates) if (c !== el && roleOf(c) === role && twinKey(c) === key) n++;
+    return n;
+  };
+  const collectCandidates = () => {
+    const elements = [];
+    for (const el of document.querySelectorAll("body *")) {
+      if (elements.length >= MAX_CANDIDATES) break;
+      if (isCandidate(el)) elements.push(el);
+    }
+    return elements;
+  };
   const STYLE_KEYS = ["display", "visibility", "color", "background-color", "font-size", "font-weight", "cursor"];
 
-  const fingerprint = (el, index) => {
+  const fingerprint = (el, index, twins) => {
     const rect = el.getBoundingClientRect();
     const style = getComputedStyle(el);
     const styles = {};
@@ -311,6 +336,8 @@
       attributes: attributesOf(el),
       label: labelText(el),
       neighbour_text: neighbourText(el),
+      container_text: containerText(el),
+      twins,
       parents: parentsOf(el),
       sibling_index: siblingIndex(el),
       xpath: xpathOf(el),
@@ -419,22 +446,21 @@
     case "identity":
       return identity(element);
     case "element":
-      return fingerprint(element, undefined);
+      return fingerprint(element, undefined, twinsOf(element, collectCandidates()));
     case "selectors": {
       const target = element || (window.__testableSnapshot || [])[request.index];
       if (!target || !target.isConnected) return null;
       return { identity: identity(target), selectors: selectorsFor(target) };
     }
     case "snapshot": {
-      const elements = [];
-      for (const el of document.querySelectorAll("body *")) {
-        if (elements.length >= MAX_CANDIDATES) break;
-        if (isCandidate(el)) elements.push(el);
-      }
+      const elements = collectCandidates();
       window.__testableSnapshot = elements;
+      const keys = elements.map(twinKey);
+      const counts = new Map();
+      for (const k of keys) counts.set(k, (counts.get(k) || 0) + 1);
       return {
         context: pageContext(),
-        candidates: elements.map((el, i) => fingerprint(el, i)),
+        candidates: elements.map((el, i) => fingerprint(el, i, counts.get(keys[i]) - 1)),
       };
     }
     case "context":

@@ -18,7 +18,7 @@ from backend.cache.store.common import mask_personal_data
 
 CollectMode = Literal["snapshot", "element", "selectors", "identity", "context"]
 
-_TEXT_FIELDS = ("text", "name", "label", "neighbour_text")
+_TEXT_FIELDS = ("text", "name", "label", "neighbour_text", "container_text")
 
 
 @cache
