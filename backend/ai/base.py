@@ -41,4 +41,8 @@ class Resolution(TypedDict):
 class Resolver(Protocol):
     name: str
 
-    async def resolve(self, request: ResolveRequest, page: Page) -> Resolution: ...
+    async def resolve(self, request: ResolveRequest, page: Page | None) -> Resolution:
+        """Choose among ``request["candidates"]``. ``page`` is the async page when the
+        client is async, None for the sync client (its page lives on another thread).
+        Raises ``backend.ai.errors.ResolverError`` when it cannot answer."""
+        ...

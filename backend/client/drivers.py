@@ -20,6 +20,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.sync_api import ElementHandle as SyncElementHandle
 
 from backend.ai.base import Resolver
+from backend.ai.errors import ResolverError
 from backend.cache.collect import (
     all_identities_expression,
     element_expression,
@@ -31,6 +32,7 @@ from backend.cache.collect import (
 from backend.cache.store.base import ElementStore
 from backend.client import commands as cmd
 from backend.client.engine import Flow
+from backend.client.errors import TestAbleStepError
 
 if TYPE_CHECKING:
     from playwright.async_api import Page as AsyncPage
@@ -90,12 +92,14 @@ class AsyncDriver:
             while True:
                 try:
                     result = await self._execute(command)
-                except (cmd.StaleElement, cmd.ActionFailed) as error:
+                except (cmd.StaleElement, cmd.ActionFailed, ResolverError) as error:
                     command = flow.throw(error)
                 else:
                     command = flow.send(result)
         except StopIteration as stop:
             return cast(T, stop.value)
+        except ResolverError as error:  # a flow that does not handle it: fail the step
+            raise TestAbleStepError(f"the resolver failed: {error}") from error
         finally:
             await self._unpin()
 
@@ -247,12 +251,14 @@ class SyncDriver:
             while True:
                 try:
                     result = self._execute(command)
-                except (cmd.StaleElement, cmd.ActionFailed) as error:
+                except (cmd.StaleElement, cmd.ActionFailed, ResolverError) as error:
                     command = flow.throw(error)
                 else:
                     command = flow.send(result)
         except StopIteration as stop:
             return cast(T, stop.value)
+        except ResolverError as error:  # a flow that does not handle it: fail the step
+            raise TestAbleStepError(f"the resolver failed: {error}") from error
         finally:
             self._unpin()
 
@@ -325,7 +331,7 @@ class SyncDriver:
             case cmd.Resolve(request=resolve_request):
                 # A sync page cannot be used from the loop thread: resolvers that need the
                 # page (stagehand) get None and must work from the candidates or CDP.
-                return self.loop.run(self.resolver.resolve(resolve_request, None))  # type: ignore[arg-type]
+                return self.loop.run(self.resolver.resolve(resolve_request, None))
         raise TypeError(f"unknown command {command!r}")
 
     def _perform(self, command: cmd.Perform) -> None:

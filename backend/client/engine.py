@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar, cast
 
 from backend.ai.base import Resolution, ResolveRequest
+from backend.ai.errors import ResolverError
 from backend.cache.collect import (
     Snapshot as SnapshotData,
 )
@@ -249,7 +250,10 @@ def _ask_resolver(
         "candidates": snapshot["candidates"],
         "shortlist": shortlist,
     }
-    return cast(Resolution, (yield cmd.Resolve(request)))
+    try:
+        return cast(Resolution, (yield cmd.Resolve(request)))
+    except ResolverError as error:  # the model timed out, refused, is misconfigured ...
+        raise StepFailure(f"the resolver failed: {error}", resolver_calls=1) from error
 
 
 def _try_cached(

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
+from backend.client.events import send
+
 if TYPE_CHECKING:
     from backend.cache.store.base import ElementStore
     from backend.client.api import AI, AsyncAI
@@ -74,6 +76,7 @@ def ai(page: Any, request: pytest.FixtureRequest) -> Iterator[AI]:
         # A closed page must not hide the real failure.
         with contextlib.suppress(Exception):
             page.screenshot(path=str(folder / "failure.png"), full_page=True)
+            send("screenshot", nodeid=nodeid, path=str(folder / "failure.png"))
     if tracing:
         with contextlib.suppress(Exception):
             page.context.tracing.stop(path=str(folder / "trace.zip") if folder else None)
@@ -117,6 +120,7 @@ async def async_ai(
             if folder is not None:
                 with contextlib.suppress(Exception):
                     await page.screenshot(path=str(folder / "failure.png"), full_page=True)
+                    send("screenshot", nodeid=nodeid, path=str(folder / "failure.png"))
             await context.tracing.stop(path=str(folder / "trace.zip") if folder else None)
             await context.close()
             await browser.close()
@@ -148,8 +152,10 @@ def _failed(request: pytest.FixtureRequest) -> bool:
 
 
 def _artifact_folder(request: pytest.FixtureRequest) -> Path:
-    root = request.config.getoption("--testable-artifacts") or request.config.getoption(
-        "--output", "test-results"
+    root = (
+        request.config.getoption("--testable-artifacts")
+        or _session(request.config).artifacts_root
+        or request.config.getoption("--output", "test-results")
     )
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.nodeid).strip("-")[:120]
     folder = Path(str(root)) / name

@@ -57,7 +57,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # The fixtures are registered here, after every entry-point plugin, so that our launch
     # options override pytest-playwright's fixture of the same name (the last one wins).
     from backend.client import fixtures
+    from backend.client.events import RunEvents
 
+    config.pluginmanager.register(RunEvents(config), RunEvents.NAME)
     config.pluginmanager.register(TestAbleSession(config), TestAbleSession.NAME)
     config.pluginmanager.register(fixtures, "testable-fixtures")
 
@@ -76,6 +78,7 @@ class TestAbleSession:
         self.engine_config: EngineConfig | None = None
         self.steps: dict[str, list[StepResult]] = {}
         self.store_stats: dict[str, Any] | None = None
+        self.artifacts_root: Path | None = None  # from the settings (a run's artifacts)
 
     # --- lazy set-up ---------------------------------------------------------------------
 
@@ -87,6 +90,7 @@ class TestAbleSession:
         from backend.client.settings import ClientSettings
 
         settings = ClientSettings()
+        self.artifacts_root = settings.artifacts_folder
         if self.config.getoption("--testable-no-cache"):
             settings.cache = False
         self.engine_config = engine_config(settings, rootdir=Path(str(self.config.rootpath)))
@@ -96,7 +100,11 @@ class TestAbleSession:
             self.store = self.loop.run(open_client_store(settings))
 
     def record(self, nodeid: str, result: StepResult) -> None:
-        self.steps.setdefault(nodeid, []).append(result)
+        from backend.client.events import step_event
+
+        steps = self.steps.setdefault(nodeid, [])
+        steps.append(result)
+        step_event(nodeid, len(steps) - 1, result)
 
     def test_metadata(self, nodeid: str) -> dict[str, Any]:
         steps = self.steps.get(nodeid, [])
@@ -149,12 +157,17 @@ class TestAbleSession:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self.loop is None:
             return
-        if self.store is not None:
-            try:
-                self.loop.run(self.store.close(), timeout=30)
-            finally:
-                self.store = None
-        self.loop.close()
+        try:
+            aclose = getattr(self.resolver, "aclose", None)
+            if aclose is not None:  # e.g. an HTTP client or a Stagehand session
+                self.loop.run(aclose(), timeout=30)
+        finally:
+            if self.store is not None:
+                try:
+                    self.loop.run(self.store.close(), timeout=30)
+                finally:
+                    self.store = None
+            self.loop.close()
         self.loop = None
 
     def summary(self) -> dict[str, int]:

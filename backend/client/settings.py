@@ -32,11 +32,17 @@ class ClientSettings(BaseSettings):
     run_token: SecretStr | None = None
     run_id: str | None = None
     artifacts_dir: Path | None = None  # screenshots and traces of failed tests
+    run_artifacts: Path | None = None  # set by the runner: collected as the run's artifacts
 
-    @field_validator("data_dir", "artifacts_dir", mode="after")
+    @field_validator("data_dir", "artifacts_dir", "run_artifacts", mode="after")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
+
+    @property
+    def artifacts_folder(self) -> Path | None:
+        """Where screenshots and traces go: the run's folder, else ``artifacts_dir``."""
+        return self.run_artifacts or self.artifacts_dir
 
     @property
     def store_url(self) -> str:
