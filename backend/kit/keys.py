@@ -66,8 +66,13 @@ def _write_private(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
-def new_kid() -> str:
-    return f"{datetime.now(UTC):%Y%m%d%H%M%S}-{secrets.token_hex(4)}"
+def new_kid(existing: list[str] | None = None) -> str:
+    """A kid that sorts after every existing one (the last kid signs), even within a second."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+    latest = max((kid.split("-", 1)[0] for kid in existing or []), default="")
+    if stamp <= latest:
+        stamp = str(int(latest) + 1)
+    return f"{stamp}-{secrets.token_hex(4)}"
 
 
 def generate_signing_key(keys_dir: Path) -> SigningKey:
@@ -77,7 +82,8 @@ def generate_signing_key(keys_dir: Path) -> SigningKey:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    kid = new_kid()
+    existing = [p.stem for p in (keys_dir / "jwt").glob("*.pem")]
+    kid = new_kid(existing)
     _write_private(keys_dir / "jwt" / f"{kid}.pem", pem)
     return _load_signing_key(keys_dir / "jwt" / f"{kid}.pem")
 
