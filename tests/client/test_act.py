@@ -280,3 +280,36 @@ def test_cache_off_never_touches_the_store(
     make_ai(config=off).act("click the login button")
     assert len(resolver.calls) == 2
     assert store_loop.run(store.list_elements(config.project)) == []
+
+
+class UnreachableModelResolver:
+    """A resolver whose model cannot be reached: it raises ResolverError, as the llm and
+    stagehand resolvers do on a timeout or a refused connection."""
+
+    name = "unreachable"
+
+    async def resolve(self, request: Any, page: Any = None) -> Any:
+        from backend.ai.errors import ResolverError
+
+        raise ResolverError("the model at http://127.0.0.1:9/v1 did not answer in 30 s")
+
+
+def test_resolver_error_fails_the_step_with_its_message_and_stores_nothing(
+    page: Any,
+    site: Site,
+    store: ElementStore,
+    store_loop: LoopThread,
+    config: EngineConfig,
+) -> None:
+    from backend.client.api import AI
+
+    page.goto(site.serve("login-resolver-error", LOGIN))
+    ai = AI(page, store=store, resolver=UnreachableModelResolver(), config=config, loop=store_loop)
+    with pytest.raises(TestAbleStepError, match="the resolver failed: the model at") as failed:
+        ai.act("click the login button")
+    assert failed.value.result is not None
+    assert failed.value.result.decision == "failed"
+    assert clicked(page) == []
+    with pytest.raises(TestAbleStepError, match="the resolver failed"):
+        ai.observe("the login button")
+    assert "login" not in json.loads(stored_text(store, store_loop, config.project))[0]

@@ -50,7 +50,7 @@ class Run:
     report: dict[str, Any]
 
 
-def run_pytest(folder: Path, name: str, env: dict[str, str]) -> Run:
+def run_pytest(folder: Path, name: str, env: dict[str, str], *extra: str) -> Run:
     """pytest in a subprocess, in ``folder``, as a user would run their suite."""
     report = folder / f"{name}.json"
     done = subprocess.run(
@@ -69,6 +69,7 @@ def run_pytest(folder: Path, name: str, env: dict[str, str]) -> Run:
             "--json-report",
             f"--json-report-file={report}",
             f"--testable-artifacts={folder / 'artifacts'}",
+            *extra,
         ],
         cwd=folder,
         env={**os.environ, **env},
@@ -94,6 +95,11 @@ def user_suite(tmp_path: Path) -> tuple[Path, dict[str, str]]:
         "TESTABLE_BRANCH_SCOPE": "main",
     }
     return folder, env
+
+
+def short(nodeid: str) -> str:
+    """``test_app.py::test_login[chromium]`` -> ``test_login``."""
+    return nodeid.split("::")[-1].split("[")[0]
 
 
 def outcomes(run: Run) -> dict[str, str]:
@@ -140,3 +146,39 @@ def test_plugin_does_nothing_for_tests_that_do_not_use_it(
     assert plain.returncode == 0, plain.output
     assert "TestAble:" not in plain.output
     assert "testable" not in plain.report
+
+
+def test_plugin_emits_live_run_events_once_per_test_under_xdist(
+    user_suite: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    folder, env = user_suite
+    channel = tmp_path / "events.jsonl"
+    run = run_pytest(folder, "events", {**env, "TESTABLE_RUN_EVENTS": str(channel)}, "-n", "2")
+    assert outcomes(run) == {"test_login": "passed", "test_removed_button": "failed"}, run.output
+    events = [json.loads(line) for line in channel.read_text().splitlines()]
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for event in events:
+        by_type.setdefault(event["type"], []).append(event["data"])
+
+    assert by_type["session_started"] == [{"collected": 2}]
+    started = sorted(short(e["nodeid"]) for e in by_type["test_started"])
+    assert started == ["test_login", "test_removed_button"]  # once each: the controller's
+    finished = {short(e["nodeid"]): e for e in by_type["test_finished"]}
+    assert {name: e["outcome"] for name, e in finished.items()} == {
+        "test_login": "passed",
+        "test_removed_button": "failed",
+    }
+    assert all(e["duration"] > 0 for e in finished.values())
+    login_steps = [e for e in by_type["step"] if short(e["nodeid"]) == "test_login"]
+    assert [(e["index"], e["action"], e["decision"]) for e in login_steps] == [
+        (0, "goto", "navigated"),
+        (1, "act", "resolver"),
+        (2, "act", "resolver"),
+    ]
+    assert login_steps[1]["instruction"] == "fill %user% into the user name field"
+    failed_steps = [e for e in by_type["step"] if short(e["nodeid"]) == "test_removed_button"]
+    assert failed_steps[-1]["decision"] == "failed"
+    [shot] = by_type["screenshot"]
+    assert short(shot["nodeid"]) == "test_removed_button"
+    assert Path(shot["path"]).is_file()
+    assert [e["exitstatus"] for e in by_type["session_finished"]] == [1]
