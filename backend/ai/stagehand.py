@@ -179,7 +179,14 @@ class StagehandResolver:
         self._stagehand: Stagehand | None = None
         self._lock = asyncio.Lock()
 
-    async def resolve(self, request: ResolveRequest, page: Page) -> Resolution:
+    async def resolve(self, request: ResolveRequest, page: Page | None) -> Resolution:
+        if page is None:
+            # The sync client cannot lend its page to another event loop; mapping
+            # Stagehand's choice back onto our candidates needs it.
+            raise ResolverError(
+                "the stagehand resolver needs the async client (AsyncAI / the async_ai "
+                "fixture); use the local or llm resolver with the sync `ai` fixture"
+            )
         ranked = {r.index: r for r in self.local.rank(request)}
         closest = [r.as_candidate() for r in sorted(ranked.values(), key=lambda r: -r.score)[:5]]
         scope = sorted(ranked)
