@@ -293,7 +293,7 @@ _QUICK_WEIGHTS = (W_TAG, W_ROLE, W_ACCESSIBLE_NAME, W_TEXT, W_LABEL, W_NEIGHBOUR
 
 def _scan(
     a: Prepared, cached: Fingerprint, candidates: Sequence[Fingerprint], keep: int
-) -> tuple[list[int], frozenset[str], int]:
+) -> tuple[list[int], frozenset[str], frozenset[str], int]:
     """One cheap pass over all candidates (no tokenising):
 
     * the ``keep`` candidates worth a full comparison, by exact equality of the fields the
@@ -302,6 +302,8 @@ def _scan(
     * the stable attributes whose cached value is on more than one candidate now (a
       radio group's name, a link repeated in nav and footer, a copied id): those
       identify nothing;
+    * the stable attributes whose cached value no candidate carries now (a site-wide
+      rename): a different value on a candidate is then unknown, not a conflict;
     * how many candidates have the cached role and accessible name (-1 without a name).
     """
     fields = [
@@ -359,9 +361,11 @@ def _scan(
         else -1
     )
     duplicated = frozenset(what for what, n in counts.items() if n > 1)
+    vanished = frozenset(what for what, n in counts.items() if n == 0)
     if n <= keep:
-        return list(range(n)), duplicated, same_name
-    return heapq.nlargest(keep, range(n), key=scores.__getitem__), duplicated, same_name
+        return list(range(n)), duplicated, vanished, same_name
+    kept = heapq.nlargest(keep, range(n), key=scores.__getitem__)
+    return kept, duplicated, vanished, same_name
 
 
 def relocate(
@@ -375,7 +379,7 @@ def relocate(
     ``top`` are positions in ``candidates``."""
     a = Prepared(cached)
     keep = PREFILTER_KEEP if len(candidates) > PREFILTER_ABOVE else len(candidates)
-    considered, duplicated, same_name = _scan(a, cached, candidates, keep)
+    considered, duplicated, vanished, same_name = _scan(a, cached, candidates, keep)
     prepared = {i: Prepared(candidates[i]) for i in considered}
     ranked = sorted(((similarity(a, prepared[i]), i) for i in considered), key=lambda s: -s[0])
 
@@ -387,7 +391,7 @@ def relocate(
         if score < PLAUSIBLE_MIN:
             break
         p = prepared[i]
-        conflict = identity_conflict(a, p)
+        conflict = identity_conflict(a, p, vanished)
         if conflict is None and a.visible is True and p.visible is False:
             conflict = "it is not visible"
         if conflict is not None:
@@ -408,7 +412,7 @@ def relocate(
         reasons = ["no plausible candidate: the element is gone", *rejected]
         if ranked and not rejected:
             closest = ranked[0][1]
-            why = identity_conflict(a, prepared[closest])
+            why = identity_conflict(a, prepared[closest], vanished)
             reasons.append(
                 f"closest was {_describe(candidates[closest], closest)} "
                 f"at {100 * best:.0f} % similarity" + (f" ({why})" if why else "")

@@ -578,9 +578,17 @@ def age_decay(stats: ElementStats | None, now: datetime | None) -> float:
 # --- identity anchors ------------------------------------------------------------------
 
 
-def identity_conflict(a: Prepared, b: Prepared) -> str | None:
+def identity_conflict(
+    a: Prepared, b: Prepared, vanished: frozenset[str] = frozenset()
+) -> str | None:
     """A reason why ``b`` cannot be the element ``a`` was, whatever else matches: the
-    words say the opposite, the kind of element changed, or ids name another item."""
+    words say the opposite, the kind of element changed, or ids name another item.
+
+    ``vanished`` names the anchors ("test id", "id") whose cached value no element of the
+    current page carries any more. A different value is then not evidence against ``b``
+    (a site-wide rename changes every element's), unless ``b``'s value follows the cached
+    naming scheme with another number ("add-to-cart-2" for "add-to-cart-1"): that names
+    another item of the same list."""
     if not kinds_compatible(a.kind, b.kind):
         return f"a {b.kind} element is not the cached {a.kind} element"
     if (
@@ -595,10 +603,15 @@ def identity_conflict(a: Prepared, b: Prepared) -> str | None:
         reason = contradicts(a.identity_tokens, b.identity_tokens)
         if reason:
             return f"the text says something else: {reason}"
-    if a.test_id and b.test_id and a.test_id != b.test_id:
+    if (
+        a.test_id
+        and b.test_id
+        and a.test_id != b.test_id
+        and ("test id" not in vanished or _other_item_of_scheme(a.test_id, b.test_id))
+    ):
         return f'test id "{b.test_id}" is not "{a.test_id}"'
     for what, x, y in (("id", a.id, b.id), ("link", a.href, b.href)):
-        if x and y and x != y and _numbers(x) != _numbers(y) and _words(x) == _words(y):
+        if x and y and x != y and _other_item_of_scheme(x, y):
             return f'{what} "{y}" names another item than "{x}"'
     return None
 
@@ -651,6 +664,11 @@ def other_item(a: Prepared, b: Prepared) -> bool:
     """``b`` sits in another repeated item (row, card) than ``a`` did."""
     similarity = container_similarity(a, b)
     return similarity is not None and similarity < SAME_ITEM
+
+
+def _other_item_of_scheme(x: str, y: str) -> bool:
+    """Same words, other numbers: "row-3" and "row-4" name two items of one list."""
+    return _numbers(x) != _numbers(y) and _words(x) == _words(y)
 
 
 def _numbers(value: str) -> list[str]:

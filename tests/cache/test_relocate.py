@@ -268,3 +268,43 @@ def test_corpus_slice_has_no_wrong_or_false_accepts() -> None:
     assert wrong == []
     assert false_accepts == []
     assert accepted > 200  # the slice really exercised accepts
+
+
+def _card_button(test_key: str, test_id: str, product: str, y: float) -> Fingerprint:
+    fp = element(
+        f"Add to cart: {product}",
+        y=y,
+        neighbour="Products",
+        container_text=f"{product} $25.00 Add to cart",
+        xpath=f"/html[1]/body[1]/main[1]/div[{int(y)}]/button[1]",
+    )
+    fp["attributes"] = {**fp["attributes"], test_key: test_id}
+    return fp
+
+
+def test_site_wide_test_id_rename_is_unknown_not_a_conflict() -> None:
+    # Every catalogue test id was renamed (and the attribute too): the cached value is on
+    # no element any more, so the new value says nothing against the same card's button.
+    cached = _card_button("data-testid", "add-to-cart-1", "Wireless Mouse", 300)
+    after = [
+        _card_button("data-test", "basket-add-1", "Wireless Mouse", 300),
+        _card_button("data-test", "basket-add-2", "USB Keyboard", 400),
+    ]
+    answer = relocate(cached, [*page_noise(), *after])
+    assert (answer["decision"], answer["index"]) == ("accept", 3)
+
+
+def test_a_candidate_still_carrying_the_cached_test_id_keeps_the_others_out() -> None:
+    cached = _card_button("data-testid", "add-to-cart-1", "Wireless Mouse", 300)
+    look_alike = _card_button("data-testid", "add-to-cart-9", "Wireless Mouse", 300)
+    real = _card_button("data-testid", "add-to-cart-1", "Wireless Mouse", 500)
+    answer = relocate(cached, [*page_noise(), look_alike, real])
+    assert answer["index"] in {None, 4}
+    assert answer["decision"] != "accept" or answer["index"] == 4
+
+
+def test_vanished_test_id_of_the_same_scheme_still_names_another_item() -> None:
+    # The cached card is gone; the next card's test id follows the same scheme.
+    cached = _card_button("data-testid", "add-to-cart-1", "Wireless Mouse", 300)
+    other = _card_button("data-testid", "add-to-cart-2", "Wireless Mouse", 300)
+    assert relocate(cached, [*page_noise(), other])["decision"] != "accept"
