@@ -54,6 +54,10 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     "zoomout": ("zoom out",),
     "optin": ("opt in",),
     "optout": ("opt out",),
+    # "from"/"to" only oppose each other as the two ends of a range: as prepositions
+    # ("Back to products", "Import from file") they are ordinary words.
+    "fromdate": ("from date", "date from", "start date"),
+    "todate": ("to date", "date to", "end date", "until date"),
     # things
     "email": ("email", "e mail", "email address", "e mail address", "mail address"),
     "password": ("password", "passwd", "pwd", "passcode"),
@@ -86,6 +90,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     "radio": ("radio", "radio button", "option button"),
     "tab": ("tab",),
     "heading": ("heading", "title", "header"),
+    "columnheader": ("columnheader", "column header", "column heading", "column title"),
 }
 
 # phrase (tuple of raw tokens) -> canonical token
@@ -146,7 +151,7 @@ _ANTONYM_PAIRS: tuple[tuple[str, str], ...] = (
     ("private", "public"),
     ("save", "delete"),
     ("include", "exclude"),
-    ("from", "to"),
+    ("fromdate", "todate"),
     ("edit", "delete"),
     ("firstname", "lastname"),
     ("email", "password"),
@@ -234,10 +239,25 @@ def _canonical(text: str) -> tuple[str, ...]:
                 i += size
                 break
         else:
-            if words[i] not in STOPWORDS:
-                out.append(words[i])
+            word = words[i]
+            if word not in STOPWORDS:
+                singular = _singular(word)
+                out.append(SYNONYMS.get((singular,), singular))
             i += 1
     return tuple(out)
+
+
+def _singular(word: str) -> str:
+    """Light stemming of English plurals ("filters" -> "filter", "categories" ->
+    "category") so a label that went singular or plural keeps its words. Deliberately
+    timid: short words and -ss/-us/-is endings ("class", "status", "this") stay."""
+    if len(word) <= 3 or not word.isalpha() or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s"):
+        return word[:-1]
+    return word
 
 
 def canonical_tokens(text: str) -> list[str]:

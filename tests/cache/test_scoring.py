@@ -143,3 +143,31 @@ def test_moved_and_restyled_element_is_used_and_verified() -> None:
         xpath="/html[1]/body[1]/main[1]/form[1]/div[2]/button[1]",
     )
     assert verify(login_button(), changed, now=NOW)["band"] == "use_and_verify"
+
+
+def test_plural_and_singular_labels_share_their_words() -> None:
+    from backend.cache.synonyms import canonical_tokens
+
+    assert canonical_tokens("Apply filters") == ["apply", "filter"]
+    assert canonical_tokens("Filter") == ["filter"]
+    assert canonical_tokens("Categories") == ["category"]
+    # timid: -ss/-us endings and short words are left alone
+    assert canonical_tokens("status class bus") == ["status", "class", "bus"]
+
+
+def test_from_and_to_as_prepositions_do_not_contradict() -> None:
+    from backend.cache.synonyms import canonical_tokens, contradicts
+
+    def toks(text: str) -> frozenset[str]:
+        return frozenset(canonical_tokens(text))
+
+    assert contradicts(toks("Back to products"), toks("Back from products")) is None
+    assert contradicts(toks("From date"), toks("To date")) is not None
+
+
+def test_basket_and_cart_are_the_same_words() -> None:
+    from backend.cache.synonyms import canonical_tokens
+
+    assert canonical_tokens("Add to cart: Wireless Mouse") == canonical_tokens(
+        "Add to basket: Wireless Mouse"
+    )
