@@ -18,6 +18,7 @@
     return c.length > n ? c.slice(0, n) : c;
   };
 
+  // Keep in step with _IDENTITY_JS in collect.py (the same numbering).
   const identity = (el) => {
     const ids = (window.__testableIds ||= new WeakMap());
     if (!ids.has(el)) {
@@ -305,12 +306,20 @@
     return c && c !== document.body ? cut(c.textContent) : "";
   };
   const twinKey = (el) => `${roleOf(el)}\u0000${accessibleName(el)}`;
-  // How many OTHER candidates share el's role and accessible name.
-  const twinsOf = (el, candidates) => {
+  // How many OTHER candidates share el's role and accessible name. Only elements with
+  // el's tag or explicit role can share its role, so the page is never fully scanned
+  // (this runs on the cache-hit path); the costly candidate check runs on matches only.
+  const twinsOf = (el) => {
     const role = roleOf(el);
     const key = twinKey(el);
+    const tag = el.tagName.toLowerCase();
+    const pool = role
+      ? document.querySelectorAll(`${tag}, [role=${CSS.escape(role)}]`)
+      : document.getElementsByTagName(tag);
     let n = 0;
-    for (const c of candidates) if (c !== el && roleOf(c) === role && twinKey(c) === key) n++;
+    for (const c of pool) {
+      if (c !== el && roleOf(c) === role && twinKey(c) === key && isCandidate(c)) n++;
+    }
     return n;
   };
   const collectCandidates = () => {
@@ -446,7 +455,7 @@
     case "identity":
       return identity(element);
     case "element":
-      return fingerprint(element, undefined, twinsOf(element, collectCandidates()));
+      return fingerprint(element, undefined, twinsOf(element));
     case "selectors": {
       const target = element || (window.__testableSnapshot || [])[request.index];
       if (!target || !target.isConnected) return null;

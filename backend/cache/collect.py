@@ -37,9 +37,19 @@ def element_expression() -> str:
     return collect_js()
 
 
+# The same numbering as collect.js's ``identity`` (same WeakMap on window), written out
+# so that the cache-hit path's frequent identity checks do not send and parse the whole
+# collector each time.
+_IDENTITY_JS = (
+    "(el) => { const ids = (window.__testableIds ||= new WeakMap()); "
+    "if (!ids.has(el)) { window.__testableNextId = (window.__testableNextId || 0) + 1; "
+    "ids.set(el, window.__testableNextId); } return ids.get(el); }"
+)
+
+
 def all_identities_expression() -> str:
     """For ``locator.evaluate_all(expr)``: the identity of every matched element."""
-    return f"(elements) => elements.map((el) => ({collect_js()})(el, {{mode: 'identity'}}))"
+    return f"(elements) => elements.map({_IDENTITY_JS})"
 
 
 def request(mode: CollectMode, **options: Any) -> dict[str, Any]:
@@ -110,7 +120,7 @@ def describe(fp: Fingerprint) -> str:
 
 def identity_expression() -> str:
     """For ``handle.evaluate(expr)``: the element's identity, None once it left the page."""
-    return f"(el) => el.isConnected ? ({collect_js()})(el, {{mode: 'identity'}}) : null"
+    return f"(el) => el.isConnected ? ({_IDENTITY_JS})(el) : null"
 
 
 def pin_expression() -> str:
