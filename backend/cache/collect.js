@@ -301,9 +301,18 @@
   // ("Add to cart" in the "Blue mug" row vs the "Red mug" row).
   const CONTAINER =
     'tr, li, article, [role=row], [role=listitem], [class*="card"], [class*="item"], [class*="product"]';
+  // Only a *repeated* item counts (a sibling with the same tag and class): a product
+  // page's single <article> would otherwise tie the element to one product's words.
+  const isRepeated = (c) =>
+    !!c.parentElement &&
+    [...c.parentElement.children].some(
+      (s) => s !== c && s.tagName === c.tagName && s.className === c.className,
+    );
   const containerText = (el) => {
-    const c = el.parentElement ? el.parentElement.closest(CONTAINER) : null;
-    return c && c !== document.body ? cut(c.textContent) : "";
+    for (let c = el.parentElement; c && c !== document.body; c = c.parentElement) {
+      if (c.matches(CONTAINER) && isRepeated(c)) return cut(c.textContent);
+    }
+    return "";
   };
   const twinKey = (el) => `${roleOf(el)}\u0000${accessibleName(el)}`;
   // How many OTHER candidates share el's role and accessible name. Only elements with
