@@ -27,6 +27,7 @@ ROLE_OF_WORD: dict[str, str] = {
     "radio": "radio",
     "tab": "tab",
     "heading": "heading",
+    "columnheader": "columnheader",
     "image": "img",
 }
 # Verbs of the step itself ("click", "type" …), for when the engine passes the whole

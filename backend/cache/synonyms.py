@@ -103,7 +103,18 @@ _LONGEST_PHRASE = max(len(p) for p in SYNONYMS)
 
 # Canonical tokens that name the kind of element rather than which one.
 ROLE_WORDS: frozenset[str] = frozenset(
-    {"button", "link", "textbox", "checkbox", "dropdown", "radio", "tab", "heading", "image"}
+    {
+        "button",
+        "link",
+        "textbox",
+        "checkbox",
+        "dropdown",
+        "radio",
+        "tab",
+        "heading",
+        "columnheader",
+        "image",
+    }
 )
 
 # Pairs whose members must never be taken for each other, in either direction.
