@@ -43,8 +43,6 @@ from backend.runs.service import ArtifactRecord, NewEvent, TestRecord
 from backend.runs.states import RunState
 from backend.runs.tokens import issue_run_token, revoke_run_tokens
 
-# Loaded into every test process until the TestAble plugin emits test progress itself.
-PROGRESS_PLUGIN = "backend.runs.progress_plugin"
 _FLUSH_SECONDS = 0.1
 WORKING_COPY_IGNORE = shutil.ignore_patterns(
     ".git", ".venv", "venv", "node_modules", "__pycache__", ".pytest_cache", ".mypy_cache"
@@ -349,7 +347,8 @@ class _Execution:
             api_url=self.settings.resolved_run_api_url,
             run_token=SecretStr(token),
             run_id=str(self.run.id),
-            extra_args=("-p", PROGRESS_PLUGIN, *options.get("extra_args", ())),
+            # Test progress comes from the TestAble plugin the runner always loads.
+            extra_args=tuple(options.get("extra_args", ())),
         )
         self._phase("tests", selection=spec.selection())
         return await asyncio.to_thread(
