@@ -1,0 +1,1 @@
+"""Environment variables per workflow and environment, encrypted at rest."""

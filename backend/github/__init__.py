@@ -1,0 +1,1 @@
+"""GitHub: App authentication, the REST client and the webhook receiver."""

@@ -1,0 +1,1 @@
+"""Reporting a finished run: GitHub Checks, PR comment, Slack, Notion, e-mail and report pages."""

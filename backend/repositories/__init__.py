@@ -1,0 +1,1 @@
+"""Repositories connected to a project: GitHub (App installation or token) or, embedded, a local path."""

@@ -1,0 +1,1 @@
+"""Workflow configurations: what triggers a run, on which branches, with which settings."""
