@@ -6,6 +6,7 @@ from backend.db.base import Base
 from backend.email import models as email_models
 from backend.orgs import models as orgs_models
 from backend.projects import models as projects_models
+from backend.reports import models as reports_models
 from backend.runs import models as runs_models
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "email_models",
     "orgs_models",
     "projects_models",
+    "reports_models",
     "runs_models",
 ]
