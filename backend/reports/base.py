@@ -112,7 +112,8 @@ class DeliveryError(Exception):
 
 
 class Reporter(ABC):
-    """One destination. ``settings`` is an instance of ``settings_model`` (already validated)."""
+    """One destination. ``settings`` is an instance of ``settings_model`` (already validated);
+    it is typed ``Any`` here so each subclass can annotate its own settings model."""
 
     kind: ClassVar[str]
     settings_model: ClassVar[type[BaseModel]]
@@ -120,7 +121,7 @@ class Reporter(ABC):
     async def start(
         self,
         report: RunReport,
-        settings: BaseModel,
+        settings: Any,
         state: DeliveryState,
         ctx: ReporterContext,
     ) -> DeliveryResult | None:
@@ -131,13 +132,13 @@ class Reporter(ABC):
     async def deliver(
         self,
         report: RunReport,
-        settings: BaseModel,
+        settings: Any,
         state: DeliveryState,
         ctx: ReporterContext,
     ) -> DeliveryResult:
         """Send (or, when ``state.external_id`` is set, update) the finished run's report."""
 
-    def key(self, settings: BaseModel) -> str:
+    def key(self, settings: Any) -> str:
         """Identity of this destination within a run (``UNIQUE(run_id, key)``): the kind, plus
         whatever tells two destinations of the same kind apart (e.g. ``slack:#qa``)."""
         return self.kind
