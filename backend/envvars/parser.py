@@ -214,7 +214,7 @@ def quote_value(value: str) -> str:
     return f'"{escaped}"'
 
 
-SECRET_PLACEHOLDER_COMMENT = "# secret: its value is not exported"
+SECRET_PLACEHOLDER_COMMENT = "# secret: its value is not exported"  # noqa: S105 - a comment line
 
 
 def export_dotenv(variables: Iterable[tuple[str, str | None]]) -> str:

@@ -46,7 +46,7 @@ def test_unquoted_values_are_stripped_and_end_at_an_inline_comment() -> None:
 
 
 def test_empty_values() -> None:
-    result = parse_dotenv('EMPTY=\nQUOTED=""\nSINGLE=\'\'\nCOMMENTED= # nothing\n')
+    result = parse_dotenv("EMPTY=\nQUOTED=\"\"\nSINGLE=''\nCOMMENTED= # nothing\n")
 
     assert result.as_dict() == {"EMPTY": "", "QUOTED": "", "SINGLE": "", "COMMENTED": ""}
     assert result.problems == ()
@@ -72,7 +72,7 @@ def test_an_unknown_escape_is_kept_with_a_warning() -> None:
 
 
 def test_quoted_values_may_span_lines_and_the_next_entry_gets_its_own_line_number() -> None:
-    text = 'CERT="-----BEGIN-----\nabc\n-----END-----"\nNEXT=1\nS=\'a\nb\'\n'
+    text = "CERT=\"-----BEGIN-----\nabc\n-----END-----\"\nNEXT=1\nS='a\nb'\n"
 
     result = parse_dotenv(text)
 
