@@ -8,6 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -64,8 +65,21 @@ class Settings(BaseSettings):
     rate_limit_per_account: int = Field(default=10, ge=1)
     rate_limit_window_seconds: int = Field(default=60, ge=1)
     max_request_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    # GitHub webhook bodies (GitHub caps them at 25 MB; ours are far smaller). Keep it below
+    # max_request_bytes so an oversized delivery is still recorded (the middleware's 413
+    # for bodies over max_request_bytes stores nothing).
+    github_webhook_max_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
 
     cache_mask_personal_data: bool = False
+
+    # Reports (docs/reports.md): destinations of runs without a workflow, as a JSON list of
+    # {"type": ..., "settings": {...}}; delivery retries with exponential backoff.
+    report_destinations: list[dict[str, Any]] = Field(default_factory=list)
+    report_delivery_attempts: int = Field(default=4, ge=1, le=10)
+    report_retry_base_seconds: float = Field(default=2.0, ge=0)
+    report_http_timeout_seconds: float = Field(default=15, gt=0)
+    # How long a signed report link (POST /api/runs/{id}/report-link) stays valid.
+    report_link_ttl_seconds: int = Field(default=12 * 3600, ge=60, le=30 * 86_400)
 
     log_level: str = "INFO"
 
@@ -82,6 +96,16 @@ class Settings(BaseSettings):
     checkout_timeout_seconds: float = Field(default=300, gt=0)
     install_timeout_seconds: float = Field(default=900, gt=0)
     ws_heartbeat_seconds: float = Field(default=15, gt=0)
+
+    # GitHub (see docs/api.md "Repositories"): tests point the api URL at a local fake.
+    github_api_url: str = "https://api.github.com"
+    github_app_id: str | None = None
+    # The App's private key: PEM text, or the path of a PEM file.
+    github_app_private_key: SecretStr | None = None
+    github_webhook_secret: SecretStr | None = None
+    github_timeout_seconds: float = Field(default=10, gt=0)
+    # How often the beat (or `testable up`) looks for due schedule slots.
+    schedule_tick_seconds: float = Field(default=60, gt=0)
 
     @field_validator("data_dir", "keys_dir", "env_cache_dir", mode="after")
     @classmethod

@@ -8,7 +8,9 @@ from backend.github import models as github_models
 from backend.orgs import models as orgs_models
 from backend.projects import models as projects_models
 from backend.reports import models as reports_models
+from backend.repositories import models as repositories_models
 from backend.runs import models as runs_models
+from backend.workflows import models as workflows_models
 
 __all__ = [
     "Base",
@@ -19,5 +21,7 @@ __all__ = [
     "orgs_models",
     "projects_models",
     "reports_models",
+    "repositories_models",
     "runs_models",
+    "workflows_models",
 ]

@@ -1,1 +1,2 @@
-"""Repositories connected to a project: GitHub (App installation or token) or, embedded, a local path."""
+"""Repositories connected to a project: GitHub (App installation or token) or, embedded,
+a local path."""

@@ -1,0 +1,238 @@
+"""A workflow's configuration (the seed's ``TestWorkflowConfig``): triggers, branch rules,
+reporting destinations, environment and execution settings.
+
+``parse_config`` is the one entry point: it validates a dict and answers a 422 whose
+details name each bad field as a path (``triggers.schedule.cron``,
+``reporting.destinations[1].settings.webhook_url``), never a 500.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from croniter import croniter
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from backend.kit.errors import Unprocessable
+
+PrAction = Literal["opened", "synchronize", "reopened", "ready_for_review"]
+PR_ACTIONS: tuple[PrAction, ...] = ("opened", "synchronize", "reopened", "ready_for_review")
+
+# Until the reporting core (backend.reports.registry) exists, these names are accepted
+# with any settings; the reporters validate their settings once they are registered.
+KNOWN_DESTINATIONS = ("github_checks", "pr_comment", "slack", "notion", "email")
+REGEX_PREFIX = "re:"
+MIN_TIMEOUT_SECONDS = 60
+DEFAULT_MAX_TIMEOUT_SECONDS = 3 * 3600
+
+
+class _Strict(BaseModel):
+    # Unknown keys are a typo in the config, not something to drop silently.
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScheduleConfig(_Strict):
+    cron: str = Field(max_length=200)
+    timezone: str = Field(default="UTC", max_length=64)
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        value = " ".join(value.split())
+        # Five fields only: seconds (a sixth field) would fire far more often than a beat ticks.
+        if len(value.split(" ")) != 5 or not croniter.is_valid(value):
+            raise ValueError(
+                f"{value!r} is not a cron expression (five fields: minute hour day month weekday)"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Paris)") from exc
+        return value
+
+
+class TriggerConfig(_Strict):
+    push: bool = True
+    pull_request: bool = True
+    pr_actions: list[PrAction] = Field(default_factory=lambda: list(PR_ACTIONS))
+    include_drafts: bool = False
+    manual: bool = True
+    schedule: ScheduleConfig | None = None
+    skip_ci_markers: bool = True  # honour [skip ci] / [ci skip] in commit messages and PR titles
+    required_labels: list[str] = Field(default_factory=list, max_length=50)
+    # Cancel queued/running runs of the same workflow on the same PR or branch.
+    cancel_superseded: bool = False
+
+
+def check_pattern(pattern: str) -> str:
+    """A glob, or ``re:<regex>``; the regex must compile."""
+    if not pattern.strip():
+        raise ValueError("a branch pattern must not be blank")
+    if pattern.startswith(REGEX_PREFIX):
+        try:
+            re.compile(pattern[len(REGEX_PREFIX) :])
+        except re.error as exc:
+            raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from exc
+    return pattern
+
+
+class BranchConfig(_Strict):
+    strategy: Literal["all", "list", "protected"] = "all"
+    include: list[str] = Field(default_factory=list, max_length=200)
+    exclude: list[str] = Field(default_factory=list, max_length=200)
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _patterns(cls, values: list[str]) -> list[str]:
+        return [check_pattern(v) for v in values]
+
+
+class DestinationConfig(_Strict):
+    type: str = Field(max_length=64)
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class ReportingConfig(_Strict):
+    destinations: list[DestinationConfig] = Field(default_factory=list, max_length=20)
+
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class EnvironmentConfig(_Strict):
+    name: str = Field(default="default", min_length=1, max_length=64)
+    required: list[str] = Field(default_factory=list, max_length=200)
+
+    @field_validator("required")
+    @classmethod
+    def _names(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not _ENV_NAME.match(value):
+                raise ValueError(f"{value!r} is not an environment variable name")
+        return values
+
+
+class ExecutionConfig(_Strict):
+    timeout: int = 1800
+    parallel: bool = False
+    max_workers: int = Field(default=2, ge=1, le=16)
+    test_path: str | None = Field(default=None, max_length=500)
+    markers: str | None = Field(default=None, max_length=500)
+    keyword: str | None = Field(default=None, max_length=500)
+    retries: int = Field(default=0, ge=0, le=5)
+    cache: bool = True
+    resolver: str = Field(default="local", max_length=64)
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout(cls, value: int, info: ValidationInfo) -> int:
+        context = info.context or {}
+        maximum = int(context.get("max_timeout", DEFAULT_MAX_TIMEOUT_SECONDS))
+        if not MIN_TIMEOUT_SECONDS <= value <= maximum:
+            raise ValueError(f"must be between {MIN_TIMEOUT_SECONDS} and {maximum} seconds")
+        return value
+
+    @field_validator("test_path")
+    @classmethod
+    def _path(cls, value: str | None) -> str | None:
+        if value is not None and value.startswith("-"):
+            raise ValueError(f"{value!r} is an option, not a test path")
+        return value
+
+
+class WorkflowConfig(_Strict):
+    triggers: TriggerConfig = Field(default_factory=TriggerConfig)
+    branches: BranchConfig = Field(default_factory=BranchConfig)
+    reporting: ReportingConfig = Field(default_factory=ReportingConfig)
+    environment: EnvironmentConfig = Field(default_factory=EnvironmentConfig)
+    execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def field_path(loc: Sequence[int | str], prefix: str = "") -> str:
+    """``("reporting", "destinations", 1, "type")`` -> ``reporting.destinations[1].type``."""
+    path = prefix
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _details(error: ValidationError, prefix: str = "") -> list[dict[str, str]]:
+    details = []
+    for item in error.errors():
+        loc = [p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        message = str(item["msg"]).removeprefix("Value error, ")
+        details.append({"field": field_path(loc, prefix) or prefix or "config", "message": message})
+    return details
+
+
+def destination_types() -> dict[str, type[BaseModel] | None]:
+    """Destination type -> its settings model (None: settings not checked here)."""
+    known: dict[str, type[BaseModel] | None] = dict.fromkeys(KNOWN_DESTINATIONS)
+    try:
+        from backend.reports.registry import destination_types as registered
+    except ImportError:
+        return known
+    # A known destination whose reporter is not installed yet is stored unchecked.
+    return known | dict(registered())
+
+
+def _check_destinations(config: WorkflowConfig, prefix: str) -> list[dict[str, str]]:
+    types = destination_types()
+    details: list[dict[str, str]] = []
+    for index, destination in enumerate(config.reporting.destinations):
+        path = field_path(("reporting", "destinations", index), prefix)
+        if destination.type not in types:
+            known = ", ".join(sorted(types))
+            details.append(
+                {
+                    "field": f"{path}.type",
+                    "message": f"unknown destination {destination.type!r} (known: {known})",
+                }
+            )
+            continue
+        model = types[destination.type]
+        if model is None:
+            continue
+        try:
+            model.model_validate(destination.settings)
+        except ValidationError as exc:
+            details.extend(_details(exc, f"{path}.settings"))
+    return details
+
+
+def parse_config(
+    data: Any, *, max_timeout: float = DEFAULT_MAX_TIMEOUT_SECONDS, prefix: str = ""
+) -> WorkflowConfig:
+    """A validated config, or ``Unprocessable`` naming every bad field."""
+    try:
+        config = WorkflowConfig.model_validate(data or {}, context={"max_timeout": max_timeout})
+    except ValidationError as exc:
+        details = _details(exc, prefix)
+        raise _unprocessable(details) from None
+    details = _check_destinations(config, prefix)
+    if details:
+        raise _unprocessable(details)
+    return config
+
+
+def _unprocessable(details: list[dict[str, str]]) -> Unprocessable:
+    first = details[0]
+    return Unprocessable(f"{first['field']}: {first['message']}", details=details)
+
+
+def dump_config(config: WorkflowConfig) -> dict[str, Any]:
+    return config.model_dump(mode="json")

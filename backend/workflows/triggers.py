@@ -1,0 +1,197 @@
+"""Which workflows an event starts, and starting them.
+
+``matches`` is pure: a workflow's config, an event and the repository's protected branches
+in, a yes/no with the reason out. ``trigger_runs`` applies it to every enabled workflow of
+the repositories an event names and queues a run for each match; the caller commits and
+then enqueues (a worker must always find its run).
+
+Branch patterns are globs (``*`` within one path segment, ``**`` across segments, ``?``
+one character) or ``re:<regex>`` (Python syntax, searched: anchor with ``^``/``$``).
+For pull requests the rules apply to the *base* branch, as GitHub Actions does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Literal
+
+from backend.workflows.config import REGEX_PREFIX, BranchConfig, WorkflowConfig
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from backend.config import Settings
+    from backend.runs.models import Run
+
+EventKind = Literal["push", "pull_request", "manual", "schedule"]
+SKIP_CI_MARKERS = ("[skip ci]", "[ci skip]")
+
+
+@dataclass(frozen=True)
+class TriggerEvent:
+    kind: EventKind
+    repository_full_name: str | None
+    github_repo_id: int | None
+    branch: str
+    commit_sha: str | None
+    commit_message: str | None = None
+    pr_number: int | None = None
+    pr_action: str | None = None
+    pr_draft: bool = False
+    pr_labels: tuple[str, ...] = ()
+    pr_title: str | None = None
+    author: str | None = None
+    base_branch: str | None = None
+    delivery_id: str | None = None
+    deleted: bool = False
+
+    def info(self) -> dict[str, Any]:
+        """What a run records about its trigger (``Run.trigger_info``)."""
+        values = {
+            "kind": self.kind,
+            "repository": self.repository_full_name,
+            "commit_message": self.commit_message,
+            "pr_title": self.pr_title,
+            "pr_action": self.pr_action,
+            "author": self.author,
+            "head_ref": self.branch,
+            "base_ref": self.base_branch,
+            "delivery_id": self.delivery_id,
+        }
+        return {k: v for k, v in values.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Match:
+    ok: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+# --------------------------------------------------------------------------- patterns
+
+
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    if pattern.startswith(REGEX_PREFIX):
+        return re.compile(pattern[len(REGEX_PREFIX) :])
+    return re.compile(glob_to_regex(pattern))
+
+
+def glob_to_regex(glob: str) -> str:
+    """An anchored regex for a branch glob (``**`` crosses ``/``, ``*`` does not)."""
+    out = ["^"]
+    i = 0
+    while i < len(glob):
+        char = glob[i]
+        if glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        else:
+            out.append(re.escape(char))
+        i += 1
+    out.append("$")
+    return "".join(out)
+
+
+def pattern_matches(pattern: str, branch: str) -> bool:
+    return _compiled(pattern).search(branch) is not None
+
+
+def branch_allowed(rules: BranchConfig, branch: str, protected: Sequence[str]) -> Match:
+    for pattern in rules.exclude:
+        if pattern_matches(pattern, branch):
+            return Match(False, f"branch {branch!r} is excluded by {pattern!r}")
+    if rules.strategy == "all":
+        return Match(True, "every branch")
+    if rules.strategy == "list":
+        for pattern in rules.include:
+            if pattern_matches(pattern, branch):
+                return Match(True, f"branch {branch!r} matches {pattern!r}")
+        return Match(False, f"branch {branch!r} is not in the branch list")
+    # "protected": GitHub's protected branches, plus any listed pattern.
+    if branch in protected:
+        return Match(True, f"branch {branch!r} is protected")
+    for pattern in rules.include:
+        if pattern_matches(pattern, branch):
+            return Match(True, f"branch {branch!r} matches {pattern!r}")
+    return Match(False, f"branch {branch!r} is not protected")
+
+
+def has_skip_marker(*texts: str | None) -> str | None:
+    for text in texts:
+        if not text:
+            continue
+        lowered = text.lower()
+        for marker in SKIP_CI_MARKERS:
+            if marker in lowered:
+                return marker
+    return None
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def matches(config: WorkflowConfig, event: TriggerEvent, protected: Sequence[str]) -> Match:
+    """Whether ``event`` starts a run of a workflow with this ``config``, and why (not)."""
+    triggers = config.triggers
+    if event.kind == "manual":
+        return Match(True, "manual run") if triggers.manual else Match(False, "manual runs off")
+    if event.kind == "schedule":
+        if triggers.schedule is None:
+            return Match(False, "no schedule")
+        return Match(True, "scheduled")
+    if event.deleted:
+        return Match(False, "the branch was deleted")
+    if event.kind == "push":
+        if not triggers.push:
+            return Match(False, "push trigger off")
+        if triggers.skip_ci_markers and (marker := has_skip_marker(event.commit_message)):
+            return Match(False, f"commit message says {marker}")
+        return branch_allowed(config.branches, event.branch, protected)
+    # pull_request
+    if not triggers.pull_request:
+        return Match(False, "pull request trigger off")
+    if event.pr_action not in triggers.pr_actions:
+        return Match(False, f"pull request action {event.pr_action!r} not selected")
+    if event.pr_draft and not triggers.include_drafts:
+        return Match(False, "draft pull request")
+    missing = [label for label in triggers.required_labels if label not in event.pr_labels]
+    if missing:
+        return Match(False, f"missing required label(s): {', '.join(missing)}")
+    if triggers.skip_ci_markers and (
+        marker := has_skip_marker(event.commit_message, event.pr_title)
+    ):
+        return Match(False, f"pull request says {marker}")
+    return branch_allowed(config.branches, event.base_branch or event.branch, protected)
+
+
+# --------------------------------------------------------------------------- queueing
+
+
+async def trigger_runs(
+    session: AsyncSession, event: TriggerEvent, *, settings: Settings
+) -> list[tuple[Run, list[dict[str, Any]]]]:
+    """Queue one run per enabled workflow of the event's connected repositories that
+    matches it. The caller commits, then enqueues each run and publishes its messages."""
+    from backend.workflows import service
+
+    return await service.trigger_runs(session, event, settings=settings)
+
+
+async def cancel_superseded(session: AsyncSession, event: TriggerEvent) -> list[Run]:
+    """Ask queued/running runs of the same PR (or branch) to stop, for workflows whose
+    ``triggers.cancel_superseded`` is on. The caller revokes their tasks after commit."""
+    from backend.workflows import service
+
+    return await service.cancel_superseded(session, event)
