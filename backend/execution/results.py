@@ -360,7 +360,12 @@ def decide_status(
     """The run's status and, unless it passed, a reason a person can act on."""
     where = f" while running {end.unfinished_test}" if end.unfinished_test else ""
     if end.cancelled:
-        return StatusDecision(RunStatus.CANCELLED, f"the run was cancelled{where}")
+        killed = (
+            " (pytest did not stop after SIGINT and its process group was killed)"
+            if end.hard_killed
+            else ""
+        )
+        return StatusDecision(RunStatus.CANCELLED, f"the run was cancelled{where}{killed}")
     if end.timed_out:
         how = (
             "did not stop after SIGINT and its process group was killed"

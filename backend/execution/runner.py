@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import os
 import queue
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections import deque
@@ -131,8 +133,11 @@ class RunPaths:
         return self.internal / "home"
 
     @property
-    def tmp(self) -> Path:
-        return self.internal / "tmp"
+    def pid_file(self) -> Path:
+        """The running test process's pid (= its process group), while it runs: what the
+        Celery worker's main process kills when the job's hard time limit took the run's
+        own process away (``workers.tasks``)."""
+        return self.internal / "pytest.pid"
 
     @property
     def events(self) -> Path:
@@ -153,13 +158,19 @@ class RunPaths:
         return self.run_dir / ("junit.xml" if attempt == 0 else f"retry-{attempt}/junit.xml")
 
 
-def build_env(spec: PytestSpec, paths: RunPaths) -> dict[str, str]:
+def short_tmp_dir() -> Path:
+    """A fresh TMPDIR for the test process with a short path: Chromium puts a Unix socket
+    under it, and a socket path may not exceed 107 bytes, which a folder inside the run
+    folder exceeds under any realistic data directory. The caller removes it."""
+    return Path(tempfile.mkdtemp(prefix="testable-run-"))
+
+
+def build_env(spec: PytestSpec, paths: RunPaths, tmp_dir: Path) -> dict[str, str]:
     """The test process's whole environment: nothing is inherited from the worker."""
     venv = spec.python.parent.parent
     env = {
         "PATH": f"{venv / 'bin'}:{SAFE_PATH}",
         "HOME": str(paths.home),
-        "TMPDIR": str(paths.tmp),
         "LANG": "C.UTF-8",
         "VIRTUAL_ENV": str(venv),
         "PYTHONUNBUFFERED": "1",  # so output lines stream as they are printed
@@ -170,6 +181,7 @@ def build_env(spec: PytestSpec, paths: RunPaths) -> dict[str, str]:
     if Path(browsers).is_dir():  # the temporary HOME would hide Playwright's browsers
         env["PLAYWRIGHT_BROWSERS_PATH"] = browsers
     env |= {key: value for key, value in spec.env.items() if not key.startswith(RUN_ENV_PREFIX)}
+    env["TMPDIR"] = str(tmp_dir)  # ours, whatever the workflow says: it is removed after
     env[EVENTS_ENV] = str(paths.events)
     env[ARTIFACTS_ENV] = str(paths.artifacts)
     # The plugin's own name for the same folder (backend.client.settings.artifacts_dir):
@@ -229,51 +241,63 @@ def run_pytest(
     started = time.monotonic()
     deadline = started + spec.timeout
     paths = RunPaths(spec.run_dir)
-    for folder in (paths.home, paths.tmp, paths.artifacts):
+    for folder in (paths.home, paths.artifacts):
         folder.mkdir(parents=True, exist_ok=True)
     token = spec.run_token.get_secret_value() if spec.run_token else None
     masker = Masker([*spec.secrets, token])
-    env = build_env(spec, paths)
+    tmp_dir = short_tmp_dir()
+    env = build_env(spec, paths, tmp_dir)
     stream = _EventStream(on_event, masker, EventReader(paths.events))
     is_cancelled = _cancel_check(cancel)
 
-    with paths.output_log.open("w", encoding="utf-8") as log:
-        stream.log = log
-        first_end = _run_attempt(
-            spec, env, pytest_args(spec, paths, 0, []), deadline, is_cancelled, stream
-        )
-        _mask_reports(masker, paths, 0)
-        report = load_report(paths.report(0), paths.junit(0))
-        tests = list(report.tests) if report else []
-        end, attempts = first_end, 1
-        retry_reports: list[ParsedReport] = []
-        while (
-            attempts <= spec.retries
-            and report is not None
-            and not (end.timed_out or end.cancelled or end.signal is not None)
-        ):
-            failing = failing_node_ids(merge_retries(tests, retry_reports))
-            if not failing:
-                break
-            (spec.run_dir / f"retry-{attempts}").mkdir(exist_ok=True)
-            args = pytest_args(spec, paths, attempts, _absolute(failing, report.root))
-            retry_end = _run_attempt(spec, env, args, deadline, is_cancelled, stream)
-            _mask_reports(masker, paths, attempts)
-            retry_report = load_report(paths.report(attempts), paths.junit(attempts))
-            if retry_report is not None:
-                retry_reports.append(retry_report)
-            attempts += 1
-            if retry_end.timed_out or retry_end.cancelled:
-                end = ProcessEnd(
-                    exit_code=first_end.exit_code,
-                    timed_out=retry_end.timed_out,
-                    cancelled=retry_end.cancelled,
-                    hard_killed=retry_end.hard_killed,
-                    unfinished_test=retry_end.unfinished_test,
+    try:
+        with paths.output_log.open("w", encoding="utf-8") as log:
+            stream.log = log
+            first_end = _run_attempt(
+                spec,
+                env,
+                pytest_args(spec, paths, 0, []),
+                deadline,
+                is_cancelled,
+                stream,
+                paths.pid_file,
+            )
+            _mask_reports(masker, paths, 0)
+            report = load_report(paths.report(0), paths.junit(0))
+            tests = list(report.tests) if report else []
+            end, attempts = first_end, 1
+            retry_reports: list[ParsedReport] = []
+            while (
+                attempts <= spec.retries
+                and report is not None
+                and not (end.timed_out or end.cancelled or end.signal is not None)
+            ):
+                failing = failing_node_ids(merge_retries(tests, retry_reports))
+                if not failing:
+                    break
+                (spec.run_dir / f"retry-{attempts}").mkdir(exist_ok=True)
+                args = pytest_args(spec, paths, attempts, _absolute(failing, report.root))
+                retry_end = _run_attempt(
+                    spec, env, args, deadline, is_cancelled, stream, paths.pid_file
                 )
-            if retry_report is None:
-                break
-        tests = merge_retries(tests, retry_reports)
+                _mask_reports(masker, paths, attempts)
+                retry_report = load_report(paths.report(attempts), paths.junit(attempts))
+                if retry_report is not None:
+                    retry_reports.append(retry_report)
+                attempts += 1
+                if retry_end.timed_out or retry_end.cancelled:
+                    end = ProcessEnd(
+                        exit_code=first_end.exit_code,
+                        timed_out=retry_end.timed_out,
+                        cancelled=retry_end.cancelled,
+                        hard_killed=retry_end.hard_killed,
+                        unfinished_test=retry_end.unfinished_test,
+                    )
+                if retry_report is None:
+                    break
+            tests = merge_retries(tests, retry_reports)
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
 
     decision = decide_status(end, report, tests, timeout=spec.timeout, selection=spec.selection())
     roots = [spec.run_dir, spec.workdir / "test-results"]  # + Playwright's default output
@@ -370,6 +394,7 @@ def _run_attempt(
     deadline: float,
     is_cancelled: Callable[[], bool],
     stream: _EventStream,
+    pid_file: Path,
 ) -> ProcessEnd:
     stream.running.clear()
     stream.tail.clear()
@@ -383,6 +408,7 @@ def _run_attempt(
         start_new_session=True,  # its own process group: one killpg reaches every child
     )
     assert process.stdout is not None
+    pid_file.write_text(str(process.pid))
     lines: queue.Queue[str | None] = queue.Queue()
     reader = threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True)
     reader.start()
@@ -409,6 +435,7 @@ def _run_attempt(
         # The leader is not reaped yet, so the group id cannot belong to anyone else.
         kill_group(process.pid)
         process.wait()
+        pid_file.unlink(missing_ok=True)
         reader.join(timeout=5)
     _drain(lines, stream, wait=0)
     stream.poll_channel(final=True)

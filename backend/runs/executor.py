@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-import tempfile
 import threading
 import uuid
 from dataclasses import dataclass
@@ -205,7 +204,6 @@ class _Execution:
         self.workdir = settings.data_dir / "work" / str(run.id)
         self.run_dir = settings.artifacts_dir / str(run.id)
         self.masker = Masker([])
-        self.tmp_dir: Path | None = None
 
     async def execute(self) -> RunState:
         self.recorder.start()
@@ -342,7 +340,7 @@ class _Execution:
             parallel=options.get("parallel"),
             retries=int(options.get("retries") or 0),
             timeout=float(options.get("timeout") or self.settings.run_default_timeout_seconds),
-            env={**inputs.env, "TMPDIR": str(self._short_tmp_dir())},
+            env=inputs.env,
             secrets=inputs.secrets,
             api_url=self.settings.resolved_run_api_url,
             run_token=SecretStr(token),
@@ -453,17 +451,7 @@ class _Execution:
             )
         return records
 
-    def _short_tmp_dir(self) -> Path:
-        """The test process's TMPDIR, outside the run folder: Chromium puts a Unix socket
-        under it, and a socket path may not exceed 107 bytes, which the run folder's
-        ``.runner/tmp`` does under any realistic data directory (the runner should pick
-        a short one itself; until it does, the workflow env overrides its TMPDIR)."""
-        self.tmp_dir = Path(tempfile.mkdtemp(prefix="testable-run-"))
-        return self.tmp_dir
-
     async def _clean_up(self, token: str | None) -> None:
-        if self.tmp_dir is not None:
-            shutil.rmtree(self.tmp_dir, ignore_errors=True)
         # The runner's private folder holds the unmasked channel file and the test
         # process's home: never kept, never served.
         shutil.rmtree(RunPaths(self.run_dir).internal, ignore_errors=True)

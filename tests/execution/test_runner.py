@@ -380,7 +380,7 @@ def test_test_process_sees_only_workflow_and_run_variables(
     }
     run = run_suite(
         suite,
-        env={"APP_URL": "http://app.local", "TESTABLE_RUN_TOKEN": "forged"},
+        env={"APP_URL": "http://app.local", "TESTABLE_RUN_TOKEN": "forged", "TMPDIR": "/srv"},
         api_url="http://127.0.0.1:8000",
         run_token=SecretStr("run-token-abcdef"),
         run_id="run-42",
@@ -411,6 +411,12 @@ def test_test_process_sees_only_workflow_and_run_variables(
     assert environ["TESTABLE_RUN_TOKEN"] == "run-token-abcdef"  # the forged one is dropped
     assert environ["TESTABLE_RUN_API_URL"] == "http://127.0.0.1:8000"
     assert environ["HOME"] != os.environ["HOME"]
+    # A short TMPDIR of its own (Chromium's Unix socket path under it must stay within 107
+    # bytes), removed once the run ended.
+    tmp_dir = environ["TMPDIR"]
+    assert tmp_dir != "/srv"
+    assert len(tmp_dir) + len("/.org.chromium.Chromium.XXXXXX/SingletonSocket") <= 107
+    assert not Path(tmp_dir).exists()
     assert ".venv" not in environ["PATH"].replace(environ["VIRTUAL_ENV"], "")
 
 
