@@ -1,7 +1,318 @@
-"""HTTP endpoints of backend.github (being built)."""
+"""``POST /api/webhooks/github`` (GitHub's deliveries) and the org admins' view of them.
+
+The receiver answers fast: it checks size, signature, headers and JSON, stores the
+delivery, commits, and hands processing to the worker (``tasks.enqueue_delivery``) in a
+background task that Starlette runs after the response. Every refusal is stored too, as
+a ``rejected`` delivery with the reason (and without the untrusted body).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi.responses import JSONResponse
+from loguru import logger
+from pydantic import BaseModel, ConfigDict
+
+from backend.config import Settings
+from backend.db.deps import DatabaseDep, ReadSessionDep, SessionDep
+from backend.github import service, tasks
+from backend.github.models import DeliveryStatus, WebhookDelivery
+from backend.github.webhooks import (
+    DELIVERY_HEADER,
+    EVENT_HEADER,
+    HANDLED_EVENTS,
+    SIGNATURE_HEADER,
+    PayloadError,
+    decode_payload,
+    header_value,
+    signature_matches,
+    subject_of,
+)
+from backend.kit.errors import (
+    BadRequest,
+    Conflict,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    TestableError,
+    Unauthorized,
+)
+from backend.orgs.deps import OrgAdmin
 
 router = APIRouter(tags=["github"])
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+class WebhookAccepted(BaseModel):
+    id: uuid.UUID
+    delivery_id: str
+    event: str
+    status: DeliveryStatus
+    reason: str | None = None
+
+
+class DeliveryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    delivery_id: str | None
+    event: str | None
+    action: str | None
+    status: DeliveryStatus
+    reason: str | None
+    http_status: int
+    repository_full_name: str | None
+    github_repo_id: int | None
+    installation_id: int | None
+    received_at: datetime
+    processed_at: datetime | None
+    attempts: int
+    run_ids: list[str]
+
+
+class DeliveryDetail(DeliveryOut):
+    payload: dict[str, Any] | None
+
+
+class DeliveryPage(BaseModel):
+    items: list[DeliveryOut]
+    total: int
+    limit: int
+    offset: int
+
+
+# --------------------------------------------------------------------------- receiver
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def _read_body(request: Request, limit: int) -> tuple[bytes | None, int]:
+    """The body, or ``None`` once it is known to exceed ``limit`` (read no further)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None, int(declared)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None, size
+        chunks.append(chunk)
+    return b"".join(chunks), size
+
+
+async def _reject(
+    database: Any,
+    error: TestableError,
+    *,
+    claimed: str | None,
+    event: str | None,
+    size: int,
+    signature_ok: bool = False,
+) -> TestableError:
+    """Store the refusal (committed), then hand back the error to raise."""
+    async with database.session() as session:
+        await service.record_rejection(
+            session,
+            claimed_delivery_id=claimed,
+            event=event,
+            reason=error.message,
+            http_status=error.status_code,
+            size_bytes=size,
+            signature_ok=signature_ok,
+        )
+    logger.warning(
+        "GitHub webhook rejected ({}): {} delivery={} event={}",
+        error.status_code,
+        error.message,
+        claimed,
+        event,
+    )
+    return error
+
+
+@router.post(
+    "/api/webhooks/github",
+    status_code=202,
+    response_model=WebhookAccepted,
+    responses={
+        200: {"description": "ping answered, or a duplicate delivery (ignored)"},
+        400: {"description": "missing headers or a body that is not a JSON object"},
+        401: {"description": "missing or wrong X-Hub-Signature-256"},
+        413: {"description": "body over github_webhook_max_bytes"},
+        503: {"description": "no webhook secret configured"},
+    },
+)
+async def receive_github_webhook(
+    request: Request, database: DatabaseDep, background: BackgroundTasks
+) -> JSONResponse:
+    settings = _settings(request)
+    headers = request.headers
+    claimed = header_value(headers, DELIVERY_HEADER)
+    event = header_value(headers, EVENT_HEADER)
+    body, size = await _read_body(request, settings.github_webhook_max_bytes)
+
+    async def reject(error: TestableError, signature_ok: bool = False) -> TestableError:
+        return await _reject(
+            database, error, claimed=claimed, event=event, size=size, signature_ok=signature_ok
+        )
+
+    if body is None:
+        raise await reject(
+            PayloadTooLarge(
+                f"The delivery is larger than {settings.github_webhook_max_bytes} bytes.",
+                details={"max_bytes": settings.github_webhook_max_bytes},
+            )
+        )
+    secret = settings.github_webhook_secret
+    if secret is None or not secret.get_secret_value():
+        raise await reject(
+            ServiceUnavailable(
+                "GitHub webhooks are not configured: set TESTABLE_GITHUB_WEBHOOK_SECRET.",
+                code="webhook_not_configured",
+            )
+        )
+    signature = headers.get(SIGNATURE_HEADER)
+    if not signature:
+        raise await reject(
+            Unauthorized(
+                f"The {SIGNATURE_HEADER} header is missing.",
+                code="signature_missing",
+                details={"field": SIGNATURE_HEADER},
+            )
+        )
+    if not signature_matches(secret.get_secret_value(), body, signature):
+        raise await reject(
+            Unauthorized(
+                f"The {SIGNATURE_HEADER} signature does not match the body.",
+                code="signature_mismatch",
+                details={"field": SIGNATURE_HEADER},
+            )
+        )
+    if event is None or claimed is None:
+        missing = EVENT_HEADER if event is None else DELIVERY_HEADER
+        raise await reject(
+            BadRequest(
+                f"The {missing} header is missing.",
+                code="header_missing",
+                details={"field": missing},
+            ),
+            signature_ok=True,
+        )
+    try:
+        payload = decode_payload(body, headers.get("content-type"))
+    except PayloadError as exc:
+        raise await reject(
+            BadRequest(
+                f"The payload is malformed: {exc}.",
+                code="malformed_payload",
+                details={"field": "body"},
+            ),
+            signature_ok=True,
+        ) from exc
+
+    if event == "ping":
+        status, reason, http_status = DeliveryStatus.PROCESSED, "pong", 200
+    elif event in HANDLED_EVENTS:
+        status, reason, http_status = DeliveryStatus.RECEIVED, None, 202
+    else:
+        status, reason, http_status = (
+            DeliveryStatus.IGNORED,
+            f"the {event!r} event is not handled",
+            202,
+        )
+    async with database.session() as session:
+        delivery = await service.store_delivery(
+            session,
+            delivery_id=claimed,
+            event=event,
+            payload=payload,
+            subject=subject_of(payload),
+            size_bytes=size,
+            status=status,
+            reason=reason,
+            http_status=http_status,
+        )
+        accepted = _accepted(delivery) if delivery is not None else None
+    # Committed (the session block ended): from here a worker finds the row.
+    if accepted is None:
+        return JSONResponse({"duplicate": True, "delivery_id": claimed}, status_code=200)
+    if event == "ping":
+        content = {"pong": True, "zen": payload.get("zen"), **accepted.model_dump(mode="json")}
+        return JSONResponse(content, status_code=200)
+    if status is DeliveryStatus.RECEIVED:
+        background.add_task(tasks.enqueue_delivery, accepted.id, settings)
+    return JSONResponse(accepted.model_dump(mode="json"), status_code=202)
+
+
+def _accepted(delivery: WebhookDelivery) -> WebhookAccepted:
+    return WebhookAccepted(
+        id=delivery.id,
+        delivery_id=delivery.delivery_id or "",
+        event=delivery.event or "",
+        status=DeliveryStatus(delivery.status),
+        reason=delivery.reason,
+    )
+
+
+# --------------------------------------------------------------------------- org admins
+
+
+@router.get("/api/orgs/{org_id}/github/deliveries", response_model=DeliveryPage)
+async def list_deliveries(
+    access: OrgAdmin,
+    session: ReadSessionDep,
+    status: DeliveryStatus | None = None,
+    event: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DeliveryPage:
+    items, total = await service.list_org_deliveries(
+        session, access.org.id, status=status, event=event, limit=limit, offset=offset
+    )
+    return DeliveryPage(
+        items=[DeliveryOut.model_validate(d) for d in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/api/orgs/{org_id}/github/deliveries/{delivery_pk}", response_model=DeliveryDetail)
+async def get_delivery(
+    delivery_pk: uuid.UUID, access: OrgAdmin, session: ReadSessionDep
+) -> DeliveryDetail:
+    delivery = await service.get_org_delivery(session, access.org.id, delivery_pk)
+    return DeliveryDetail.model_validate(delivery)
+
+
+@router.post(
+    "/api/orgs/{org_id}/github/deliveries/{delivery_pk}/redeliver",
+    status_code=202,
+    response_model=DeliveryOut,
+)
+async def redeliver(
+    delivery_pk: uuid.UUID,
+    access: OrgAdmin,
+    session: SessionDep,
+    request: Request,
+    background: BackgroundTasks,
+) -> DeliveryOut:
+    """Process a stored delivery again (after fixing a workflow, or when it failed)."""
+    delivery = await service.get_org_delivery(session, access.org.id, delivery_pk)
+    if delivery.status == DeliveryStatus.RECEIVED.value:
+        raise Conflict("This delivery is still waiting for the worker.", code="not_processed")
+    if delivery.event == "ping":
+        raise Conflict("A ping has nothing to process again.", code="nothing_to_process")
+    await service.requeue_delivery(session, delivery)
+    # SessionDep commits before the response; the background task runs after it.
+    background.add_task(tasks.enqueue_delivery, delivery.id, _settings(request))
+    return DeliveryOut.model_validate(delivery)

@@ -1,0 +1,323 @@
+"""Webhook deliveries: store them once, process them, list them. Never commits.
+
+Storing uses ``INSERT … ON CONFLICT (delivery_id) DO NOTHING RETURNING id`` on both
+databases, so two concurrent copies of one delivery cannot both be accepted and neither
+sees an error: the one whose insert returned no row is the duplicate.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.config import Settings
+from backend.github.events import (
+    Ignore,
+    InstallationChange,
+    Outcome,
+    Pong,
+    StartRuns,
+    interpret,
+)
+from backend.github.models import DeliveryStatus, WebhookDelivery
+from backend.github.webhooks import DeliverySubject
+from backend.kit.errors import NotFound
+from backend.kit.time import utcnow
+from backend.repositories.models import Repository
+from backend.runs.models import Run
+
+MAX_REASON_CHARS = 1000
+
+
+@dataclass
+class Processed:
+    """What processing a delivery did; the caller commits, then enqueues and revokes."""
+
+    delivery: WebhookDelivery | None
+    runs: list[Run] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    revoke_task_ids: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- storing
+
+
+async def record_rejection(
+    session: AsyncSession,
+    *,
+    claimed_delivery_id: str | None,
+    event: str | None,
+    reason: str,
+    http_status: int,
+    size_bytes: int,
+    signature_ok: bool = False,
+) -> WebhookDelivery:
+    """A request refused at the door: kept for diagnosis, without its (untrusted) body."""
+    delivery = WebhookDelivery(
+        delivery_id=None,
+        claimed_delivery_id=claimed_delivery_id,
+        event=event,
+        status=DeliveryStatus.REJECTED.value,
+        reason=reason[:MAX_REASON_CHARS],
+        http_status=http_status,
+        payload=None,
+        size_bytes=size_bytes,
+        signature_ok=signature_ok,
+        run_ids=[],
+    )
+    session.add(delivery)
+    await session.flush()
+    return delivery
+
+
+def _insert_for(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+async def store_delivery(
+    session: AsyncSession,
+    *,
+    delivery_id: str,
+    event: str,
+    payload: dict[str, Any],
+    subject: DeliverySubject,
+    size_bytes: int,
+    status: DeliveryStatus,
+    reason: str | None,
+    http_status: int,
+) -> WebhookDelivery | None:
+    """Store a verified delivery; ``None`` when this delivery id is already stored."""
+    now = utcnow()
+    values = {
+        "id": uuid.uuid4(),
+        "delivery_id": delivery_id,
+        "claimed_delivery_id": delivery_id,
+        "event": event,
+        "action": subject.action,
+        "status": status.value,
+        "reason": reason,
+        "http_status": http_status,
+        "payload": payload,
+        "size_bytes": size_bytes,
+        "signature_ok": True,
+        "repository_full_name": subject.repository_full_name,
+        "github_repo_id": subject.github_repo_id,
+        "installation_id": subject.installation_id,
+        "received_at": now,
+        "processed_at": now if status is not DeliveryStatus.RECEIVED else None,
+        "attempts": 0,
+        "run_ids": [],
+    }
+    insert = _insert_for(session)
+    statement = (
+        insert(WebhookDelivery)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["delivery_id"])
+        .returning(WebhookDelivery.id)
+    )
+    inserted = (await session.execute(statement)).scalar_one_or_none()
+    if inserted is None:
+        return None
+    return await session.get(WebhookDelivery, inserted)
+
+
+# --------------------------------------------------------------------------- processing
+
+
+async def _claim(session: AsyncSession, delivery_pk: uuid.UUID) -> WebhookDelivery | None:
+    """The delivery if it still waits for processing (``FOR UPDATE``: one worker wins)."""
+    statement = select(WebhookDelivery).where(WebhookDelivery.id == delivery_pk).with_for_update()
+    delivery = (await session.execute(statement)).scalar_one_or_none()
+    if delivery is None or delivery.status != DeliveryStatus.RECEIVED.value:
+        return None
+    return delivery
+
+
+def _finish(delivery: WebhookDelivery, status: DeliveryStatus, reason: str | None) -> None:
+    delivery.status = status.value
+    delivery.reason = reason[:MAX_REASON_CHARS] if reason else None
+    delivery.processed_at = utcnow()
+
+
+async def process_delivery(
+    session: AsyncSession, delivery_pk: uuid.UUID, *, settings: Settings
+) -> Processed:
+    """Act on a stored delivery once: queue runs, update repositories, or ignore it."""
+    delivery = await _claim(session, delivery_pk)
+    if delivery is None:
+        return Processed(delivery=None)
+    delivery.attempts += 1
+    outcome = interpret(
+        delivery.event or "", delivery.payload or {}, delivery_id=delivery.delivery_id
+    )
+    return await _apply(session, delivery, outcome, settings=settings)
+
+
+async def _apply(
+    session: AsyncSession, delivery: WebhookDelivery, outcome: Outcome, *, settings: Settings
+) -> Processed:
+    result = Processed(delivery=delivery)
+    if isinstance(outcome, Ignore):
+        _finish(delivery, DeliveryStatus.IGNORED, outcome.reason)
+    elif isinstance(outcome, Pong):
+        _finish(delivery, DeliveryStatus.PROCESSED, "pong")
+    elif isinstance(outcome, InstallationChange):
+        changed = await apply_installation_change(session, outcome)
+        names = ", ".join(sorted(r.full_name or str(r.id) for r in changed)) or "none"
+        _finish(
+            delivery,
+            DeliveryStatus.PROCESSED,
+            f"{outcome.reason}; repositories updated: {names}",
+        )
+    else:
+        await _start_runs(session, delivery, outcome, result, settings=settings)
+    await session.flush()
+    return result
+
+
+async def _start_runs(
+    session: AsyncSession,
+    delivery: WebhookDelivery,
+    outcome: StartRuns,
+    result: Processed,
+    *,
+    settings: Settings,
+) -> None:
+    from backend.workflows.triggers import cancel_superseded, trigger_runs
+
+    event = outcome.event
+    superseded = await cancel_superseded(session, event)
+    result.revoke_task_ids.extend(r.task_id for r in superseded if r.task_id)
+    started = await trigger_runs(session, event, settings=settings)
+    for run, messages in started:
+        result.runs.append(run)
+        result.messages.extend(messages)
+    delivery.run_ids = [str(run.id) for run in result.runs]
+    where = f"{event.repository_full_name}@{event.branch}"
+    if result.runs:
+        reason = f"{len(result.runs)} run(s) queued for {where}"
+        status = DeliveryStatus.PROCESSED
+    else:
+        reason = f"no connected repository's workflow matched {event.kind} on {where}"
+        status = DeliveryStatus.IGNORED
+    if superseded:
+        reason += f"; {len(superseded)} superseded run(s) cancelled"
+    _finish(delivery, status, reason)
+
+
+async def mark_failed(session: AsyncSession, delivery_pk: uuid.UUID, reason: str) -> None:
+    delivery = await session.get(WebhookDelivery, delivery_pk)
+    if delivery is not None and delivery.status == DeliveryStatus.RECEIVED.value:
+        delivery.attempts += 1
+        _finish(delivery, DeliveryStatus.FAILED, reason)
+
+
+def _repository_filter(refs: Sequence[Any]) -> Any:
+    ids = [r.github_repo_id for r in refs if r.github_repo_id is not None]
+    names = [r.full_name for r in refs if r.full_name]
+    clauses = []
+    if ids:
+        clauses.append(Repository.github_repo_id.in_(ids))
+    if names:
+        clauses.append(Repository.full_name.in_(names))
+    return or_(*clauses) if clauses else None
+
+
+async def apply_installation_change(
+    session: AsyncSession, change: InstallationChange
+) -> list[Repository]:
+    """Attach: connected GitHub repositories named by the change now use the installation.
+    Detach: repositories using it lose it; those without a personal access token to fall
+    back on are disconnected (soft), which stops their workflows from triggering."""
+    statement = select(Repository).where(Repository.provider == "github")
+    if change.repositories is not None:
+        selected = _repository_filter(change.repositories)
+        if selected is None:
+            return []
+        statement = statement.where(selected)
+    if change.change == "attach":
+        statement = statement.where(Repository.disconnected_at.is_(None))
+    else:
+        statement = statement.where(Repository.installation_id == change.installation_id)
+    repositories = list((await session.execute(statement.with_for_update())).scalars())
+    now = utcnow()
+    for repository in repositories:
+        if change.change == "attach":
+            repository.installation_id = change.installation_id
+        else:
+            repository.installation_id = None
+            if repository.token_encrypted is None and repository.disconnected_at is None:
+                repository.disconnected_at = now
+    return repositories
+
+
+async def requeue_delivery(session: AsyncSession, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Make a processed, ignored or failed delivery wait for the worker again."""
+    delivery.status = DeliveryStatus.RECEIVED.value
+    delivery.reason = "redelivery requested"
+    delivery.processed_at = None
+    delivery.run_ids = []
+    await session.flush()
+    return delivery
+
+
+# --------------------------------------------------------------------------- listing
+
+
+def _org_deliveries(org_id: uuid.UUID) -> Select[WebhookDelivery]:
+    """Deliveries about the org's repositories (by GitHub id or name), plus repository-less
+    ones (installation events) of installations its repositories use."""
+    org_repos = select(Repository).where(Repository.org_id == org_id).subquery()
+    by_id = WebhookDelivery.github_repo_id.in_(
+        select(org_repos.c.github_repo_id).where(org_repos.c.github_repo_id.is_not(None))
+    )
+    by_name = WebhookDelivery.repository_full_name.in_(
+        select(org_repos.c.full_name).where(org_repos.c.full_name.is_not(None))
+    )
+    by_installation = (
+        WebhookDelivery.github_repo_id.is_(None)
+        & WebhookDelivery.repository_full_name.is_(None)
+        & WebhookDelivery.installation_id.in_(
+            select(org_repos.c.installation_id).where(org_repos.c.installation_id.is_not(None))
+        )
+    )
+    return select(WebhookDelivery).where(or_(by_id, by_name, by_installation))
+
+
+async def list_org_deliveries(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    *,
+    status: DeliveryStatus | None,
+    event: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[WebhookDelivery], int]:
+    statement = _org_deliveries(org_id)
+    if status is not None:
+        statement = statement.where(WebhookDelivery.status == status.value)
+    if event is not None:
+        statement = statement.where(WebhookDelivery.event == event)
+    total = (
+        await session.execute(select(func.count()).select_from(statement.subquery()))
+    ).scalar_one()
+    page = statement.order_by(WebhookDelivery.received_at.desc(), WebhookDelivery.id)
+    items = list((await session.execute(page.limit(limit).offset(offset))).scalars())
+    return items, int(total)
+
+
+async def get_org_delivery(
+    session: AsyncSession, org_id: uuid.UUID, delivery_pk: uuid.UUID
+) -> WebhookDelivery:
+    statement = _org_deliveries(org_id).where(WebhookDelivery.id == delivery_pk)
+    delivery = (await session.execute(statement)).scalar_one_or_none()
+    if delivery is None:
+        raise NotFound("No such delivery.")
+    return delivery
