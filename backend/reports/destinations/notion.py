@@ -1,0 +1,197 @@
+"""Notion: one page per run and commit in a chosen database, through the official
+``notion-client`` (its AsyncClient, with ``base_url`` from ``settings.notion_api_url`` so
+tests talk to a local fake).
+
+Notion API 2025-09-03 (the version notion-client 3 speaks) puts a database's rows in a
+*data source*: we read the database's first data source (unless one is configured), query
+it for a page of the same project and commit, and update that page instead of adding a
+second one. The database needs the properties named in ``properties`` (defaults: Name,
+Status, Branch, Commit, Duration, Passed, Failed, Cache hit rate, Report).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from notion_client import AsyncClient
+from notion_client.errors import APIResponseError, HTTPResponseError, RequestTimeoutError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from backend.reports.base import (
+    DeliveryError,
+    DeliveryResult,
+    DeliveryState,
+    Reporter,
+    ReporterContext,
+    RunReport,
+)
+from backend.reports.destinations._common import cache_figures, coerce_settings, cut_chars
+
+RICH_TEXT_MAX = 2_000  # Notion: characters per text object
+TIMEOUT_MS = 15_000
+_ID = re.compile(r"([0-9a-f]{32})$")
+
+
+def normalise_id(value: str) -> str:
+    """A Notion id from an id with or without dashes, or from a database URL."""
+    compact = value.strip().lower().split("?")[0].replace("-", "")
+    match = _ID.search(compact)
+    if match is None:
+        raise ValueError("expected a Notion id (32 hexadecimal digits) or a database URL")
+    h = match.group(1)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+class NotionPropertyNames(BaseModel):
+    """The database's property names, for databases whose columns are named differently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = "Name"
+    status: str = "Status"  # select
+    branch: str = "Branch"  # rich text
+    commit: str = "Commit"  # rich text (full SHA; the page is found by it)
+    duration: str = "Duration"  # number, seconds
+    passed: str = "Passed"  # number
+    failed: str = "Failed"  # number (failed + errors)
+    cache_hit_rate: str = "Cache hit rate"  # number, 0..1 (format it as percent)
+    report: str = "Report"  # URL
+
+
+class NotionSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    database_id: str = Field(description="The database's id or URL.")
+    data_source_id: str | None = Field(
+        default=None, description="Which of the database's data sources; default: the first."
+    )
+    properties: NotionPropertyNames = Field(default_factory=NotionPropertyNames)
+
+    @field_validator("database_id", "data_source_id")
+    @classmethod
+    def _notion_id(cls, value: str | None) -> str | None:
+        return normalise_id(value) if value is not None else None
+
+
+def page_title(report: RunReport) -> str:
+    where = f" · {report.branch}" if report.branch else ""
+    sha = f"@{report.commit_sha[:7]}" if report.commit_sha else f" · run {report.run_id}"
+    return f"{report.project_name}{where}{sha}"
+
+
+def _text(value: str) -> list[dict[str, Any]]:
+    return [{"type": "text", "text": {"content": cut_chars(value, RICH_TEXT_MAX)}}]
+
+
+def page_properties(report: RunReport, names: NotionPropertyNames) -> dict[str, Any]:
+    failed = report.counts.get("failed", 0) + report.counts.get("errors", 0)
+    hit_rate = cache_figures(report).hit_rate
+    return {
+        names.title: {"title": _text(page_title(report))},
+        names.status: {"select": {"name": report.status}},
+        names.branch: {"rich_text": _text(report.branch or "")},
+        names.commit: {"rich_text": _text(report.commit_sha or "")},
+        names.duration: {
+            "number": round(report.duration, 1) if report.duration is not None else None
+        },
+        names.passed: {"number": report.counts.get("passed", 0)},
+        names.failed: {"number": failed},
+        names.cache_hit_rate: {"number": round(hit_rate, 4) if hit_rate is not None else None},
+        names.report: {"url": report.report_url},
+    }
+
+
+def same_commit_filter(report: RunReport, names: NotionPropertyNames) -> dict[str, Any]:
+    """Pages of this project (by title prefix) on this commit."""
+    assert report.commit_sha is not None
+    return {
+        "and": [
+            {"property": names.commit, "rich_text": {"equals": report.commit_sha}},
+            {"property": names.title, "title": {"starts_with": report.project_name}},
+        ]
+    }
+
+
+class NotionReporter(Reporter):
+    kind: ClassVar[str] = "notion"
+    settings_model: ClassVar[type[BaseModel]] = NotionSettings
+
+    def key(self, settings: BaseModel) -> str:
+        return f"notion:{coerce_settings(NotionSettings, settings).database_id}"
+
+    async def deliver(
+        self,
+        report: RunReport,
+        settings: BaseModel,
+        state: DeliveryState,
+        ctx: ReporterContext,
+    ) -> DeliveryResult:
+        cfg = coerce_settings(NotionSettings, settings)
+        token = getattr(ctx.settings, "notion_token", None)
+        if token is None:
+            raise DeliveryError("no Notion token: set TESTABLE_NOTION_TOKEN", retryable=False)
+        properties = page_properties(report, cfg.properties)
+        # notion-client rewrites the base URL and headers of the httpx client it is given,
+        # so it gets its own (closed on exit), not the shared ctx.http. Its own retries are
+        # off: the delivery service retries with backoff and records every attempt.
+        async with AsyncClient(
+            auth=token.get_secret_value(),
+            base_url=str(getattr(ctx.settings, "notion_api_url", "https://api.notion.com")),
+            timeout_ms=TIMEOUT_MS,
+            retry=False,
+        ) as notion:
+            try:
+                return await _upsert(notion, report, cfg, state, properties)
+            except APIResponseError as error:
+                raise DeliveryError(
+                    f"Notion answered {error.status} {error.code}: {error}",
+                    retryable=error.status == 429 or error.status >= 500,
+                ) from error
+            except (HTTPResponseError, RequestTimeoutError) as error:
+                raise DeliveryError(f"Notion unreachable: {error}") from error
+
+
+async def _upsert(
+    notion: AsyncClient,
+    report: RunReport,
+    cfg: NotionSettings,
+    state: DeliveryState,
+    properties: dict[str, Any],
+) -> DeliveryResult:
+    page_id = state.external_id
+    data_source_id: str | None = None
+    if page_id is None and report.commit_sha:
+        data_source_id = await _data_source(notion, cfg)
+        found = await notion.data_sources.query(
+            data_source_id=data_source_id,
+            filter=same_commit_filter(report, cfg.properties),
+            page_size=1,
+        )
+        results = found.get("results", [])
+        page_id = results[0]["id"] if results else None
+    if page_id is not None:
+        try:
+            page = await notion.pages.update(page_id=page_id, properties=properties)
+            return DeliveryResult(page["id"], page.get("url"))
+        except APIResponseError as error:
+            if error.status != 404:
+                raise  # a page deleted meanwhile is re-created below; anything else is not
+    data_source_id = data_source_id or await _data_source(notion, cfg)
+    page = await notion.pages.create(
+        parent={"type": "data_source_id", "data_source_id": data_source_id},
+        properties=properties,
+    )
+    return DeliveryResult(page["id"], page.get("url"))
+
+
+async def _data_source(notion: AsyncClient, cfg: NotionSettings) -> str:
+    if cfg.data_source_id:
+        return cfg.data_source_id
+    database = await notion.databases.retrieve(database_id=cfg.database_id)
+    sources = database.get("data_sources") or []
+    if not sources:
+        raise DeliveryError(
+            f"Notion database {cfg.database_id} has no data source", retryable=False
+        )
+    return str(sources[0]["id"])
