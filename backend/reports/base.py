@@ -104,11 +104,24 @@ class ReporterContext:
 
 
 class DeliveryError(Exception):
-    """A delivery failed in a way worth retrying later (``retryable``) or not."""
+    """A delivery failed in a way worth retrying later (``retryable``) or not.
 
-    def __init__(self, message: str, *, retryable: bool = True) -> None:
+    ``external_id``/``link``: what the attempt already created before failing (a check run
+    made, its annotations refused), so the retry updates that object instead of making
+    a second one."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool = True,
+        external_id: str | None = None,
+        link: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.external_id = external_id
+        self.link = link
 
 
 class Reporter(ABC):

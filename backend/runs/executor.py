@@ -36,6 +36,7 @@ from backend.execution.environment import DependencyError, prepare_environment
 from backend.execution.masking import Masker
 from backend.execution.runner import PytestOutcome, PytestSpec, RunPaths, run_pytest
 from backend.projects.models import Project
+from backend.reports.tasks import schedule_reports
 from backend.runs import service
 from backend.runs.models import Run
 from backend.runs.service import ArtifactRecord, NewEvent, TestRecord
@@ -175,6 +176,7 @@ async def execute_run(
             logger.info("run {} is not queued any more; nothing to do", run_id)
             return None
         await publish(event_bus, messages)
+        schedule_reports(run_id, "start", settings)  # e.g. a GitHub check in_progress
         execution = _Execution(run, project, settings, db, event_bus)
         if time_up is not None:
             execution.time_up = time_up
@@ -233,6 +235,7 @@ class _Execution:
                 await heartbeat
         await self.recorder.close()
         final = await self._finish(state, reason, outcome)
+        schedule_reports(self.run.id, "finish", self.settings)  # never waits, never fails
         await self._clean_up(token)
         return final
 
