@@ -1,7 +1,115 @@
-"""HTTP endpoints of backend.repositories (being built)."""
+"""``/api/projects/{project_id}/repository``, ``/api/orgs/{org_id}/repositories`` and
+``/api/repositories/{repository_id}``: connect, list, show, refresh, disconnect.
+
+Connecting and disconnecting need the admin role (credentials are involved); reading
+needs membership. Another organisation's repositories answer 404.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+
+import httpx
+from fastapi import APIRouter, Request, Response
+
+from backend.auth.deps import CurrentUser
+from backend.config import Settings
+from backend.db.deps import DatabaseDep, ReadSessionDep, SessionDep
+from backend.kit.keys import KeyRing
+from backend.orgs.deps import OrgViewer
+from backend.orgs.models import Role
+from backend.projects.access import project_for
+from backend.projects.models import Project
+from backend.repositories import service
+from backend.repositories.access import repository_for
+from backend.repositories.schemas import GitHubConnect, RepositoryConnect, RepositoryOut
 
 router = APIRouter(tags=["repositories"])
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _keyring(request: Request) -> KeyRing:
+    keyring: KeyRing = request.app.state.keyring
+    return keyring
+
+
+@router.post("/api/projects/{project_id}/repository", status_code=201, response_model=RepositoryOut)
+async def connect_repository(
+    project_id: uuid.UUID,
+    body: RepositoryConnect,
+    user: CurrentUser,
+    database: DatabaseDep,
+    session: SessionDep,
+    request: Request,
+) -> RepositoryOut:
+    await project_for(database, user, project_id, Role.ADMIN)
+    project = await session.get(Project, project_id, with_for_update=True)
+    assert project is not None  # project_for found it; the cascade would take us too
+    settings = _settings(request)
+    if isinstance(body, GitHubConnect):
+        async with httpx.AsyncClient(timeout=settings.github_timeout_seconds) as http:
+            repository = await service.connect_github(
+                session, project, body, settings=settings, keyring=_keyring(request), http=http
+            )
+    else:
+        repository = await service.connect_local(session, project, body, settings=settings)
+    return RepositoryOut.of(repository)
+
+
+@router.get("/api/projects/{project_id}/repository", response_model=RepositoryOut)
+async def project_repository(
+    project_id: uuid.UUID, user: CurrentUser, database: DatabaseDep, session: ReadSessionDep
+) -> RepositoryOut:
+    await project_for(database, user, project_id)
+    return RepositoryOut.of(await service.repository_of_project(session, project_id))
+
+
+@router.get("/api/orgs/{org_id}/repositories", response_model=list[RepositoryOut])
+async def list_repositories(
+    access: OrgViewer, session: ReadSessionDep, include_disconnected: bool = False
+) -> list[RepositoryOut]:
+    rows = await service.list_repositories(
+        session, access.org.id, include_disconnected=include_disconnected
+    )
+    return [RepositoryOut.of(r) for r in rows]
+
+
+@router.get("/api/repositories/{repository_id}", response_model=RepositoryOut)
+async def get_repository(
+    repository_id: uuid.UUID, user: CurrentUser, database: DatabaseDep
+) -> RepositoryOut:
+    return RepositoryOut.of(await repository_for(database, user, repository_id))
+
+
+@router.post(
+    "/api/repositories/{repository_id}/protected-branches/refresh", response_model=RepositoryOut
+)
+async def refresh_protected_branches(
+    repository_id: uuid.UUID,
+    user: CurrentUser,
+    database: DatabaseDep,
+    session: SessionDep,
+    request: Request,
+) -> RepositoryOut:
+    await repository_for(database, user, repository_id, Role.MEMBER)
+    repository = await service.get_repository(session, repository_id)
+    settings = _settings(request)
+    async with httpx.AsyncClient(timeout=settings.github_timeout_seconds) as http:
+        await service.refresh_protected_branches(
+            repository, settings=settings, keyring=_keyring(request), http=http
+        )
+    await session.flush()
+    return RepositoryOut.of(repository)
+
+
+@router.delete("/api/repositories/{repository_id}", status_code=204)
+async def disconnect_repository(
+    repository_id: uuid.UUID, user: CurrentUser, database: DatabaseDep, session: SessionDep
+) -> Response:
+    await repository_for(database, user, repository_id, Role.ADMIN)
+    await service.disconnect(session, await service.get_repository(session, repository_id))
+    return Response(status_code=204)

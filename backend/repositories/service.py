@@ -1,0 +1,205 @@
+"""Repositories: connect (GitHub through the App or a token, or a local path), list,
+show, refresh protected branches, disconnect (soft). Services never commit."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+from loguru import logger
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.config import Settings
+from backend.github.app import GitHubNotConfigured, installation_token
+from backend.github.client import GitHubClient, GitHubError
+from backend.kit.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
+from backend.kit.keys import KeyRing
+from backend.kit.time import utcnow
+from backend.projects.models import Project
+from backend.projects.service import check_repository
+from backend.repositories.models import Repository
+from backend.repositories.schemas import GitHubConnect, LocalConnect
+
+
+def _invalid(field: str, message: str) -> Unprocessable:
+    return Unprocessable(f"{field}: {message}", details=[{"field": field, "message": message}])
+
+
+async def get_repository(session: AsyncSession, repository_id: uuid.UUID) -> Repository:
+    repository = await session.get(Repository, repository_id)
+    if repository is None:
+        raise NotFound("No such repository.")
+    return repository
+
+
+async def repository_of_project(session: AsyncSession, project_id: uuid.UUID) -> Repository:
+    repository = await session.scalar(select(Repository).where(Repository.project_id == project_id))
+    if repository is None or repository.disconnected_at is not None:
+        raise NotFound("This project has no connected repository.")
+    return repository
+
+
+async def list_repositories(
+    session: AsyncSession, org_id: uuid.UUID, *, include_disconnected: bool = False
+) -> list[Repository]:
+    query = select(Repository).where(Repository.org_id == org_id)
+    if not include_disconnected:
+        query = query.where(Repository.disconnected_at.is_(None))
+    return list(await session.scalars(query.order_by(Repository.created_at)))
+
+
+async def _slot_for(session: AsyncSession, project: Project) -> Repository | None:
+    """The project's disconnected row (reused on reconnect); 409 when one is connected."""
+    existing = await session.scalar(select(Repository).where(Repository.project_id == project.id))
+    if existing is not None and existing.disconnected_at is None:
+        raise Conflict(
+            "This project already has a connected repository; disconnect it first.",
+            code="repository_connected",
+            details={"repository_id": str(existing.id)},
+        )
+    return existing
+
+
+async def connect_github(
+    session: AsyncSession,
+    project: Project,
+    body: GitHubConnect,
+    *,
+    settings: Settings,
+    keyring: KeyRing,
+    http: httpx.AsyncClient,
+) -> Repository:
+    if (body.installation_id is None) == (body.token is None):
+        raise _invalid("token", "give either installation_id (GitHub App) or token, not both")
+    existing = await _slot_for(session, project)
+    if body.installation_id is not None:
+        try:
+            token = await installation_token(body.installation_id, settings=settings, http=http)
+        except GitHubNotConfigured as exc:
+            raise _invalid("installation_id", exc.message) from exc
+        except GitHubError as exc:
+            raise _github_failure(exc, "installation_id") from exc
+    else:
+        assert body.token is not None
+        token = body.token.get_secret_value()
+    client = GitHubClient(settings.github_api_url, token, http)
+    try:
+        info = await client.get_repository(body.full_name)
+    except GitHubError as exc:
+        raise _github_failure(exc, "token" if body.token else "installation_id") from exc
+    protected = await _protected_or_empty(client, str(info.get("full_name") or body.full_name))
+
+    repository = existing or Repository(id=uuid.uuid4(), project_id=project.id)
+    repository.org_id = project.org_id
+    repository.provider = "github"
+    repository.full_name = str(info.get("full_name") or body.full_name)
+    repository.clone_url = str(
+        info.get("clone_url") or f"https://github.com/{repository.full_name}.git"
+    )
+    repository.default_branch = info.get("default_branch") or project.default_branch
+    repository.github_repo_id = int(info["id"]) if info.get("id") is not None else None
+    repository.installation_id = body.installation_id
+    repository.token_encrypted = keyring.fernet.encrypt(token.encode()) if body.token else None
+    repository.protected_branches = protected
+    repository.disconnected_at = None
+    if existing is None:
+        session.add(repository)
+    _point_project_at(project, repository)
+    await session.flush()
+    return repository
+
+
+def _github_failure(exc: GitHubError, credential_field: str) -> Exception:
+    """GitHub's answer as our 4xx (or 503 when GitHub cannot be reached)."""
+    if exc.status == 0:
+        return ServiceUnavailable(f"GitHub could not be reached: {exc.message}")
+    if exc.status == 404:
+        return _invalid(
+            "full_name", "GitHub has no such repository, or these credentials cannot see it"
+        )
+    if exc.status in (401, 403):
+        return _invalid(credential_field, f"GitHub refused the credentials ({exc.message})")
+    return ServiceUnavailable(f"GitHub answered {exc.status}: {exc.message}")
+
+
+async def _protected_or_empty(client: GitHubClient, full_name: str) -> list[str]:
+    # Reading branches needs fewer rights than most: a token without them still connects,
+    # with the "protected" branch strategy matching nothing until a refresh succeeds.
+    try:
+        return await client.protected_branches(full_name)
+    except GitHubError as exc:
+        logger.warning("protected branches of {} unreadable: {}", full_name, exc)
+        return []
+
+
+def _point_project_at(project: Project, repository: Repository) -> None:
+    """Runs check out the project's repository: keep it the connected one."""
+    project.repository = repository.clone_url
+    if repository.default_branch and not project.default_branch:
+        project.default_branch = repository.default_branch
+
+
+async def connect_local(
+    session: AsyncSession, project: Project, body: LocalConnect, *, settings: Settings
+) -> Repository:
+    try:
+        source = check_repository(body.path, settings)
+    except Unprocessable as exc:
+        message = exc.details[0]["message"] if exc.details else exc.message
+        raise _invalid("path", message) from exc
+    if urlsplit(source).scheme in ("http", "https"):
+        raise _invalid("path", "a remote URL is a GitHub repository: connect it with GitHub")
+    folder = Path(urlsplit(source).path if source.startswith("file://") else source)
+    if not ((folder / ".git").exists() or (folder / "HEAD").is_file()):
+        raise _invalid("path", f"{folder} is not a git repository")
+    existing = await _slot_for(session, project)
+    repository = existing or Repository(id=uuid.uuid4(), project_id=project.id)
+    repository.org_id = project.org_id
+    repository.provider = "local"
+    repository.full_name = None
+    repository.clone_url = source
+    repository.default_branch = body.default_branch or project.default_branch
+    repository.github_repo_id = None
+    repository.installation_id = None
+    repository.token_encrypted = None
+    repository.protected_branches = []
+    repository.disconnected_at = None
+    if existing is None:
+        session.add(repository)
+    _point_project_at(project, repository)
+    await session.flush()
+    return repository
+
+
+async def refresh_protected_branches(
+    repository: Repository, *, settings: Settings, keyring: KeyRing, http: httpx.AsyncClient
+) -> list[str]:
+    """Read the protected branches from GitHub again (a 4xx/503 when GitHub refuses)."""
+    from backend.github.app import client_for_repository
+
+    if repository.provider != "github" or repository.full_name is None:
+        raise Conflict("Only GitHub repositories have protected branches.", code="not_github")
+    try:
+        client = await client_for_repository(
+            repository, settings=settings, keyring=keyring, http=http
+        )
+        branches = await client.protected_branches(repository.full_name)
+    except GitHubNotConfigured as exc:
+        raise _invalid("installation_id", exc.message) from exc
+    except GitHubError as exc:
+        raise _github_failure(exc, "token") from exc
+    repository.protected_branches = branches
+    return branches
+
+
+async def disconnect(session: AsyncSession, repository: Repository) -> Repository:
+    """Soft delete: the row (and its workflows' history) stays; events stop matching it and
+    its stored token is destroyed."""
+    if repository.disconnected_at is None:
+        repository.disconnected_at = utcnow()
+        repository.token_encrypted = None
+        await session.flush()
+    return repository
