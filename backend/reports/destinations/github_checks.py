@@ -95,11 +95,11 @@ def summary(report: RunReport) -> str:
 
 def annotations_for(report: RunReport, *, annotate_flaky: bool) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
-    failures = {id(test) for test in report.failures}
-    for test in report.tests:
-        failed = id(test) in failures
-        if not failed and not (annotate_flaky and test.flaky):
-            continue
+    failures = report.failures
+    # Failures first: they are what the first (completing) request must carry.
+    flaky = [t for t in report.flaky_tests if t.outcome not in ("failed", "error")]
+    for test in failures + (flaky if annotate_flaky else []):
+        failed = test.outcome in ("failed", "error")
         path, line = test_location(test)
         message = (
             (test.error_message or test.outcome) if failed else "Flaky: passed only after a retry."
