@@ -5,7 +5,7 @@ UV := $(shell scripts/bootstrap.sh)
 RUN := $(UV) run --frozen
 export UV
 
-.PHONY: demo test install chromium services lint format typecheck pytest bench clean
+.PHONY: demo test install chromium services lint format typecheck pytest bench clean frontend api-client
 
 install:
 	$(UV) sync --frozen
@@ -13,9 +13,27 @@ install:
 chromium: install
 	scripts/install-chromium.sh
 
-demo: install chromium
+demo: install chromium frontend
 	$(RUN) python -m examples.demo
 	$(RUN) testable up
+
+# The dashboard: a static export in frontend/out that the api serves at "/". Rebuilt only
+# when a source file is newer than the last build (no Node process at run time).
+FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
+	frontend/package.json frontend/next.config.ts frontend/tsconfig.json frontend/postcss.config.mjs
+
+frontend: frontend/out/index.html
+
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+
+frontend/out/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SOURCES)
+	cd frontend && NEXT_TELEMETRY_DISABLED=1 npm run build --silent
+	touch $@
+
+# Fails when frontend/openapi.json or the generated client no longer match the api.
+api-client: install frontend/node_modules/.package-lock.json
+	scripts/check-api-client.sh
 
 services:
 	@scripts/services.sh > .services.env
@@ -34,12 +52,12 @@ typecheck: install
 
 # Two pytest processes: Playwright's sync API marks an event loop as running in the main
 # thread, which breaks every asyncio test that runs after it in the same process.
-pytest: install chromium services
+pytest: install chromium services frontend
 	set -a && source .services.env && set +a && \
 	$(RUN) pytest -n 2 --dist loadgroup -m "not sync_browser" $(PYTEST_ARGS) && \
 	$(RUN) pytest -n 2 --dist loadgroup -m "sync_browser" $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+test: lint typecheck api-client pytest
 
 clean:
 	rm -rf .services .services.env .tools .venv .mypy_cache .ruff_cache

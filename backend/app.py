@@ -34,6 +34,7 @@ PLACEHOLDER_PAGE = """<!doctype html>
 def _api_routers() -> list[APIRouter]:
     # Imported here so that importing backend.app stays cheap for the CLI's --help.
     from backend.auth.router import router as auth_router
+    from backend.cache.dashboard import router as cache_dashboard_router
     from backend.cache.router import router as cache_router
     from backend.email.router import router as outbox_router
     from backend.envvars.router import router as envvars_router
@@ -51,6 +52,7 @@ def _api_routers() -> list[APIRouter]:
         outbox_router,
         orgs_router,
         cache_router,
+        cache_dashboard_router,
         projects_router,
         runs_router,
         events_router,
