@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from backend.kit.errors import Unprocessable
 
@@ -84,15 +92,14 @@ def check_pattern(pattern: str) -> str:
     return pattern
 
 
+# Validated one by one, so an error names its index (branches.exclude[2]).
+BranchPattern = Annotated[str, Field(max_length=500), AfterValidator(check_pattern)]
+
+
 class BranchConfig(_Strict):
     strategy: Literal["all", "list", "protected"] = "all"
-    include: list[str] = Field(default_factory=list, max_length=200)
-    exclude: list[str] = Field(default_factory=list, max_length=200)
-
-    @field_validator("include", "exclude")
-    @classmethod
-    def _patterns(cls, values: list[str]) -> list[str]:
-        return [check_pattern(v) for v in values]
+    include: list[BranchPattern] = Field(default_factory=list, max_length=200)
+    exclude: list[BranchPattern] = Field(default_factory=list, max_length=200)
 
 
 class DestinationConfig(_Strict):
@@ -107,17 +114,18 @@ class ReportingConfig(_Strict):
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+def _check_variable_name(value: str) -> str:
+    if not _ENV_NAME.match(value):
+        raise ValueError(f"{value!r} is not an environment variable name")
+    return value
+
+
+VariableName = Annotated[str, Field(max_length=255), AfterValidator(_check_variable_name)]
+
+
 class EnvironmentConfig(_Strict):
     name: str = Field(default="default", min_length=1, max_length=64)
-    required: list[str] = Field(default_factory=list, max_length=200)
-
-    @field_validator("required")
-    @classmethod
-    def _names(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if not _ENV_NAME.match(value):
-                raise ValueError(f"{value!r} is not an environment variable name")
-        return values
+    required: list[VariableName] = Field(default_factory=list, max_length=200)
 
 
 class ExecutionConfig(_Strict):

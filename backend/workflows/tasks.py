@@ -1,0 +1,96 @@
+"""The schedule tick: every minute (Celery beat in distributed mode, a loop inside
+``testable up`` in embedded mode), queue one run per due slot of every scheduled
+workflow. Thin: the logic is in ``backend.workflows.scheduler``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime
+
+from loguru import logger
+from sqlalchemy.exc import IntegrityError
+
+import backend.models  # noqa: F401 - every table, so foreign keys resolve in the worker
+from backend.config import Settings, get_settings
+from backend.db import Database
+from backend.events.bus import get_event_bus
+from backend.kit.time import utcnow
+from backend.runs.dispatch import Dispatcher, JobQueue, get_dispatcher
+from backend.runs.states import RunState
+from backend.workflows.scheduler import claim_due_slot, scheduled_workflow_ids
+from workers.celery_app import celery_app
+
+SCHEDULE_TICK_TASK = "testable.schedule_tick"
+
+
+@celery_app.task(name=SCHEDULE_TICK_TASK, ignore_result=True)
+def schedule_tick_task() -> int:
+    return len(asyncio.run(_tick_once()))
+
+
+async def _tick_once() -> list[uuid.UUID]:
+    settings = get_settings()
+    try:
+        return await tick(settings)
+    finally:
+        # The Redis bus keeps a client per event loop; this loop ends with the task.
+        await get_event_bus(settings).close()
+
+
+async def tick(
+    settings: Settings | None = None,
+    *,
+    now: datetime | None = None,
+    database: Database | None = None,
+    dispatcher: Dispatcher | None = None,
+) -> list[uuid.UUID]:
+    """One pass: the ids of the runs this process queued (another process's claims of the
+    same slots queue nothing here)."""
+    settings = settings or get_settings()
+    now = now or utcnow()
+    owned = database is None
+    database = database or Database(
+        settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
+    queue = JobQueue(dispatcher or get_dispatcher(settings), settings)
+    started: list[uuid.UUID] = []
+    try:
+        async with database.session(read_only=True) as session:
+            workflow_ids = await scheduled_workflow_ids(session)
+        for workflow_id in workflow_ids:
+            # One transaction per workflow: a claim lost to another process (or a broken
+            # workflow) never holds back the others.
+            try:
+                async with database.session() as session:
+                    queued = await claim_due_slot(session, workflow_id, now, settings=settings)
+            except IntegrityError:
+                logger.debug("schedule slot of workflow {} claimed elsewhere", workflow_id)
+                continue
+            except Exception:
+                logger.exception("schedule tick failed for workflow {}", workflow_id)
+                continue
+            if queued is None:
+                continue
+            run, messages = queued
+            if run.status == RunState.QUEUED.value:  # not ended at once (missing variables)
+                queue.enqueue(run)
+            queue.publish(messages)
+            started.append(run.id)
+            logger.info("workflow {}: scheduled run {} queued", workflow_id, run.id)
+        await queue.flush()  # after the commits: a worker must always find its run
+    finally:
+        if owned:
+            await database.dispose()
+    return started
+
+
+async def tick_forever(settings: Settings, database: Database) -> None:
+    """Embedded mode (``testable up``): tick every ``schedule_tick_seconds`` until cancelled."""
+    while True:
+        try:
+            await tick(settings, database=database)
+        except Exception:  # a bad tick must not stop the next ones
+            logger.exception("schedule tick failed")
+        await asyncio.sleep(settings.schedule_tick_seconds)
