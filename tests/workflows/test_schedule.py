@@ -11,12 +11,17 @@ from backend.workflows.schedule import latest_due_slot, next_slots
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
-def paris(*args: int, fold: int = 0) -> datetime:
-    return datetime(*args, tzinfo=PARIS, fold=fold).astimezone(UTC)
+def paris(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, *, fold: int = 0
+) -> datetime:
+    """A Paris wall-clock time (``fold=1``: the second of a repeated hour), in UTC."""
+    return datetime(year, month, day, hour, minute, tzinfo=PARIS, fold=fold).astimezone(UTC)
 
 
 def test_wall_clock_time_in_the_zone_in_winter_and_summer() -> None:
