@@ -99,14 +99,10 @@ def extract(spec: dict[str, Any]) -> dict[str, Any]:
         for parameter in operation.get("parameters", []):
             parameter = _resolve(spec, parameter)
             if parameter["in"] == "query":
-                entry["query_parameters"][parameter["name"]] = _to_json_schema(
-                    parameter["schema"]
-                )
+                entry["query_parameters"][parameter["name"]] = _to_json_schema(parameter["schema"])
         body = operation.get("requestBody")
         if body is not None:
-            entry["request_body"] = _to_json_schema(
-                body["content"]["application/json"]["schema"]
-            )
+            entry["request_body"] = _to_json_schema(body["content"]["application/json"]["schema"])
         for status, response in operation["responses"].items():
             if not status.startswith("2"):
                 continue

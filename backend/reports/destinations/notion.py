@@ -11,6 +11,7 @@ Status, Branch, Commit, Duration, Passed, Failed, Cache hit rate, Report).
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, ClassVar
 
@@ -30,6 +31,7 @@ from backend.reports.destinations._common import cache_figures, coerce_settings,
 
 RICH_TEXT_MAX = 2_000  # Notion: characters per text object
 TIMEOUT_MS = 15_000
+log = logging.getLogger(__name__)
 _ID = re.compile(r"([0-9a-f]{32})$")
 
 
@@ -140,12 +142,15 @@ class NotionReporter(Reporter):
             base_url=str(getattr(ctx.settings, "notion_api_url", "https://api.notion.com")),
             timeout_ms=TIMEOUT_MS,
             retry=False,
+            # notion-client's default logger adds a console handler per client instance.
+            logger=log,
         ) as notion:
             try:
                 return await _upsert(notion, report, cfg, state, properties)
             except APIResponseError as error:
+                code = getattr(error.code, "value", error.code)
                 raise DeliveryError(
-                    f"Notion answered {error.status} {error.code}: {error}",
+                    f"Notion answered {error.status} {code}: {error}",
                     retryable=error.status == 429 or error.status >= 500,
                 ) from error
             except (HTTPResponseError, RequestTimeoutError) as error:
