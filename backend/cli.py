@@ -12,6 +12,7 @@ from rich.console import Console
 
 from backend.cache.cli import cache_app
 from backend.config import Mode, Settings, get_settings
+from backend.envvars.cli import envvars_app
 
 app = typer.Typer(
     help="TestAble: browser end-to-end tests in pytest with a verified element cache.",
@@ -25,6 +26,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(runs_app, name="runs")
 app.add_typer(cache_app, name="cache")
+app.add_typer(envvars_app, name="envvars")
 
 console = Console(stderr=True)
 

@@ -4,6 +4,7 @@ from backend.auth import models as auth_models
 from backend.cache import models as cache_models
 from backend.db.base import Base
 from backend.email import models as email_models
+from backend.envvars import models as envvars_models
 from backend.github import models as github_models
 from backend.orgs import models as orgs_models
 from backend.projects import models as projects_models
@@ -17,6 +18,7 @@ __all__ = [
     "auth_models",
     "cache_models",
     "email_models",
+    "envvars_models",
     "github_models",
     "orgs_models",
     "projects_models",

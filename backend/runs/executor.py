@@ -29,12 +29,14 @@ from pydantic import SecretStr
 
 from backend.config import Settings
 from backend.db import Database
+from backend.envvars.service import run_environment
 from backend.events.bus import EventBus, get_event_bus, project_channel, run_channel
 from backend.execution.channel import EventType, RunEvent
 from backend.execution.checkout import CheckoutError, checkout
 from backend.execution.environment import DependencyError, prepare_environment
 from backend.execution.masking import Masker
 from backend.execution.runner import PytestOutcome, PytestSpec, RunPaths, run_pytest
+from backend.kit.keys import load_keyring
 from backend.projects.models import Project
 from backend.reports.tasks import schedule_reports
 from backend.runs import service
@@ -69,12 +71,19 @@ class RunInputs:
     secrets: tuple[str, ...]
 
 
-async def workflow_inputs(run: Run, project: Project) -> RunInputs:
-    """The workflow's environment variables. Workflows and encrypted variables are not
-    built yet: the test process gets the run's plain ``env`` option (non-secret test
-    configuration, validated by ``RunOptions``) and the client settings it needs."""
-    env = {str(name): str(value) for name, value in (run.options.get("env") or {}).items()}
-    return RunInputs(env={**env, "TESTABLE_PROJECT": str(project.id)}, secrets=())
+async def workflow_inputs(
+    run: Run, project: Project, database: Database, settings: Settings
+) -> RunInputs:
+    """The run's environment variables (``backend.envvars.service.run_environment``:
+    project-wide, then the workflow's, then the run's one-off ``options.env``), decrypted
+    here in the worker and nowhere else; the secret ones' values go to the masker."""
+    keyring = await asyncio.to_thread(load_keyring, settings)
+    async with database.session(read_only=True) as session:
+        environment = await run_environment(session, run, keyring=keyring)
+    return RunInputs(
+        env={**environment.env, "TESTABLE_PROJECT": str(project.id)},
+        secrets=environment.secret_values,
+    )
 
 
 class EventRecorder:
@@ -214,7 +223,7 @@ class _Execution:
         token: str | None = None
         try:
             try:
-                inputs = await workflow_inputs(self.run, self.project)
+                inputs = await workflow_inputs(self.run, self.project, self.database, self.settings)
                 self.masker = Masker(inputs.secrets)
                 source = await self._checkout()
                 python = await self._environment(source)
