@@ -33,6 +33,7 @@ from backend.orgs.deps import check_org_role
 from backend.orgs.models import Role
 from backend.reports import service
 from backend.reports.links import read_report_token
+from backend.reports.schemas import DeliveryOut
 from backend.runs import service as runs_service
 from backend.runs.models import Run, RunArtifact
 
@@ -161,19 +162,23 @@ async def _render(request: Request, database: Database, access: _Access) -> HTML
             session, access.run_id, settings=settings, extra_secrets=secrets
         )
         artifacts = await runs_service.run_artifacts(session, access.run_id)
-        deliveries = await service.list_deliveries(session, access.run_id)
-    masker = Masker(secrets)
-    origin = str(request.base_url).rstrip("/")
-    views = [_artifact_view(a, access, origin) for a in artifacts]
-    logs = []
-    for artifact in artifacts:
-        if artifact.kind not in LOG_KINDS:
-            continue
-        try:
-            path = runs_service.artifact_file(settings.artifacts_dir, artifact)
-        except NotFound:
-            continue
-        logs.append({"name": Path(artifact.path).name, "text": _read_log(path, masker)})
+        deliveries = [
+            DeliveryOut.model_validate(d)
+            for d in await service.list_deliveries(session, access.run_id)
+        ]
+        masker = Masker(secrets)
+        origin = str(request.base_url).rstrip("/")
+        views = [_artifact_view(a, access, origin) for a in artifacts]
+        log_files = []
+        for artifact in artifacts:
+            if artifact.kind not in LOG_KINDS:
+                continue
+            try:
+                path = runs_service.artifact_file(settings.artifacts_dir, artifact)
+            except NotFound:
+                continue
+            log_files.append((Path(artifact.path).name, path))
+    logs = [{"name": name, "text": _read_log(path, masker)} for name, path in log_files]
     html = _templates.get_template("report.html").render(
         report=report,
         shared=access.query == "",
@@ -195,14 +200,15 @@ async def _artifact(
             artifact = await runs_service.get_artifact(session, access.run_id, artifact_id)
         except NotFound as exc:
             raise _not_found() from exc
-    try:
-        path = runs_service.artifact_file(settings.artifacts_dir, artifact)
-    except NotFound as exc:
-        raise _PageError(410, "File gone", "This artifact's file is no longer stored.") from exc
-    inline = artifact.content_type.startswith(("image/", "video/")) or artifact.kind == "trace"
+        content_type, kind = artifact.content_type, artifact.kind
+        try:
+            path = runs_service.artifact_file(settings.artifacts_dir, artifact)
+        except NotFound as exc:
+            raise _PageError(410, "File gone", "This artifact's file is no longer stored.") from exc
+    inline = content_type.startswith(("image/", "video/")) or kind == "trace"
     return FileResponse(
         path,
-        media_type=artifact.content_type,
+        media_type=content_type,
         filename=path.name,
         # HTML and other user content is never rendered on this origin.
         content_disposition_type="inline" if inline else "attachment",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Request
 
@@ -116,6 +117,6 @@ async def report_link(
     settings = _settings(request)
     token = issue_report_token(request.app.state.keyring, run_id, user.id)
     return ReportLinkOut(
-        url=f"{settings.public_url.rstrip('/')}/reports/{run_id}?t={token}",
+        url=f"{settings.public_url.rstrip('/')}/reports/{run_id}?t={quote(token, safe='')}",
         expires_at=utcnow() + timedelta(seconds=settings.report_link_ttl_seconds),
     )

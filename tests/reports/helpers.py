@@ -27,7 +27,7 @@ STEPS = [
         "kind": "act",
         "instruction": "click the buy button",
         "decision": "cache_hit",
-        "confidence": 96.5,
+        "confidence": 96.0,
         "duration_ms": 12.0,
         "selector": "[data-testid=buy]",
         "resolver_calls": 0,
