@@ -15,6 +15,7 @@ import logging
 import re
 from typing import Any, ClassVar
 
+import httpx
 from notion_client import AsyncClient
 from notion_client.errors import APIResponseError, HTTPResponseError, RequestTimeoutError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -153,7 +154,12 @@ class NotionReporter(Reporter):
                     f"Notion answered {error.status} {code}: {error}",
                     retryable=error.status == 429 or error.status >= 500,
                 ) from error
-            except (HTTPResponseError, RequestTimeoutError) as error:
+            except HTTPResponseError as error:
+                status = int(getattr(error, "status", 0) or 0)
+                raise DeliveryError(
+                    f"Notion failed: {error}", retryable=status == 429 or status >= 500
+                ) from error
+            except (RequestTimeoutError, httpx.HTTPError) as error:
                 raise DeliveryError(f"Notion unreachable: {error}") from error
 
 

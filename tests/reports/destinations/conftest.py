@@ -82,7 +82,8 @@ def fake() -> Iterator[FakeService]:
 
 
 @pytest.fixture
-def settings(fake: FakeService, tmp_path: Path) -> Settings:
+def reporter_settings(fake: FakeService, tmp_path: Path) -> Settings:
+    # Not named ``settings``: that fixture (tests/conftest.py) configures the whole app.
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         data_dir=tmp_path,
@@ -101,8 +102,8 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def ctx(settings: Settings, http: httpx.AsyncClient) -> ReporterContext:
+def ctx(reporter_settings: Settings, http: httpx.AsyncClient) -> ReporterContext:
     async def github_token() -> str:
         return "ghs_installation_token"
 
-    return ReporterContext(settings=settings, http=http, github_token=github_token)
+    return ReporterContext(settings=reporter_settings, http=http, github_token=github_token)
