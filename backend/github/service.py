@@ -31,6 +31,9 @@ from backend.kit.errors import NotFound
 from backend.kit.time import utcnow
 from backend.repositories.models import Repository
 from backend.runs.models import Run
+from backend.workflows.models import Workflow
+from backend.workflows.service import config_of, repositories_for
+from backend.workflows.triggers import TriggerEvent, cancel_superseded, matches, trigger_runs
 
 MAX_REASON_CHARS = 1000
 
@@ -190,8 +193,6 @@ async def _start_runs(
     *,
     settings: Settings,
 ) -> None:
-    from backend.workflows.triggers import cancel_superseded, trigger_runs
-
     event = outcome.event
     superseded = await cancel_superseded(session, event)
     result.revoke_task_ids.extend(r.task_id for r in superseded if r.task_id)
@@ -205,11 +206,32 @@ async def _start_runs(
         reason = f"{len(result.runs)} run(s) queued for {where}"
         status = DeliveryStatus.PROCESSED
     else:
-        reason = f"no connected repository's workflow matched {event.kind} on {where}"
+        reason = await _why_nothing_matched(session, event)
         status = DeliveryStatus.IGNORED
     if superseded:
         reason += f"; {len(superseded)} superseded run(s) cancelled"
     _finish(delivery, status, reason)
+
+
+async def _why_nothing_matched(session: AsyncSession, event: TriggerEvent) -> str:
+    """Each enabled workflow's reason for skipping the event, for the delivery record."""
+    where = f"{event.repository_full_name}@{event.branch}"
+    repositories = await repositories_for(session, event)
+    if not repositories:
+        return f"no connected repository for {event.repository_full_name}"
+    reasons: list[str] = []
+    for repository in repositories:
+        workflows = await session.scalars(
+            select(Workflow)
+            .where(Workflow.repository_id == repository.id, Workflow.enabled.is_(True))
+            .order_by(Workflow.name)
+        )
+        for workflow in workflows:
+            match = matches(config_of(workflow), event, repository.protected_branches)
+            reasons.append(f"{workflow.name}: {match.reason}")
+    if not reasons:
+        return f"no enabled workflow for {where}"
+    return f"no workflow matched {event.kind} on {where} (" + "; ".join(reasons) + ")"
 
 
 async def mark_failed(session: AsyncSession, delivery_pk: uuid.UUID, reason: str) -> None:
