@@ -13,7 +13,14 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.reports.base import DeliveryResult, DeliveryState, Reporter, ReporterContext, RunReport
+from backend.reports.base import (
+    DeliveryError,
+    DeliveryResult,
+    DeliveryState,
+    Reporter,
+    ReporterContext,
+    RunReport,
+)
 from backend.reports.destinations._common import (
     cache_figures,
     coerce_settings,
@@ -207,18 +214,25 @@ class GitHubChecksReporter(Reporter):
             if started:
                 body["started_at"] = started
             check_run = (await github.request("POST", f"{repo}/check-runs", json=body)).json()
-        check_run_id = str(check_run["id"])
+        check_run_id, link = str(check_run["id"]), check_run.get("html_url")
         # Each PATCH appends its annotations to those already on the check run.
         for group in groups[1:]:
-            await github.request(
-                "PATCH",
-                f"{repo}/check-runs/{check_run_id}",
-                json={
-                    "output": {
-                        "title": output_title,
-                        "summary": output_summary,
-                        "annotations": group,
-                    }
-                },
-            )
-        return DeliveryResult(check_run_id, check_run.get("html_url"))
+            try:
+                await github.request(
+                    "PATCH",
+                    f"{repo}/check-runs/{check_run_id}",
+                    json={
+                        "output": {
+                            "title": output_title,
+                            "summary": output_summary,
+                            "annotations": group,
+                        }
+                    },
+                )
+            except DeliveryError as error:
+                # The check run exists and is completed: the retry must update it, not
+                # create a second one.
+                raise DeliveryError(
+                    str(error), retryable=error.retryable, external_id=check_run_id, link=link
+                ) from error
+        return DeliveryResult(check_run_id, link)

@@ -62,6 +62,8 @@ class FakeGitHub:
     comment_issue: dict[int, int] = field(default_factory=dict)  # comment id -> issue number
     contract_violations: list[str] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)  # statuses to answer, in order
+    fail_request: dict[int, int] = field(default_factory=dict)  # n-th request -> status
+    _count: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
 
     def __post_init__(self) -> None:
@@ -78,8 +80,10 @@ class FakeGitHub:
             return Answer(401, {"message": "Bad credentials"})
         for error in request_errors(operation, request.body):
             self.contract_violations.append(f"{operation} request: {error}")
-        if self.fail_next:
-            return Answer(self.fail_next.pop(0), {"message": "injected failure"})
+        self._count += 1
+        status = self.fail_next.pop(0) if self.fail_next else self.fail_request.get(self._count)
+        if status is not None:
+            return Answer(status, {"message": "injected failure"})
         return None
 
     def _answer(self, operation: str, status: int, body: Any, **headers: str) -> Answer:

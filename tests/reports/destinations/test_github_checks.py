@@ -84,6 +84,24 @@ async def test_more_than_50_annotations_are_sent_50_per_request(
     assert github.contract_violations == []
 
 
+async def test_a_retry_after_refused_annotations_updates_the_check_run_it_made(
+    fake: FakeService, ctx: ReporterContext
+) -> None:
+    github = FakeGitHub(fake, fail_request={2: 502})  # the second annotations batch
+    report = make_report(tests=[failing_test(i) for i in range(70)])
+    reporter, cfg = GitHubChecksReporter(), GitHubChecksSettings()
+
+    with pytest.raises(DeliveryError) as refused:
+        await reporter.deliver(report, cfg, DeliveryState(), ctx)
+    assert refused.value.retryable
+    assert refused.value.external_id is not None
+    retried = await reporter.deliver(report, cfg, DeliveryState(refused.value.external_id, 1), ctx)
+
+    assert retried.external_id == refused.value.external_id
+    assert len(github.check_runs) == 1
+    assert github.contract_violations == []
+
+
 async def test_a_check_run_deleted_since_start_is_created_again(
     fake: FakeService, ctx: ReporterContext
 ) -> None:
