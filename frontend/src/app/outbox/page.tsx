@@ -39,7 +39,7 @@ export default function OutboxPage() {
       <ul className="flex flex-col gap-4">
         {outbox.data?.map((message) => (
           <li key={message.id} className="rounded border border-slate-200 p-3">
-            <p className="font-medium">{message.subject}</p>
+            <h3 className="font-medium">{message.subject}</h3>
             <p className="text-sm text-slate-600">
               to {message.to_email} · {new Date(message.created_at).toLocaleString()}
             </p>

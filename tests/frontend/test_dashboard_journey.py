@@ -1,0 +1,140 @@
+"""A person's first journey through the dashboard, in headless Chromium against the real
+api on SQLite: sign up, verify through the local outbox, sign in, create an organisation
+and a project on a local git repository, start a run and watch it live over the
+WebSocket, read the run detail (a healed step), then explore the element cache and
+invalidate the healed element. Screenshots of each main page are kept (path printed)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.frontend.suite import FIRST, HEAL_REASON, INSTRUCTION, SECOND, make_suite_repository
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+EMAIL = "ada@example.com"
+PASSWORD = "violet-Anchor-42-river"
+ORG = "Ada's QA team"
+PROJECT = "Teapot shop"
+WAIT_MS = 60_000  # a run starts a pytest process in a fresh environment
+
+
+async def _sign_up_and_in(page: Page, base_url: str, shots: Path) -> None:
+    await page.goto(f"{base_url}/signup/")
+    await page.get_by_label("Full name").fill("Ada Lovelace")
+    await page.get_by_label("E-mail").fill(EMAIL)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign up").click()
+    await expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+
+    await page.get_by_role("link", name="local outbox").click()
+    await expect(page.get_by_role("heading", name="Confirm your e-mail address")).to_be_visible()
+    await page.screenshot(path=shots / "outbox.png", full_page=True)
+    await page.get_by_role("link", name="Verify e-mail").first.click()
+    await expect(page.get_by_role("status")).to_contain_text("verified")
+
+    await page.get_by_role("link", name="Go to sign in").click()
+    await page.get_by_label("E-mail").fill(EMAIL)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", name="Projects", exact=True)).to_be_visible()
+
+
+async def _create_project(page: Page, repository: str, shots: Path) -> None:
+    await page.get_by_role("button", name="New organisation").click()
+    await page.get_by_label("Organisation name").fill(ORG)
+    await page.get_by_role("button", name="Create organisation").click()
+    await expect(page.get_by_role("heading", name=ORG)).to_be_visible()
+
+    form = page.get_by_role("form", name=f"New project in {ORG}")
+    await form.get_by_label("Project name").fill(PROJECT)
+    await form.get_by_label("Repository").fill(repository)
+    await form.get_by_role("button", name="Create project").click()
+    await expect(page.get_by_role("link", name=PROJECT)).to_be_visible()
+    await page.screenshot(path=shots / "projects.png", full_page=True)
+    await page.get_by_role("link", name=PROJECT).click()
+    await expect(page.get_by_text("No runs match")).to_be_visible()
+
+
+async def _watch_live(page: Page, gate: Path, shots: Path) -> None:
+    await page.get_by_role("button", name="Start run").click()
+    await expect(page.get_by_role("heading", name="Tests (live)")).to_be_visible()
+
+    first = page.get_by_test_id("live-test").filter(has_text=FIRST)
+    await expect(first).to_contain_text("passed", timeout=WAIT_MS)
+    # The step's cache decision arrived as it happened, while the run is still going.
+    await expect(first.get_by_test_id("live-step")).to_contain_text(INSTRUCTION)
+    await expect(first.get_by_test_id("live-step")).to_contain_text("healed · 84 %")
+    second = page.get_by_test_id("live-test").filter(has_text=SECOND)
+    await expect(second).to_contain_text("running")
+    await expect(page.get_by_test_id("run-status")).to_have_text("running")
+    await expect(page.get_by_role("progressbar", name="Run progress")).to_have_attribute(
+        "aria-valuenow", "50"
+    )
+    await page.screenshot(path=shots / "run-live.png", full_page=True)
+
+    await asyncio.to_thread(gate.touch)  # lets the second test finish (it fails)
+    await expect(page.get_by_test_id("run-status")).to_have_text("failed", timeout=WAIT_MS)
+
+
+async def _read_detail(page: Page, shots: Path) -> None:
+    healed = page.get_by_test_id("result-test").filter(has_text=FIRST)
+    step = healed.get_by_test_id("result-step")
+    await expect(step).to_contain_text(INSTRUCTION)
+    await expect(step).to_contain_text("healed · 84 %")
+    await expect(step).to_contain_text(HEAL_REASON)
+    failed = page.get_by_test_id("result-test").filter(has_text=SECOND)
+    await expect(failed).to_contain_text("failed")
+    await expect(failed).to_contain_text("sold out")
+    await expect(page.get_by_role("button", name="Re-run failed")).to_be_visible()
+    await page.screenshot(path=shots / "run-detail.png", full_page=True)
+
+
+async def _explore_cache(page: Page, shots: Path) -> None:
+    await page.get_by_role("link", name="← Runs").click()
+    await page.get_by_role("link", name="Element cache of this project").click()
+    element = page.get_by_test_id("cache-element").filter(has_text=INSTRUCTION)
+    await expect(element).to_contain_text("v2")
+    await element.get_by_role("button", name=INSTRUCTION).click()
+
+    versions = page.get_by_test_id("cache-version")
+    await expect(versions).to_have_count(2)
+    await expect(versions.nth(1)).to_contain_text("updated by healing")
+    await expect(versions.nth(1)).to_contain_text("#buy-now")  # the diff: new selector
+    await expect(page.get_by_test_id("cache-decision").first).to_contain_text("healed")
+    await page.screenshot(path=shots / "cache-explorer.png", full_page=True)
+
+    await page.get_by_role("button", name="Invalidate this element").click()
+    await expect(element).to_contain_text("invalidated")
+    await expect(page.get_by_test_id("cache-version")).to_have_count(3)
+
+
+async def test_first_journey_sign_up_to_live_run_to_cache(
+    dashboard: str, chromium: Browser, screenshot_dir: Path, tmp_path: Path
+) -> None:
+    gate = tmp_path / "gate"
+    repository = make_suite_repository(tmp_path / "repo", gate)
+    context = await chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    try:
+        await _sign_up_and_in(page, dashboard, screenshot_dir)
+        await _create_project(page, repository, screenshot_dir)
+        await _watch_live(page, gate, screenshot_dir)
+        await _read_detail(page, screenshot_dir)
+        await _explore_cache(page, screenshot_dir)
+
+        # The same run detail on a phone: one column, nothing cut off sideways.
+        await page.go_back()
+        await page.go_back()
+        await page.set_viewport_size({"width": 390, "height": 844})
+        await expect(page.get_by_test_id("run-status")).to_have_text("failed")
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the run detail is {width}px wide on a 390px phone"
+        await page.screenshot(path=screenshot_dir / "run-detail-phone.png", full_page=True)
+    finally:
+        await asyncio.to_thread(gate.touch)  # never leave the suite waiting
+        await context.close()
