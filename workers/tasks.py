@@ -2,10 +2,13 @@
 
 * ``testable.execute_run`` — one run, end to end (``backend.runs.executor.execute_run``).
   ``acks_late`` + prefetch 1 (``celery_app``); the dispatcher sets per-run soft and hard
-  time limits (soft: the run ends ``timed_out``, results kept). A run that is no longer
-  queued (cancelled, revoked, finished) is skipped.
+  time limits (soft: the run ends ``timed_out``, results kept; hard, when the tests did
+  not even stop then: ``RunTask.on_failure`` kills the test process group and ends the
+  run ``timed_out``). A run that is no longer queued (cancelled, revoked, finished) is
+  skipped.
 * ``testable.reap_dead_runs`` — beat, every minute: a run whose heartbeat stopped is
-  re-queued once (a new job), then ends as ``error``; see ``service.reap_dead_runs``.
+  re-queued once (a new job), then ends as ``error`` (``timed_out`` when it was beating
+  past its time limit); see ``service.reap_dead_runs``.
 * ``testable.cleanup_runs`` — beat, daily: retention clean-up, files included.
 
 Each task runs its coroutine in a fresh event loop with its own database engine, so
@@ -15,6 +18,7 @@ nothing async is shared across the prefork pool's tasks.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -22,22 +26,78 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from celery import Task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from loguru import logger
 
 import backend.models  # noqa: F401 - every table, so foreign keys resolve in the worker
 from backend.config import Settings, get_settings
 from backend.db import Database
 from backend.events.bus import get_event_bus
+from backend.execution.process import kill_group
+from backend.execution.runner import RunPaths, abandoned_test_group
 from backend.runs import service
 from backend.runs.dispatch import Job, get_dispatcher
 from backend.runs.executor import execute_run, publish
+from backend.runs.tokens import revoke_run_tokens
 from workers.celery_app import celery_app
 
 _WAIT_SECONDS = 1.0
 
 
-@celery_app.task(name="testable.execute_run", bind=True, acks_late=True, ignore_result=True)
+class RunTask(Task):  # type: ignore[type-arg]
+    """``on_failure`` runs in the worker's main process for a hard time limit: the pool
+    process that ran the run is being killed, and with it the runner, so the test process
+    group (a session of its own) would live on and the run would look like a dead
+    worker's to the reaper, which would run the hanging suite again."""
+
+    def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        if isinstance(exc, TimeLimitExceeded) and args:
+            try:
+                asyncio.run(end_at_hard_time_limit(str(args[0]), exc.args[0] if exc.args else None))
+            except Exception:  # the reaper still ends the run (timed_out: past its limit)
+                logger.exception("run {}: ending it after the hard time limit failed", args[0])
+
+
+async def end_at_hard_time_limit(
+    run_id: str, limit: float | None, settings: Settings | None = None
+) -> bool:
+    """End the run ``timed_out`` with a reason, then kill its abandoned test process
+    group and drop what only the runner may see. The status comes first: the pool process
+    is still alive during this callback, and once the group dies its runner would end the
+    run as if cancelled. True when the run was ended here."""
+    settings = settings or get_settings()
+    paths = RunPaths(settings.artifacts_dir / run_id)
+    group = abandoned_test_group(paths, run_id)
+    seconds = f" ({float(limit):g}s)" if limit else ""
+    killed = "; its test process group was killed" if group is not None else ""
+    reason = (
+        f"the job's hard time limit{seconds} was reached: the tests did not stop after the "
+        f"soft stop, so the worker process was killed{killed}. Events recorded until then "
+        "are kept; pytest wrote no report, so there are no test results."
+    )
+    database = Database(settings.resolved_database_url)
+    try:
+        async with database.session() as session:
+            messages = await service.end_at_hard_time_limit(session, uuid.UUID(run_id), reason)
+        if group is not None:
+            await asyncio.to_thread(kill_group, group)
+        shutil.rmtree(paths.internal, ignore_errors=True)  # the unmasked channel file
+        shutil.rmtree(settings.data_dir / "work" / run_id, ignore_errors=True)
+        if messages:
+            async with database.session() as session:
+                await revoke_run_tokens(session, run_id)
+            bus = get_event_bus(settings)
+            await publish(bus, messages)
+            await bus.close()
+            logger.warning("run {}: {}", run_id, reason)
+        return bool(messages)
+    finally:
+        await database.dispose()
+
+
+@celery_app.task(
+    name="testable.execute_run", bind=True, acks_late=True, ignore_result=True, base=RunTask
+)
 def execute_run_task(self: Task[Any, Any], run_id: str) -> str | None:
     """The run executes in a thread of its own; this thread only waits, so Celery's soft
     time limit (raised here, in the pool process's main thread) interrupts the waiting and

@@ -32,7 +32,13 @@ from pydantic import SecretStr
 from backend.execution.artifacts import Artifact, collect_artifacts
 from backend.execution.channel import EVENTS_ENV, EventReader, EventType, RunEvent
 from backend.execution.masking import Masker
-from backend.execution.process import SAFE_PATH, has_exited, kill_group, signal_group
+from backend.execution.process import (
+    SAFE_PATH,
+    group_members,
+    has_exited,
+    kill_group,
+    signal_group,
+)
 from backend.execution.results import (
     CollectionError,
     ParsedReport,
@@ -156,6 +162,25 @@ class RunPaths:
 
     def junit(self, attempt: int) -> Path:
         return self.run_dir / ("junit.xml" if attempt == 0 else f"retry-{attempt}/junit.xml")
+
+
+def abandoned_test_group(paths: RunPaths, run_id: str) -> int | None:
+    """The process group of a test process whose runner is gone (the worker process is
+    being killed at the job's hard time limit; the group, in a session of its own, would
+    outlive it), from the pid file; None when there is none (any more)."""
+    try:
+        pid = int(paths.pid_file.read_text())
+    except (OSError, ValueError):
+        return None
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except FileNotFoundError:
+        # The leader is gone; other members may not be (a pgid is not reused while used).
+        return pid if group_members(pid) else None
+    except OSError:
+        return None
+    # The pid must still be this run's test process, not a newcomer with a reused pid.
+    return pid if f"TESTABLE_RUN_ID={run_id}".encode() in environ else None
 
 
 def short_tmp_dir() -> Path:

@@ -148,7 +148,7 @@ def _step_line(step: dict[str, Any]) -> str:
     style = _DECISION_STYLES.get(decision, "white")
     what = escape(str(step.get("instruction") or step.get("action") or ""))
     confidence = step.get("confidence")
-    sure = f" [dim]confidence {float(confidence):.2f}[/dim]" if confidence is not None else ""
+    sure = f" [dim]confidence {float(confidence):.4g}[/dim]" if confidence is not None else ""
     return f"    [{style}]{decision:<18}[/{style}] {what}{sure}"
 
 

@@ -546,6 +546,16 @@ async def _reap_dead_worker(
         reason = f"cancelled; {died} before the tests stopped. Recorded events are kept."
         messages = await _move(session, run, RunState.CANCELLED, reason)
         return ReapedRun(run.id, messages, RunState.CANCELLED)
+    limit = run_time_limit(run, settings)
+    if run.started_at is not None and (last - run.started_at).total_seconds() >= limit:
+        # Beating until past the job's limit: the hard time limit killed the worker (a test
+        # that hung through the soft stop). Another attempt would hang the same way.
+        reason = (
+            f"the job's time limit ({limit:g}s) was reached and {died}"
+            "; not re-queued. Events recorded until then are kept."
+        )
+        messages = await _move(session, run, RunState.TIMED_OUT, reason)
+        return ReapedRun(run.id, messages, RunState.TIMED_OUT)
     if run.attempts < MAX_ATTEMPTS:
         # A new task id: the dead job's message may still be redelivered by the broker
         # (acks_late); it then finds the run claimed or finished and does nothing.
@@ -563,6 +573,18 @@ async def _reap_dead_worker(
     )
     messages = await _move(session, run, RunState.ERROR, reason)
     return ReapedRun(run.id, messages, RunState.ERROR)
+
+
+async def end_at_hard_time_limit(
+    session: AsyncSession, run_id: uuid.UUID, reason: str
+) -> list[dict[str, Any]]:
+    """A running run whose worker process was killed at the job's hard time limit ends
+    ``timed_out`` (no one else would end it; the reaper would take it for a dead worker).
+    Nothing when it ended meanwhile. Its events stay; returns the status event to publish."""
+    run = await get_run(session, run_id, lock=True)
+    if run.status != RunState.RUNNING.value:
+        return []
+    return await _move(session, run, RunState.TIMED_OUT, reason)
 
 
 # --------------------------------------------------------------------------- retention

@@ -1,7 +1,8 @@
 """The reaper's rules on both databases: a run whose worker died is re-queued once as a
 new job, a second death ends it as ``error``, a run asked to cancel ends ``cancelled``, a
-job that never reached a worker ends ``error``. (The same with a real SIGKILLed Celery
-worker: tests/workers/test_worker_faults.py.)"""
+run that was beating past its time limit (the hard limit killed its worker) ends
+``timed_out``, a job that never reached a worker ends ``error``. (The same with a real
+SIGKILLed Celery worker: tests/workers/test_worker_faults.py.)"""
 
 from __future__ import annotations
 
@@ -123,3 +124,31 @@ async def test_a_queued_run_no_worker_took_ends_as_error(
         f"no worker picked the run up within {settings.run_queue_timeout_seconds:g}s; "
         "its job was lost"
     )
+
+
+async def test_a_run_whose_worker_beat_past_its_time_limit_ends_timed_out_not_requeued(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
+    run_id = await _queued_run(client, app, settings)
+    await _claim(app, run_id, "stuck-worker")
+    async with app.state.db.session() as session:
+        run = await service.get_run(session, run_id, lock=True)
+        limit = service.run_time_limit(run, settings)
+        assert run.started_at is not None
+        # Its last heartbeat came after the job's limit: the hard limit killed the worker.
+        run.heartbeat_at = run.started_at + timedelta(seconds=limit + 5)
+        last = run.heartbeat_at
+
+    later = last + timedelta(seconds=settings.run_heartbeat_timeout_seconds + 1)
+    async with app.state.db.session() as session:
+        [reaped] = await service.reap_dead_runs(session, settings, now=later)
+    run, events = await _run_and_events(app, run_id)
+    assert (reaped.status, reaped.requeued) == (RunState.TIMED_OUT, None)
+    assert (run.status, run.attempts) == ("timed_out", 1)
+    assert run.reason is not None
+    assert run.reason.startswith(
+        f"the job's time limit ({limit:g}s) was reached and the worker stuck-worker stopped "
+        "sending heartbeats"
+    )
+    assert "not re-queued" in run.reason
+    assert events[-1]["data"] == {**events[-1]["data"], "status": "timed_out"}

@@ -1,5 +1,7 @@
-"""Celery's soft time limit on a real worker: the run's tests are stopped, what they
-recorded is kept, and the run ends ``timed_out`` with a reason."""
+"""Celery's time limits on a real worker. Soft: the run's tests are stopped, what they
+recorded is kept, and the run ends ``timed_out`` with a reason. Hard (the tests did not
+stop even then): the worker's main process kills the test process group the killed pool
+process left behind and ends the run ``timed_out`` — never re-queued."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 
 from backend.config import Settings
-from backend.runs.dispatch import CeleryDispatcher, Job
+from backend.runs.dispatch import EXECUTE_RUN_TASK, CeleryDispatcher, Job, celery_for
 from backend.runs.schemas import RunOptions
 from tests.runs.helpers import make_git_repo, signed_in_api, undispatched_run
 from tests.runs.servers import celery_worker
@@ -71,6 +73,67 @@ async def test_a_run_over_the_job_time_limit_ends_timed_out_with_its_results(
     assert events[-1]["type"] == "run_status"
     assert events[-1]["data"]["status"] == "timed_out"
     assert not _alive(int(pid_file.read_text()))  # the test process was stopped
+
+
+# The soft stop (SIGINT, ignored here) waits 15 s before SIGKILL: a hard limit a few
+# seconds after the soft one comes first.
+HARD_SOFT_LIMIT_SECONDS = 35
+HARD_LIMIT_SECONDS = 41
+
+
+async def test_tests_that_survive_the_soft_stop_end_timed_out_at_the_hard_limit_group_killed(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "pids"
+    api = await signed_in_api(client, "hard-limit@example.com")
+    project = await api.project(
+        make_git_repo(
+            tmp_path / "repo",
+            {
+                "tests/test_stubborn.py": (
+                    "import os, pathlib, signal, subprocess, time\n\n"
+                    "def test_1_quick():\n    pass\n\n"
+                    "def test_2_stubborn():\n"
+                    "    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the soft stop\n"
+                    "    child = subprocess.Popen(['sleep', '600'])\n"
+                    f"    pids = pathlib.Path({str(pid_file)!r})\n"
+                    "    pids.write_text(f'{os.getpid()} {child.pid}')\n"
+                    "    while True:\n        time.sleep(1)\n"
+                )
+            },
+        )
+    )
+    run_id, task_id = await undispatched_run(app, settings, project["id"], RunOptions(timeout=1800))
+    with celery_worker(settings, tmp_path / "logs") as worker:
+        await asyncio.to_thread(
+            celery_for(settings.redis_url).send_task,
+            EXECUTE_RUN_TASK,
+            args=[str(run_id)],
+            task_id=task_id,
+            soft_time_limit=HARD_SOFT_LIMIT_SECONDS,
+            time_limit=HARD_LIMIT_SECONDS,
+        )
+        detail = await api.wait(str(run_id), within=300)
+        log = worker.output()
+
+    assert detail["status"] == "timed_out", (detail["reason"], log)
+    assert "Hard time limit" in log
+    assert detail["reason"] == (
+        f"the job's hard time limit ({HARD_LIMIT_SECONDS}s) was reached: the tests did not "
+        "stop after the soft stop, so the worker process was killed; its test process group "
+        "was killed. Events recorded until then are kept; pytest wrote no report, so there "
+        "are no test results."
+    )
+    events = await api.events(str(run_id))
+    finished = [e["data"]["nodeid"] for e in events if e["type"] == "test_finished"]
+    assert finished == ["tests/test_stubborn.py::test_1_quick"]  # recorded before: kept
+    statuses = [e["data"]["status"] for e in events if e["type"] == "run_status"]
+    assert statuses == ["queued", "running", "timed_out"]
+    pytest_pid, grandchild = (int(pid) for pid in pid_file.read_text().split())
+    assert not _alive(pytest_pid)
+    assert not _alive(grandchild)
+    run_dir = settings.artifacts_dir / str(run_id)
+    assert not (run_dir / ".runner").exists()  # the unmasked channel file is gone
 
 
 def _alive(pid: int) -> bool:
