@@ -22,7 +22,7 @@ from backend.projects.access import project_for
 from backend.projects.models import Project
 from backend.repositories import service
 from backend.repositories.access import repository_for
-from backend.repositories.schemas import GitHubConnect, RepositoryConnect, RepositoryOut
+from backend.repositories.schemas import RepositoryConnect, RepositoryOut
 
 router = APIRouter(tags=["repositories"])
 
@@ -50,7 +50,7 @@ async def connect_repository(
     project = await session.get(Project, project_id, with_for_update=True)
     assert project is not None  # project_for found it; the cascade would take us too
     settings = _settings(request)
-    if isinstance(body, GitHubConnect):
+    if body.provider == "github":
         async with httpx.AsyncClient(timeout=settings.github_timeout_seconds) as http:
             repository = await service.connect_github(
                 session, project, body, settings=settings, keyring=_keyring(request), http=http

@@ -5,27 +5,32 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 FULL_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
 
 
-class GitHubConnect(BaseModel):
-    """A GitHub repository, reached through the GitHub App's installation or a personal
-    access token (exactly one of the two)."""
+class RepositoryConnect(BaseModel):
+    """``provider: "github"``: ``full_name`` and exactly one of ``installation_id`` (the
+    GitHub App's installation) or ``token`` (a personal access token).
+    ``provider: "local"`` (embedded mode): ``path``, an absolute path or file:// URL."""
 
     model_config = ConfigDict(extra="forbid")
 
-    provider: Literal["github"] = "github"
-    full_name: str = Field(max_length=201, description='"owner/name"')
+    provider: Literal["github", "local"] = "github"
+    full_name: str | None = Field(default=None, max_length=201, description='"owner/name"')
     installation_id: int | None = Field(default=None, ge=1)
     token: SecretStr | None = Field(default=None, description="A personal access token.")
+    path: str | None = Field(default=None, min_length=1, max_length=2000)
+    default_branch: str | None = Field(default=None, max_length=255)
 
     @field_validator("full_name")
     @classmethod
-    def _full_name(cls, value: str) -> str:
+    def _full_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         value = value.strip()
         if not FULL_NAME.match(value) or value.split("/")[1] in (".", ".."):
             raise ValueError('must be "owner/name"')
@@ -40,19 +45,6 @@ class GitHubConnect(BaseModel):
                 raise ValueError("is not a GitHub token")
             return SecretStr(text)
         return value
-
-
-class LocalConnect(BaseModel):
-    """Embedded mode: a git repository on this machine (an absolute path or file:// URL)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    provider: Literal["local"]
-    path: str = Field(min_length=1, max_length=2000)
-    default_branch: str | None = Field(default=None, max_length=255)
-
-
-RepositoryConnect = Annotated[GitHubConnect | LocalConnect, Field(discriminator="provider")]
 
 
 class RepositoryOut(BaseModel):

@@ -21,7 +21,7 @@ from backend.kit.time import utcnow
 from backend.projects.models import Project
 from backend.projects.service import check_repository
 from backend.repositories.models import Repository
-from backend.repositories.schemas import GitHubConnect, LocalConnect
+from backend.repositories.schemas import RepositoryConnect
 
 
 def _invalid(field: str, message: str) -> Unprocessable:
@@ -66,14 +66,19 @@ async def _slot_for(session: AsyncSession, project: Project) -> Repository | Non
 async def connect_github(
     session: AsyncSession,
     project: Project,
-    body: GitHubConnect,
+    body: RepositoryConnect,
     *,
     settings: Settings,
     keyring: KeyRing,
     http: httpx.AsyncClient,
 ) -> Repository:
+    if body.full_name is None:
+        raise _invalid("full_name", "required for a GitHub repository")
+    if body.path is not None:
+        raise _invalid("path", "only for local repositories")
     if (body.installation_id is None) == (body.token is None):
         raise _invalid("token", "give either installation_id (GitHub App) or token, not both")
+    full_name = body.full_name
     existing = await _slot_for(session, project)
     if body.installation_id is not None:
         try:
@@ -81,21 +86,25 @@ async def connect_github(
         except GitHubNotConfigured as exc:
             raise _invalid("installation_id", exc.message) from exc
         except GitHubError as exc:
+            if exc.status == 404:
+                raise _invalid(
+                    "installation_id", "the GitHub App has no such installation"
+                ) from exc
             raise _github_failure(exc, "installation_id") from exc
     else:
         assert body.token is not None
         token = body.token.get_secret_value()
     client = GitHubClient(settings.github_api_url, token, http)
     try:
-        info = await client.get_repository(body.full_name)
+        info = await client.get_repository(full_name)
     except GitHubError as exc:
         raise _github_failure(exc, "token" if body.token else "installation_id") from exc
-    protected = await _protected_or_empty(client, str(info.get("full_name") or body.full_name))
+    protected = await _protected_or_empty(client, str(info.get("full_name") or full_name))
 
     repository = existing or Repository(id=uuid.uuid4(), project_id=project.id)
     repository.org_id = project.org_id
     repository.provider = "github"
-    repository.full_name = str(info.get("full_name") or body.full_name)
+    repository.full_name = str(info.get("full_name") or full_name)
     repository.clone_url = str(
         info.get("clone_url") or f"https://github.com/{repository.full_name}.git"
     )
@@ -143,8 +152,12 @@ def _point_project_at(project: Project, repository: Repository) -> None:
 
 
 async def connect_local(
-    session: AsyncSession, project: Project, body: LocalConnect, *, settings: Settings
+    session: AsyncSession, project: Project, body: RepositoryConnect, *, settings: Settings
 ) -> Repository:
+    if body.path is None:
+        raise _invalid("path", "required for a local repository")
+    if body.full_name or body.token or body.installation_id:
+        raise _invalid("provider", "a local repository takes only path and default_branch")
     try:
         source = check_repository(body.path, settings)
     except Unprocessable as exc:

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.github.fake_github import FakeGitHub
+from tests.repositories.helpers import fake_github, github_settings
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    yield from fake_github()
+
+
+@pytest.fixture
+def settings_overrides(github: FakeGitHub) -> dict[str, Any]:
+    return github_settings(github)
