@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -67,7 +68,7 @@ async def test_bad_connections_get_422s_naming_the_field(
     api = await signed_in_api(client, "bad@example.com")
     project = await api.project(make_git_repo(tmp_path, {"README.md": "x"}))
     pid = project["id"]
-    cases = {
+    cases: dict[str, dict[str, Any]] = {
         "full_name": {"provider": "github", "full_name": "octo/missing", "token": PAT},
         "token": {"provider": "github", "full_name": "octo/shop", "token": "ghp_wrong"},
         "installation_id": {"provider": "github", "full_name": "octo/shop", "installation_id": 9},
