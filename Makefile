@@ -13,9 +13,11 @@ install:
 chromium: install
 	scripts/install-chromium.sh
 
+# The cache table (cold / warm / changed shop), then a run live through the platform,
+# which keeps serving the dashboard until Ctrl-C.
 demo: install chromium frontend
 	$(RUN) python -m examples.demo
-	$(RUN) testable up
+	$(RUN) python -m examples.live_demo
 
 # The dashboard: a static export in frontend/out that the api serves at "/". Rebuilt only
 # when a source file is newer than the last build (no Node process at run time).
