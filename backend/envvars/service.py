@@ -325,7 +325,10 @@ async def run_environment(session: AsyncSession, run: Run, *, keyring: KeyRing) 
     any layer that sets it says so (a one-off override of a secret is masked too)."""
     workflow_id: uuid.UUID | None = getattr(run, "workflow_id", None)
     workflow = await session.get(Workflow, workflow_id) if workflow_id is not None else None
-    environment = workflow_environment(workflow)
+    # The environment chosen when the run was queued (workflows put it in the options),
+    # so a later change of the workflow's configuration does not switch a queued run.
+    chosen = run.options.get("environment")
+    environment = chosen if isinstance(chosen, str) and chosen else workflow_environment(workflow)
     project_wide, own = await _scoped(
         session, run.project_id, workflow.id if workflow else None, environment
     )

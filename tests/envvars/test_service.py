@@ -111,6 +111,16 @@ async def test_run_environment_layers_project_workflow_and_one_off_values(
     assert plain.env == {"BASE_URL": "http://prod"}
     assert plain.secrets == ()
 
+    # The environment chosen when the run was queued wins over the workflow's current one.
+    queued_for_default = Run(
+        project_id=project_id, workflow_id=workflow_id, options={"environment": "default"}
+    )
+    async with app.state.db.session(read_only=True) as session:
+        chosen = await service.run_environment(
+            session, queued_for_default, keyring=app.state.keyring
+        )
+    assert chosen.env == {"BASE_URL": "http://prod"}
+
 
 async def test_missing_required_names_what_no_layer_sets(
     client: httpx.AsyncClient, app: FastAPI
