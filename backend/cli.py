@@ -48,13 +48,13 @@ def _load_keys_or_exit() -> None:
         _fail(str(exc))
 
 
-def _serve(host: str | None, port: int | None) -> None:
+def _serve(host: str | None, port: int | None, factory: str = "backend.app:create_app") -> None:
     import uvicorn
 
     settings = get_settings()
     _load_keys_or_exit()
     uvicorn.run(
-        "backend.app:create_app",
+        factory,
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
@@ -78,7 +78,8 @@ def up(host: HostOption = None, port: PortOption = None) -> None:
     upgrade(settings.resolved_database_url)
     url = f"http://{host or settings.host}:{port or settings.port}"
     console.print(f"[green]TestAble[/green] data in {settings.data_dir}; open {url}")
-    _serve(host, port)
+    # Embedded mode has no Celery beat: the app ticks schedules itself.
+    _serve(host, port, factory="backend.workflows.embedded:create_embedded_app")
 
 
 @app.command()
