@@ -12,14 +12,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.fernet import MultiFernet
+from cryptography.fernet import InvalidToken, MultiFernet
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.envvars.detect import looks_secret
 from backend.envvars.models import DEFAULT_ENVIRONMENT, EnvVar
 from backend.envvars.parser import invalid_key_reason
-from backend.kit.errors import NotFound, Unprocessable
+from backend.kit.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from backend.kit.keys import KeyRing
 from backend.runs.models import Run
 from backend.runs.schemas import RESERVED_ENV_NAMES, RESERVED_ENV_PREFIXES
@@ -55,17 +56,33 @@ class ImportPlan:
 # --- encryption --------------------------------------------------------------------
 
 
+class UndecryptableValue(ServiceUnavailable):
+    """No configured key opens a stored value: a key was removed before re-encrypting."""
+
+    code = "undecryptable_value"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"the value of {key} cannot be decrypted with the configured encryption keys "
+            "(was an old key removed before `testable envvars reencrypt`?)",
+            details={"key": key},
+        )
+
+
 def encrypt(keyring: KeyRing, value: str) -> bytes:
     return keyring.fernet.encrypt(value.encode("utf-8"))
 
 
-def decrypt(keyring: KeyRing, token: bytes) -> str:
-    return keyring.fernet.decrypt(token).decode("utf-8")
+def decrypt_variable(keyring: KeyRing, variable: EnvVar) -> str:
+    try:
+        return keyring.fernet.decrypt(variable.value_encrypted).decode("utf-8")
+    except InvalidToken as exc:
+        raise UndecryptableValue(variable.key) from exc
 
 
 def visible_value(variable: EnvVar, keyring: KeyRing) -> str | None:
     """The value the api may show: None for a secret, ever."""
-    return None if variable.is_secret else decrypt(keyring, variable.value_encrypted)
+    return None if variable.is_secret else decrypt_variable(keyring, variable)
 
 
 # --- validation ----------------------------------------------------------------------
@@ -137,6 +154,17 @@ async def get_variable(
 # --- writing -------------------------------------------------------------------------
 
 
+async def _flush_new(session: AsyncSession) -> None:
+    """Flush inserts; two requests creating the same key at once meet the unique key."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            "This variable was just created by another request; reload and try again.",
+            code="envvar_exists",
+        ) from exc
+
+
 async def set_variable(
     session: AsyncSession,
     project_id: uuid.UUID,
@@ -169,7 +197,7 @@ async def set_variable(
             is_secret=looks_secret(key, value) if is_secret is None else is_secret,
         )
         session.add(variable)
-        await session.flush()
+        await _flush_new(session)
         return variable, True
     variable.value_encrypted = encrypt(keyring, value)
     if is_secret is not None:
@@ -239,7 +267,7 @@ async def import_variables(
         elif not overwrite:
             plan.skipped.append(key)
             continue
-        elif decrypt(keyring, current.value_encrypted) == value and current.is_secret == secret:
+        elif decrypt_variable(keyring, current) == value and current.is_secret == secret:
             plan.unchanged.append(key)
             continue
         else:
@@ -260,7 +288,7 @@ async def import_variables(
         else:
             current.value_encrypted = encrypt(keyring, value)
             current.is_secret = secret
-    await session.flush()
+    await _flush_new(session)
     return plan
 
 
@@ -335,7 +363,7 @@ async def run_environment(session: AsyncSession, run: Run, *, keyring: KeyRing) 
     env: dict[str, str] = {}
     secret: set[str] = set()
     for variable in (*project_wide, *own):
-        env[variable.key] = decrypt(keyring, variable.value_encrypted)
+        env[variable.key] = decrypt_variable(keyring, variable)
         if variable.is_secret:
             secret.add(variable.key)
     for name, value in (run.options.get("env") or {}).items():

@@ -26,19 +26,23 @@ from typing import Any
 
 from loguru import logger
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from backend.config import Settings
 from backend.db import Database
-from backend.envvars.service import run_environment
+from backend.envvars.service import UndecryptableValue, run_environment
 from backend.events.bus import EventBus, get_event_bus, project_channel, run_channel
 from backend.execution.channel import EventType, RunEvent
 from backend.execution.checkout import CheckoutError, checkout
 from backend.execution.environment import DependencyError, prepare_environment
 from backend.execution.masking import Masker
 from backend.execution.runner import PytestOutcome, PytestSpec, RunPaths, run_pytest
-from backend.kit.keys import load_keyring
+from backend.github.app import token_for_repository
+from backend.github.client import GitHubError
+from backend.kit.keys import KeyError_, load_keyring
 from backend.projects.models import Project
 from backend.reports.tasks import schedule_reports
+from backend.repositories.models import Repository
 from backend.runs import service
 from backend.runs.models import Run
 from backend.runs.service import ArtifactRecord, NewEvent, TestRecord
@@ -77,9 +81,12 @@ async def workflow_inputs(
     """The run's environment variables (``backend.envvars.service.run_environment``:
     project-wide, then the workflow's, then the run's one-off ``options.env``), decrypted
     here in the worker and nowhere else; the secret ones' values go to the masker."""
-    keyring = await asyncio.to_thread(load_keyring, settings)
-    async with database.session(read_only=True) as session:
-        environment = await run_environment(session, run, keyring=keyring)
+    try:
+        keyring = await asyncio.to_thread(load_keyring, settings)
+        async with database.session(read_only=True) as session:
+            environment = await run_environment(session, run, keyring=keyring)
+    except (KeyError_, UndecryptableValue) as exc:
+        raise _Stop(RunState.ERROR, f"environment variables: {exc}") from exc
     return RunInputs(
         env={**environment.env, "TESTABLE_PROJECT": str(project.id)},
         secrets=environment.secret_values,
@@ -280,12 +287,14 @@ class _Execution:
         self.workdir.parent.mkdir(parents=True, exist_ok=True)
         if self.run.options.get("working_copy"):
             return await self._copy_working_copy()
+        token = await self._clone_token()
         try:
             done = await asyncio.to_thread(
                 checkout,
                 self.project.repository,
                 ref,
                 self.workdir,
+                token=token,
                 timeout=self.settings.checkout_timeout_seconds,
             )
         except CheckoutError as exc:
@@ -299,6 +308,38 @@ class _Execution:
         self._phase("checked_out", commit=done.commit_sha, branch=done.branch)
         self._check_cancel()
         return done.path
+
+    async def _clone_token(self) -> SecretStr | None:
+        """For git over HTTPS: the connected GitHub repository's token (its App
+        installation's, or its PAT), made here in the worker, never stored with the run."""
+        async with self.database.session(read_only=True) as session:
+            repository = await session.scalar(
+                select(Repository).where(
+                    Repository.project_id == self.project.id,
+                    Repository.disconnected_at.is_(None),
+                )
+            )
+            if repository is not None:
+                session.expunge(repository)
+        if (
+            repository is None
+            or repository.provider != "github"
+            or repository.clone_url != self.project.repository
+            or not repository.clone_url.startswith(("https://", "http://"))
+        ):
+            return None
+        keyring = await asyncio.to_thread(load_keyring, self.settings)
+        try:
+            token = await token_for_repository(
+                None, repository, settings=self.settings, keyring=keyring
+            )
+        except GitHubError as exc:
+            raise _Stop(
+                RunState.ERROR,
+                f"checkout failed (auth_failed): no token for {repository.full_name}: {exc}",
+            ) from exc
+        self.masker = Masker([*self.masker.secrets, token])
+        return SecretStr(token)
 
     async def _copy_working_copy(self) -> Path:
         source = Path(self.project.repository)

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
+from fastapi import FastAPI
 
+from backend.envvars.models import EnvVar
 from backend.execution.environment import prepare_environment
 from tests.runs.helpers import make_git_repo, signed_in_api
 
@@ -74,3 +78,29 @@ async def test_a_secret_reaches_the_tests_but_never_what_the_run_stores(
     assert any("the password was ***" in (t["error_message"] or "") for t in detail["tests"])
     for form in (SECRET, base64.b64encode(SECRET.encode()).decode()):
         assert form not in everything
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_value_no_key_can_open_ends_the_run_with_a_clear_reason(
+    client: httpx.AsyncClient, app: FastAPI, tmp_path: Path
+) -> None:
+    api = await signed_in_api(client, "lostkey@example.com")
+    project = await api.project(make_git_repo(tmp_path, SUITE))
+    async with app.state.db.session() as session:
+        session.add(
+            EnvVar(
+                project_id=uuid.UUID(project["id"]),
+                environment="default",
+                key="LOST",
+                value_encrypted=Fernet(Fernet.generate_key()).encrypt(b"x"),  # a removed key
+                is_secret=False,
+            )
+        )
+
+    listed = await client.get(f"/api/projects/{project['id']}/envvars", headers=api.headers)
+    detail = await api.wait((await api.start(project["id"]))["id"])
+
+    assert listed.status_code == 503
+    assert listed.json()["error"] == "undecryptable_value"
+    assert detail["status"] == "error"
+    assert detail["reason"].startswith("environment variables: the value of LOST cannot be")
