@@ -44,8 +44,9 @@ class Masker:
     """Masks a fixed set of secret values; cheap to call on every streamed line."""
 
     def __init__(self, secrets: Iterable[str | None]) -> None:
+        self.secrets: tuple[str, ...] = tuple(secret for secret in secrets if secret)
         forms: set[str] = set()
-        for secret in secrets:
+        for secret in self.secrets:
             if secret and len(secret) >= MIN_SECRET_LENGTH:
                 forms |= _forms(secret)
         # Longest first so a secret that contains another one is masked whole.
