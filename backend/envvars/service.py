@@ -267,7 +267,10 @@ async def import_variables(
         elif not overwrite:
             plan.skipped.append(key)
             continue
-        elif decrypt_variable(keyring, current) == value and current.is_secret == secret:
+        elif (
+            # Never compare a secret: "unchanged" would tell a caller whether a guess was right.
+            not current.is_secret and not secret and decrypt_variable(keyring, current) == value
+        ):
             plan.unchanged.append(key)
             continue
         else:

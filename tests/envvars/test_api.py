@@ -237,6 +237,20 @@ async def test_import_creates_updates_and_respects_overwrite_and_flags(
     assert replaced.json()["variables"] == [
         {"key": "KEEP", "line": None, "secret": False, "action": "update"}
     ]
+    same = await client.post(
+        _url(project_id, "/import"),
+        json={"text": "KEEP=new", "dry_run": True},
+        headers=api.headers,
+    )
+    assert same.json()["variables"][0]["action"] == "unchanged"
+    await _set(api, project_id, key="API_SECRET", value="right-guess-123")
+    guess = await client.post(
+        _url(project_id, "/import"),
+        json={"text": "API_SECRET=right-guess-123", "dry_run": True},
+        headers=api.headers,
+    )
+    # A preview never compares secrets: it must not confirm a guessed value.
+    assert guess.json()["variables"][0]["action"] == "update"
     for body in ({}, {"text": "A=1", "variables": {"A": "1"}}):  # exactly one source
         response = await client.post(_url(project_id, "/import"), json=body, headers=api.headers)
         assert response.status_code == 422
