@@ -76,6 +76,9 @@ def up(host: HostOption = None, port: PortOption = None) -> None:
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
+    from backend.runs.dispatch import end_runs_of_a_stopped_server
+
+    end_runs_of_a_stopped_server(settings)  # the previous process's runs died with it
     url = f"http://{host or settings.host}:{port or settings.port}"
     console.print(f"[green]TestAble[/green] data in {settings.data_dir}; open {url}")
     # Embedded mode has no Celery beat: the app ticks schedules itself.

@@ -209,10 +209,12 @@ def _port_free(host: str, port: int) -> bool:
 
 @contextmanager
 def serving(settings: Settings) -> Iterator[str]:
-    """The platform (api + dashboard + in-process worker) on uvicorn in a thread of this
-    process, on the configured host and port; yields its base URL."""
-    from backend.app import create_app
+    """The platform as ``testable up`` serves it (api + dashboard + in-process worker +
+    schedule tick) on uvicorn in a thread of this process, on the configured host and
+    port; yields its base URL."""
     from backend.db.migrate import upgrade
+    from backend.runs.dispatch import end_runs_of_a_stopped_server
+    from backend.workflows.embedded import create_embedded_app
 
     if not _port_free(settings.host, settings.port):
         raise DemoError(
@@ -221,8 +223,9 @@ def serving(settings: Settings) -> Iterator[str]:
         )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
+    end_runs_of_a_stopped_server(settings)  # a demo stopped mid-run left its run behind
     config = uvicorn.Config(
-        create_app(settings),
+        create_embedded_app(settings),
         host=settings.host,
         port=settings.port,
         log_level="warning",

@@ -25,7 +25,7 @@ from loguru import logger
 from backend.config import Dispatcher as DispatcherKind
 from backend.config import Settings
 from backend.runs.models import Run
-from backend.runs.service import run_time_limit
+from backend.runs.service import EMBEDDED_WORKER, run_time_limit
 
 EXECUTE_RUN_TASK = "testable.execute_run"
 # Between Celery's soft limit (the task can still record why it stopped) and the kill.
@@ -70,12 +70,31 @@ class InProcessDispatcher:
         from backend.runs.executor import execute_run
 
         try:
-            asyncio.run(execute_run(run_id, self.settings, worker="in-process"))
+            asyncio.run(execute_run(run_id, self.settings, worker=EMBEDDED_WORKER))
         except Exception:
             logger.exception("run {} crashed the in-process worker", run_id)
 
     def revoke(self, task_id: str) -> None:
         return None  # the executor polls the run's cancel flag
+
+
+def end_runs_of_a_stopped_server(settings: Settings) -> list[uuid.UUID]:
+    """Before an embedded server serves: end the runs its previous process left behind
+    (``service.end_runs_of_a_stopped_server``); their ids."""
+    from backend.db import Database
+    from backend.runs.service import end_runs_of_a_stopped_server as end_runs
+
+    async def main() -> list[uuid.UUID]:
+        database = Database(
+            settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
+        try:
+            async with database.session() as session:
+                return await end_runs(session)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(main())
 
 
 def wait_in_process(run_id: uuid.UUID, timeout: float | None = None) -> bool:

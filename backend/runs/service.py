@@ -587,6 +587,37 @@ async def end_at_hard_time_limit(
     return await _move(session, run, RunState.TIMED_OUT, reason)
 
 
+# The worker name of runs executed by an embedded server's in-process dispatcher.
+EMBEDDED_WORKER = "in-process"
+
+
+async def end_runs_of_a_stopped_server(session: AsyncSession) -> list[uuid.UUID]:
+    """Embedded mode, when the server starts: the runs its previous process was executing,
+    or had queued for its in-process worker, died with that process. Without Celery beat
+    there is no reaper, so they end ``error`` here with a reason; their events stay."""
+    candidates = await session.scalars(
+        select(Run.id).where(
+            ((Run.status == RunState.RUNNING.value) & (Run.worker == EMBEDDED_WORKER))
+            | (Run.status == RunState.QUEUED.value)
+        )
+    )
+    ended = []
+    for run_id in list(candidates):
+        run = await get_run(session, run_id, lock=True)
+        if run.status == RunState.RUNNING.value and run.worker == EMBEDDED_WORKER:
+            reason = (
+                "the embedded server (testable up) stopped while the run was going; "
+                "events recorded until then are kept"
+            )
+        elif run.status == RunState.QUEUED.value:
+            reason = "the embedded server (testable up) stopped before the run started"
+        else:
+            continue
+        await _move(session, run, RunState.ERROR, reason)
+        ended.append(run.id)
+    return ended
+
+
 # --------------------------------------------------------------------------- retention
 
 

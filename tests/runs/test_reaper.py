@@ -6,6 +6,7 @@ SIGKILLed Celery worker: tests/workers/test_worker_faults.py.)"""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -152,3 +153,34 @@ async def test_a_run_whose_worker_beat_past_its_time_limit_ends_timed_out_not_re
     )
     assert "not re-queued" in run.reason
     assert events[-1]["data"] == {**events[-1]["data"], "status": "timed_out"}
+
+
+async def test_an_embedded_server_starting_ends_the_runs_its_previous_process_left(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
+    from backend.runs.dispatch import end_runs_of_a_stopped_server
+
+    interrupted = await _queued_run(client, app, settings)
+    await _claim(app, interrupted, service.EMBEDDED_WORKER)
+    never_started = await _queued_run(client, app, settings)
+    on_celery = await _queued_run(client, app, settings)
+    await _claim(app, on_celery, "celery@elsewhere")  # the reaper's business, not this
+
+    ended = await asyncio.to_thread(end_runs_of_a_stopped_server, settings)
+
+    assert sorted(ended) == sorted([interrupted, never_started])
+    run, events = await _run_and_events(app, interrupted)
+    assert run.status == "error"
+    assert run.reason == (
+        "the embedded server (testable up) stopped while the run was going; "
+        "events recorded until then are kept"
+    )
+    assert [e["data"].get("line") for e in events if e["type"] == "output"] == ["in-process"]
+    run, _ = await _run_and_events(app, never_started)
+    assert (run.status, run.reason) == (
+        "error",
+        "the embedded server (testable up) stopped before the run started",
+    )
+    run, _ = await _run_and_events(app, on_celery)
+    assert run.status == "running"
+    assert await asyncio.to_thread(end_runs_of_a_stopped_server, settings) == []
