@@ -16,9 +16,11 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.auth.audit import AuditedSessionDep, AuditTrail, AuditTrailDep
 from backend.auth.deps import CurrentUser
+from backend.auth.models import User
 from backend.config import Settings
-from backend.db.deps import DatabaseDep, ReadSessionDep, SessionDep
+from backend.db.deps import DatabaseDep, ReadSessionDep
 from backend.envvars import service
 from backend.envvars.models import DEFAULT_ENVIRONMENT, EnvVar
 from backend.envvars.parser import (
@@ -48,6 +50,7 @@ from backend.kit.errors import NotFound, PayloadTooLarge, ServiceUnavailable, Un
 from backend.kit.keys import KeyRing
 from backend.orgs.models import Role
 from backend.projects.access import project_for
+from backend.projects.models import Project
 from backend.repositories.models import Repository
 
 router = APIRouter(tags=["envvars"])
@@ -78,6 +81,34 @@ def _out(variable: EnvVar, keyring: KeyRing) -> EnvVarOut:
         created_at=variable.created_at,
         updated_at=variable.updated_at,
     )
+
+
+def _audit(audit: AuditTrail, action: str, user: User, project: Project, **details: object) -> None:
+    """Who changed which variables (names and flags, never values)."""
+    audit.record(
+        action,
+        user_id=user.id,
+        org_id=project.org_id,
+        details={"project_id": str(project.id), **details},
+    )
+
+
+def _scope_details(variable: EnvVar) -> dict[str, object]:
+    return {
+        "key": variable.key,
+        "secret": variable.is_secret,
+        "workflow_id": str(variable.workflow_id) if variable.workflow_id else None,
+        "environment": variable.environment,
+    }
+
+
+def _audit_import(
+    audit: AuditTrail, user: User, project: Project, result: ImportResult, environment: str
+) -> None:
+    if result.dry_run:
+        return
+    changed = [v.key for v in result.variables if v.action in ("create", "update")]
+    _audit(audit, "envvar.import", user, project, keys=changed, environment=environment)
 
 
 async def _check_scope(
@@ -112,12 +143,13 @@ async def set_envvar(
     body: EnvVarCreate,
     user: CurrentUser,
     database: DatabaseDep,
-    session: SessionDep,
+    session: AuditedSessionDep,
+    audit: AuditTrailDep,
     request: Request,
     response: Response,
 ) -> EnvVarOut:
     """Create the variable (201) or replace its value in the same scope (200)."""
-    await project_for(database, user, project_id, Role.MEMBER)
+    project = await project_for(database, user, project_id, Role.MEMBER)
     await _check_scope(session, project_id, body.workflow_id)
     keyring = _keyring(request)
     variable, created = await service.set_variable(
@@ -131,6 +163,13 @@ async def set_envvar(
         keyring=keyring,
     )
     response.status_code = 201 if created else 200
+    _audit(
+        audit,
+        "envvar.create" if created else "envvar.replace",
+        user,
+        project,
+        **_scope_details(variable),
+    )
     return _out(variable, keyring)
 
 
@@ -141,14 +180,23 @@ async def update_envvar(
     body: EnvVarUpdate,
     user: CurrentUser,
     database: DatabaseDep,
-    session: SessionDep,
+    session: AuditedSessionDep,
+    audit: AuditTrailDep,
     request: Request,
 ) -> EnvVarOut:
-    await project_for(database, user, project_id, Role.MEMBER)
+    project = await project_for(database, user, project_id, Role.MEMBER)
     variable = await service.get_variable(session, project_id, variable_id)
     keyring = _keyring(request)
     await service.update_variable(
         session, variable, value=body.value, is_secret=body.secret, keyring=keyring
+    )
+    _audit(
+        audit,
+        "envvar.update",
+        user,
+        project,
+        value_changed=body.value is not None,
+        **_scope_details(variable),
     )
     return _out(variable, keyring)
 
@@ -159,11 +207,14 @@ async def delete_envvar(
     variable_id: uuid.UUID,
     user: CurrentUser,
     database: DatabaseDep,
-    session: SessionDep,
+    session: AuditedSessionDep,
+    audit: AuditTrailDep,
 ) -> Response:
-    await project_for(database, user, project_id, Role.MEMBER)
+    project = await project_for(database, user, project_id, Role.MEMBER)
     variable = await service.get_variable(session, project_id, variable_id)
+    details = _scope_details(variable)
     await service.delete_variable(session, variable)
+    _audit(audit, "envvar.delete", user, project, **details)
     return Response(status_code=204)
 
 
@@ -265,18 +316,19 @@ async def import_envvars(
     body: ImportBody,
     user: CurrentUser,
     database: DatabaseDep,
-    session: SessionDep,
+    session: AuditedSessionDep,
+    audit: AuditTrailDep,
     request: Request,
 ) -> ImportResult:
     """Import pasted ``.env`` text or a name → value mapping; ``dry_run`` previews it."""
     minimum = Role.VIEWER if body.dry_run else Role.MEMBER
-    await project_for(database, user, project_id, minimum)
+    project = await project_for(database, user, project_id, minimum)
     parsed = (
         parse_dotenv(body.text)
         if body.text is not None
         else _parsed_from_mapping(body.variables or {})
     )
-    return await _import(
+    result = await _import(
         session,
         project_id,
         parsed,
@@ -287,6 +339,8 @@ async def import_envvars(
         dry_run=body.dry_run,
         keyring=_keyring(request),
     )
+    _audit_import(audit, user, project, result, body.environment)
+    return result
 
 
 @router.post("/api/projects/{project_id}/envvars/import-file", response_model=ImportResult)
@@ -294,7 +348,8 @@ async def import_envvars_file(
     project_id: uuid.UUID,
     user: CurrentUser,
     database: DatabaseDep,
-    session: SessionDep,
+    session: AuditedSessionDep,
+    audit: AuditTrailDep,
     request: Request,
     file: Annotated[UploadFile, File(description="A .env file (UTF-8, at most 256 KiB).")],
     workflow_id: Annotated[uuid.UUID | None, Form()] = None,
@@ -303,7 +358,7 @@ async def import_envvars_file(
     dry_run: Annotated[bool, Form()] = False,
 ) -> ImportResult:
     """The same import from an uploaded ``.env`` file (multipart field ``file``)."""
-    await project_for(database, user, project_id, Role.VIEWER if dry_run else Role.MEMBER)
+    project = await project_for(database, user, project_id, Role.VIEWER if dry_run else Role.MEMBER)
     raw = await file.read(MAX_IMPORT_TEXT + 1)
     if len(raw) > MAX_IMPORT_TEXT:
         raise PayloadTooLarge(
@@ -317,7 +372,7 @@ async def import_envvars_file(
             f"file: not UTF-8 text (byte {exc.start})",
             details=[{"field": "file", "message": "not UTF-8 text"}],
         ) from exc
-    return await _import(
+    result = await _import(
         session,
         project_id,
         parse_dotenv(text),
@@ -328,6 +383,8 @@ async def import_envvars_file(
         dry_run=dry_run,
         keyring=_keyring(request),
     )
+    _audit_import(audit, user, project, result, environment)
+    return result
 
 
 @router.get("/api/projects/{project_id}/envvars/github-secrets", response_model=GitHubSecretNames)

@@ -47,6 +47,10 @@ async def test_values_are_encrypted_at_rest_and_secrets_are_never_returned(
         ("BASE_URL", "http://shop.test", False),
         ("SHOP_PASSWORD", None, True),
     ]
+    audit = await client.get(f"/api/orgs/{api.org_id}/audit-log", headers=api.headers)
+    created = [e for e in audit.json()["items"] if e["action"] == "envvar.create"]
+    assert sorted(e["details"]["key"] for e in created) == ["BASE_URL", "SHOP_PASSWORD"]
+    assert "hunter2" not in audit.text  # names and flags are audited, never values
     async with app.state.db.session(read_only=True) as session:
         rows = {r.key: r.value_encrypted for r in (await session.scalars(select(EnvVar))).all()}
     fernet = app.state.keyring.fernet
