@@ -49,12 +49,17 @@ from backend.cache.scoring import (
     text_similarity,
     xpath_similarity,
 )
+from backend.cache.synonyms import canonical_tokens
 
 PLAUSIBLE_MIN = 0.45  # below this a candidate is not considered at all
 ACCEPT_MIN = 0.60  # the winner's similarity must reach this
 MARGIN = 0.08  # ... and beat the best visually distinct runner-up by this much
 STRONG_MARGIN = 0.05  # ... or by this much when only the winner has the unique test id / id
 SHORTLIST = 5  # candidates handed to the resolver when unsure
+# Words a redesign adds or drops around a name without changing what the element is
+# ("Apply filters" -> "Filter", "Products" -> "All products"). Qualifiers that change
+# the meaning ("later", "new", "delete", "not") are deliberately not here.
+GENERIC_WORDS = frozenset({"all", "apply", "go", "to", "view", "see", "show", "open", "click"})
 SAME_BOX_IOU = 0.85  # boxes overlapping this much are one visual candidate
 SURROUNDINGS_CHANGED = 0.5  # neighbour-text similarity below this = another context
 # Without identity evidence that the runner-up lacks, only a large margin will do.
@@ -184,7 +189,12 @@ class _Evidence:
     __slots__ = ("kinds", "missing", "notes", "other_item")
 
     def __init__(
-        self, a: Prepared, b: Prepared, duplicated: frozenset[str], twin_gone: bool
+        self,
+        a: Prepared,
+        b: Prepared,
+        duplicated: frozenset[str],
+        twin_gone: bool,
+        reworded: bool = False,
     ) -> None:
         self.kinds: set[str] = set()
         self.notes: list[str] = []
@@ -213,6 +223,11 @@ class _Evidence:
         elif own_words:
             self.kinds.add("words")
             self.notes.append("same " + " and ".join(own_words))
+        elif reworded and not twin_gone:
+            self.kinds.add("words")
+            self.notes.append(
+                "same words in its name apart from generic ones, and no other element has them"
+            )
         item = container_similarity(a, b)
         self.other_item = item is not None and item < SAME_ITEM and "stable" not in self.kinds
         if item is not None and item >= SAME_ITEM:
@@ -253,10 +268,46 @@ class _Evidence:
         elif len(self.kinds) < 2:
             self.missing.append("only one kind of evidence (" + self.notes[0] + ")")
         if "stable" not in self.kinds:
-            if neighbour is not None and neighbour < SURROUNDINGS_CHANGED:
+            if (
+                neighbour is not None
+                and neighbour < SURROUNDINGS_CHANGED
+                and not ("words" in self.kinds and _same_named_parent(a, b))
+            ):
                 self.missing.append("its surroundings changed and no stable attribute confirms it")
             if self.other_item:
                 self.missing.append("it is in another row/card and no stable attribute confirms it")
+
+
+def _same_named_parent(a: Prepared, b: Prepared) -> bool:
+    """The same direct parent, recognisable by its classes, id or role (``form.filters``):
+    reworded labels around it changed the neighbour text, not the element's place."""
+    if not a.parents or not b.parents:
+        return False
+    x, y = a.parents[0], b.parents[0]
+    named = bool(x.get("classes") or x.get("id") or x.get("role"))
+    return named and all(x.get(k) == y.get(k) for k in ("tag", "classes", "id", "role"))
+
+
+def content_words(name: str | None) -> frozenset[str]:
+    """A name's canonical words without the generic ones (see GENERIC_WORDS)."""
+    return frozenset(canonical_tokens(name)) - GENERIC_WORDS if name else frozenset()
+
+
+def _reworded_match(cached: Fingerprint, candidates: Sequence[Fingerprint]) -> int | None:
+    """The one candidate (same role) whose name has the cached name's content words, when
+    the name itself changed; None when none or several have them."""
+    name, role = cached.get("name"), cached.get("role")
+    words = content_words(name)
+    if not words or not role:
+        return None
+    found = [
+        i
+        for i, fp in enumerate(candidates)
+        if fp.get("role") == role and fp.get("name") and content_words(fp.get("name")) == words
+    ]
+    if len(found) != 1 or candidates[found[0]].get("name") == name:
+        return None
+    return found[0]
 
 
 def _adjacent(a: Prepared, b: Prepared) -> bool:
@@ -437,13 +488,16 @@ def relocate(
         "role"
     )
     twin_gone = twins > 0 and 0 <= same_name - winner_has_name < twins
-    evidence = _Evidence(a, prepared[best], duplicated, twin_gone)
+    reworded = _reworded_match(cached, candidates)
+    evidence = _Evidence(a, prepared[best], duplicated, twin_gone, reworded == best)
     # Competitors: the visually distinct candidates that could themselves be the element.
     # One in another row/card, with no stable attribute to say otherwise, is not, when the
     # winner is in the cached element's own row/card.
     competitors: list[tuple[tuple[float, int, list[int]], _Evidence]] = []
     for group in groups[1:]:
-        candidate_evidence = _Evidence(a, prepared[group[1]], duplicated, twin_gone)
+        candidate_evidence = _Evidence(
+            a, prepared[group[1]], duplicated, twin_gone, reworded == group[1]
+        )
         if "item" in evidence.kinds and candidate_evidence.other_item:
             continue
         competitors.append((group, candidate_evidence))

@@ -263,6 +263,10 @@ def container_similarity(a: Prepared, b: Prepared) -> float | None:
         return None
     if a.container == b.container or a.container_tokens == b.container_tokens:
         return 1.0
+    if not a.container or not b.container:
+        # One side is in no repeated item at all: the layout changed (a table became a
+        # list of divs), which says nothing about *which* row it is. Unknown, not "other".
+        return None
     if not a.container_tokens or not b.container_tokens:
         return 0.0
     # The share of the cached item's words still there: words added to a row (a badge, a

@@ -3,7 +3,8 @@ pydantic model (or a JSON schema, turned into one).
 
 The cache keeps the extraction *plan* (which selectors feed which field), never the data.
 A cached plan is replayed; when its selectors stop matching or the data no longer
-validates, the plan is rebuilt with the resolver and written back after it worked.
+validates, the plan is rebuilt and written back after it worked: a table from its column
+headers alone (decision "healed", no resolver call), other fields with the resolver.
 
 Field shapes understood: scalars (one element each), lists of scalars (repeated
 elements, e.g. product names) and lists of models (rows of an HTML table whose column
@@ -321,6 +322,10 @@ def extract_flow(
             raise TestAbleStepError(
                 explanation, result=_result(step, "failed", started, explanation, resolver_calls)
             )
+        if plan and resolver_calls == 0:
+            # Every field is a table, re-planned from its column headers: no resolver was
+            # asked, the stored meaning of the columns found the table again.
+            decision = "healed"
         plan = {"fields": fields}
         raw = yield from _read(plan, model)
         try:
@@ -368,17 +373,17 @@ def extract_flow(
                 (element,),
                 {
                     "change": "updated" if cached else "created",
-                    "actor": "resolver",
+                    "actor": "healing" if decision == "healed" else "resolver",
                     "reason": "; ".join(reasons),
                 },
             )
 
     duration = round((time.perf_counter() - started) * 1000, 2)
-    explanation = (
-        "replayed the cached extraction plan"
-        if decision == "cache_hit"
-        else "planned the extraction with the resolver"
-        + (f" ({'; '.join(reasons)})" if reasons else "")
+    explanation = {
+        "cache_hit": "replayed the cached extraction plan",
+        "healed": "re-planned the extraction from the table headers, without the resolver",
+    }.get(decision, "planned the extraction with the resolver") + (
+        f" ({'; '.join(reasons)})" if reasons and decision != "cache_hit" else ""
     )
     if config.use_cache:
         yield cmd.StoreCall("record_outcome", (config.project, key), {"success": True})

@@ -2,8 +2,10 @@
 the Playwright call one would make.
 
 The resolver's choice is cached like an act() step's element (observing changes nothing,
-so "succeeded" means the resolver chose clearly). A warm observe whose cached element
-verifies in the "use" band answers from the cache alone; anything less asks the resolver.
+so "succeeded" means the resolver chose clearly). A warm observe answers from the cache
+when the cached element verifies (the "use" band, or 70-89: observing acts on nothing, so
+there is no outcome to check afterwards) or when healing finds it again with the same
+safety rules as act(); anything less asks the resolver.
 """
 
 from __future__ import annotations
@@ -12,15 +14,18 @@ import time
 from typing import cast
 
 from backend.ai.base import Resolution, ResolveRequest
+from backend.cache.collect import Snapshot as SnapshotData
 from backend.cache.collect import describe
 from backend.cache.keys import element_key, normalise_instruction, normalise_route
 from backend.cache.records import ActionSpec, CachedElement, Fingerprint, Selector
+from backend.cache.relocate import relocate
 from backend.client import commands as cmd
 from backend.client.engine import (
     EngineConfig,
     Flow,
     Located,
     _audit,
+    _locate_candidate,
     _snapshot,
     _try_cached,
     _unique_selectors,
@@ -71,11 +76,17 @@ def observe_flow(
             "find",
             (config.project, config.scope, route, config.frame, normalise_instruction(instruction)),
         )
+    snapshot: SnapshotData | None = None
     if cached is not None and cached["status"] == "active":
         key = cached["key"]
         hit = yield from _try_cached(config, cached, parsed)
-        if isinstance(hit, Located) and hit.decision == "cache_hit":
+        found: Located | None = None
+        if isinstance(hit, Located):
             found = hit
+        else:
+            snapshot = yield from _snapshot(config)
+            found = yield from _heal(config, cached, snapshot, hit)
+        if found is not None:
             method, _ = suggested_method(found.fingerprint)
             if action is not None and action["method"] in _METHODS:
                 method = _METHODS[action["method"]]
@@ -88,32 +99,50 @@ def observe_flow(
                 fingerprint=dict(found.fingerprint),
             )
             duration = round((time.perf_counter() - started) * 1000, 2)
+            if found.decision != "cache_hit":
+                # Verified or healed: the cache learns the element's current fingerprint.
+                yield cmd.StoreCall(
+                    "put",
+                    (_entry(config, cached, key, found),),
+                    {
+                        "change": "updated",
+                        "actor": "healing",
+                        "reason": "; ".join(found.reasons[:3]),
+                    },
+                )
             yield cmd.StoreCall("record_outcome", (config.project, key), {"success": True})
             yield from _audit(
                 config,
                 key,
                 parsed,
-                "cache_hit",
+                found.decision,
                 found.confidence,
                 found.scores,
                 found.reasons,
                 found.selector,
                 duration,
             )
+            lead = {
+                "cache_hit": "the cached {}, verified",
+                "cache_hit_verified": "the cached {}, probably the same element",
+                "healed": "the page changed; healing found {}",
+            }.get(found.decision, "{}")
+            detail = "; ".join(found.reasons[:2])
             result = StepResult(
                 kind="observe",
                 instruction=display,
-                decision="cache_hit",
+                decision=found.decision,
                 confidence=found.confidence,
                 scores=dict(found.scores) if found.scores else None,
                 duration_ms=duration,
                 selector=found.selector,
-                explanation=f"the cached {element.description}, verified",
+                explanation=lead.format(element.description) + (f" ({detail})" if detail else ""),
                 key=key,
             )
             return [element], result
 
-    snapshot = yield from _snapshot(config)
+    if snapshot is None:
+        snapshot = yield from _snapshot(config)
     candidates = snapshot["candidates"]
     request: ResolveRequest = {
         "instruction": display,
@@ -206,6 +235,53 @@ def observe_flow(
         resolver_calls=1,
     )
     return observed, result
+
+
+def _heal(
+    config: EngineConfig, cached: CachedElement, snapshot: SnapshotData, why: list[str]
+) -> Flow[Located | None]:
+    """The cached element found again by healing (the same ``relocate()`` rules as act()),
+    or None: then the resolver decides, as for an element never observed."""
+    candidates = snapshot["candidates"]
+    relocation = relocate(
+        cached["fingerprint"],
+        candidates,
+        cached_context=cached["context"],
+        candidate_context=snapshot["context"],
+    )
+    if relocation["decision"] != "accept" or relocation["index"] is None:
+        return None
+    try:
+        selector, identity, fp, context, selectors = yield from _locate_candidate(
+            config, snapshot, relocation["index"]
+        )
+    except cmd.StaleElement:
+        return None
+    return Located(
+        selector=selector,
+        identity=identity,
+        fingerprint=fp,
+        context=context,
+        selectors=selectors,
+        decision="healed",
+        confidence=relocation["confidence"],
+        scores=relocation["scores"],
+        reasons=[*why, *relocation["reasons"]],
+        check_after=False,
+        write=("updated", "healing"),
+    )
+
+
+def _entry(config: EngineConfig, cached: CachedElement, key: str, found: Located) -> CachedElement:
+    fingerprint = {k: v for k, v in found.fingerprint.items() if k != "index"}
+    return {
+        **cached,
+        "key": key,
+        "selectors": found.selectors,
+        "fingerprint": cast(Fingerprint, fingerprint),
+        "context": found.context,
+        "status": "active",
+    }
 
 
 def _arguments(action: ActionSpec | None) -> list[str]:

@@ -6,6 +6,7 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import cast
 
 from backend.cache.records import Fingerprint
 from backend.cache.relocate import relocate
@@ -308,3 +309,70 @@ def test_vanished_test_id_of_the_same_scheme_still_names_another_item() -> None:
     cached = _card_button("data-testid", "add-to-cart-1", "Wireless Mouse", 300)
     other = _card_button("data-testid", "add-to-cart-2", "Wireless Mouse", 300)
     assert relocate(cached, [*page_noise(), other])["decision"] != "accept"
+
+
+# --- reworded names: the same content words, generic ones added or dropped -------------
+
+FILTER_PARENTS = [
+    {"tag": "form", "classes": ["filters"], "role": "search"},
+    {"tag": "main", "id": "content"},
+]
+
+
+def filter_button(
+    name: str,
+    neighbour: str,
+    x: float = 100,
+    xpath: str = "/html[1]/body[1]/form[1]/div[1]/button[1]",
+    **extra: object,
+) -> Fingerprint:
+    fp = dict(element(name, neighbour=neighbour, x=x, xpath=xpath))
+    fp.update(
+        parents=FILTER_PARENTS, attributes={"type": "submit", "class": "btn"}, container_text=""
+    )
+    fp.update(extra)
+    return cast(Fingerprint, fp)
+
+
+def test_reworded_button_in_the_same_form_heals() -> None:
+    """'Apply filters' -> 'Filter': the labels around it were reworded too, but its content
+    word is its own on the page and it stayed in the same named form."""
+    cached = filter_button("Apply filters", "Max price (€) | Products")
+    now = filter_button(
+        "Filter",
+        "Price up to (€) | Shop",
+        parents=[FILTER_PARENTS[0], {"tag": "div", "classes": ["container"]}],
+    )
+    answer = relocate(cached, [*page_noise(), now])
+    assert (answer["decision"], answer["index"]) == ("accept", 3), answer["reasons"]
+
+
+def test_reworded_name_shared_by_two_candidates_is_not_accepted() -> None:
+    cached = filter_button("Apply filters", "Max price (€) | Products")
+    first = filter_button("Filter", "Price up to (€) | Shop")
+    second = filter_button(
+        "Filters", "Sort | Shop", x=400, xpath="/html[1]/body[1]/div[1]/button[1]"
+    )
+    answer = relocate(cached, [*page_noise(), first, second])
+    assert answer["decision"] != "accept"
+
+
+def test_a_meaningful_added_word_is_not_a_rewording() -> None:
+    """'Place order' deleted, 'Place order later' left in its place: 'later' changes what
+    the button does, so it is never taken for the cached element."""
+    cached = element("Place order", id="place-order", neighbour="Total €12.00")
+    decoy = element("Place order later", id="save-for-later", neighbour="Total €12.00")
+    answer = relocate(cached, [*page_noise(), decoy])
+    assert answer["decision"] != "accept"
+
+
+def test_cached_row_and_a_candidate_in_no_row_are_unknown_not_another_row() -> None:
+    """A table that became a list of divs: the button is in no repeated item now, which
+    says nothing about which row it is (not: 'another row')."""
+    from backend.cache.scoring import Prepared, container_similarity
+
+    cached = element("Remove", container_text="Wireless Mouse €24.99 1 Remove")
+    now = element("Remove", container_text="")
+    assert container_similarity(Prepared(cached), Prepared(now)) is None
+    other_row = element("Remove", container_text="Watering Can €15.00 1 Remove")
+    assert (container_similarity(Prepared(cached), Prepared(other_row)) or 0) < 0.85

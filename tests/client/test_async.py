@@ -84,3 +84,46 @@ def test_async_goto_extract_and_failure(site: Site, resolver: CountingResolver) 
         )
 
     assert with_async_page(body) == {"greeting": "Hello Ann"}
+
+
+NAV = """
+<nav class="menu"><ul>
+  <li><a href="/home">Home</a></li>
+  {items}
+</ul></nav>
+<p>Welcome to the shop</p>
+"""
+PRODUCTS = '<li><a href="/products">{}</a></li>'
+ORDERS = '<li><a href="/orders">Orders</a></li>'
+
+
+def test_observe_answers_a_reworded_link_from_the_cache_without_the_resolver(
+    site: Site, tmp_path: Path, resolver: CountingResolver
+) -> None:
+    """'Products' became 'All products': while its place still matches, observe() takes
+    the verified band (70-89); once it also moved, healing finds it (the same rules as
+    act()). The resolver is asked once, on the cold run."""
+    url = site.serve("observe-heal", NAV.format(items=PRODUCTS.format("Products") + ORDERS))
+
+    async def body(page: Page) -> tuple[list[str], list[str | None]]:
+        store = await SqliteStore.open(tmp_path / "cache.db")
+        texts: list[str | None] = []
+        try:
+            ai = AsyncAI(page, store=store, resolver=resolver, config=EngineConfig(project="a"))
+            for items in (
+                PRODUCTS.format("Products") + ORDERS,
+                PRODUCTS.format("All products") + ORDERS,
+                ORDERS + PRODUCTS.format("All products"),
+            ):
+                site.serve("observe-heal", NAV.format(items=items))
+                await page.goto(url)
+                found = await ai.observe("the products link")
+                texts.append(await page.locator(found[0].selector).text_content())
+            return [s.decision for s in ai.steps], texts
+        finally:
+            await store.close()
+
+    decisions, texts = with_async_page(body)
+    assert decisions == ["resolver", "cache_hit_verified", "healed"]
+    assert texts == ["Products", "All products", "All products"]
+    assert len(resolver.calls) == 1

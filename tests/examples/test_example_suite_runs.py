@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from examples.demo_app import Variant, running_demo_app
-from examples.suite import SuiteRun, run_suite
+from examples.suite import SuiteRun, run_suite, steps_of_test
 
 pytestmark = [
     pytest.mark.browser,
@@ -93,6 +93,16 @@ def test_changed_shop_passes_through_healing(runs: Runs) -> None:
     assert runs.changed.returncode == 0, _explain(runs.changed)
     assert summary.passed == summary.tests == runs.cold.summary.tests
     assert summary.heals > 0
+    # Healing is safe for every changed element that is still there: no step is decided
+    # by the resolver. Only the removed element's step asks it (and then fails).
+    resolved = [
+        step["instruction"]
+        for test in runs.changed.report.get("tests", [])
+        for step in steps_of_test(test)
+        if step.get("decision") == "resolver"
+    ]
+    assert resolved == []
+    assert summary.resolver_calls <= summary.failed_steps == 1
 
 
 def test_removed_element_fails_its_step_clearly_on_the_changed_shop(runs: Runs) -> None:
