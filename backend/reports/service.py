@@ -120,7 +120,7 @@ async def run_secrets(session: AsyncSession, run: Run, keyring: KeyRing | None) 
 
 async def _repository_of(session: AsyncSession, project_id: uuid.UUID) -> Any | None:
     try:
-        from backend.repositories.models import Repository  # type: ignore[import-not-found,unused-ignore]
+        from backend.repositories.models import Repository
     except ImportError:
         return None
     return (
@@ -194,7 +194,7 @@ async def workflow_destinations(session: AsyncSession, run: Run) -> list[dict[st
     if workflow_id is None:
         return None
     try:
-        from backend.workflows.models import Workflow  # type: ignore[import-not-found,unused-ignore]
+        from backend.workflows.models import Workflow
     except ImportError:
         return None
     workflow = await session.get(Workflow, workflow_id)
@@ -508,8 +508,8 @@ def _github_token(
     database: Database, settings: Settings, keyring: KeyRing | None, repository_id: uuid.UUID
 ) -> Callable[[], Awaitable[str]] | None:
     try:
-        from backend.github.app import token_for_repository  # type: ignore[import-not-found,unused-ignore]
-        from backend.repositories.models import Repository  # type: ignore[import-not-found,unused-ignore]
+        from backend.github.app import token_for_repository
+        from backend.repositories.models import Repository
     except ImportError:
         return None
     if keyring is None:
