@@ -9,7 +9,7 @@ a ``rejected`` delivery with the reason (and without the untrusted body).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
@@ -40,9 +40,13 @@ from backend.kit.errors import (
     TestableError,
     Unauthorized,
 )
+from backend.kit.time import utcnow
 from backend.orgs.deps import OrgAdmin
 
 router = APIRouter(tags=["github"])
+
+# A delivery still ``received`` after this long may be sent to the worker again.
+STALE_AFTER = timedelta(minutes=5)
 
 
 # --------------------------------------------------------------------------- shapes
@@ -308,7 +312,9 @@ async def redeliver(
 ) -> DeliveryOut:
     """Process a stored delivery again (after fixing a workflow, or when it failed)."""
     delivery = await service.get_org_delivery(session, access.org.id, delivery_pk)
-    if delivery.status == DeliveryStatus.RECEIVED.value:
+    waiting_since = utcnow() - delivery.received_at
+    if delivery.status == DeliveryStatus.RECEIVED.value and waiting_since < STALE_AFTER:
+        # Older than that, its job was most likely lost (the broker was down): send again.
         raise Conflict("This delivery is still waiting for the worker.", code="not_processed")
     if delivery.event == "ping":
         raise Conflict("A ping has nothing to process again.", code="nothing_to_process")

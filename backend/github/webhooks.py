@@ -75,9 +75,28 @@ def decode_payload(body: bytes, content_type: str | None) -> dict[str, Any]:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
         raise PayloadError(f"the body is not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+    except RecursionError as exc:
+        raise PayloadError("the body's JSON is nested too deeply") from exc
     if not isinstance(payload, dict):
         raise PayloadError("the body is JSON but not an object")
+    if "\\u0000" in text:
+        # PostgreSQL's JSONB cannot hold NUL characters; keep the rest of the payload.
+        try:
+            cleaned: dict[str, Any] = _without_nul(payload)
+        except RecursionError as exc:
+            raise PayloadError("the body's JSON is nested too deeply") from exc
+        return cleaned
     return payload
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True)

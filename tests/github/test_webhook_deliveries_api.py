@@ -3,16 +3,28 @@ another organisation's user gets 404, redelivery processes a stored delivery aga
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 
 from backend.config import Settings
+from backend.github.models import WebhookDelivery
 from backend.github.tasks import wait_for_deliveries
-from tests.github.webhook_helpers import HELLO_WORLD, SECRET, connect_hello_world, deliver, load
+from backend.kit.time import utcnow
+from tests.github.webhook_helpers import (
+    HELLO_WORLD,
+    SECRET,
+    connect_hello_world,
+    deliver,
+    load,
+    stored_one,
+)
 from tests.runs.helpers import Api, signed_in_api
 
 
@@ -119,3 +131,37 @@ async def test_redelivery_processes_a_stored_delivery_again(
     detail = (await client.get(url, headers=api.headers)).json()
     assert detail["status"] == "ignored"
     assert detail["attempts"] == 2
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_delivery_waiting_for_its_job_is_sent_again_only_once_stale(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings, tmp_path: Path
+) -> None:
+    """A job lost on the way (broker down) leaves the delivery ``received``; after a few
+    minutes an admin can send it again, before that it is 409."""
+    api = await _org_with_hello_world(client, app, settings, tmp_path, "stale@example.com")
+    response = await deliver(client, "push", load("push.with-new-branch"))
+    delivery_pk = uuid.UUID(response.json()["id"])
+    assert wait_for_deliveries(timeout=60)
+    async with app.state.db.session() as session:  # as if its job never arrived
+        await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == delivery_pk)
+            .values(status="received", processed_at=None)
+        )
+    url = f"/api/orgs/{api.org_id}/github/deliveries/{delivery_pk}/redeliver"
+
+    early = await client.post(url, headers=api.headers)
+    async with app.state.db.session() as session:
+        await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == delivery_pk)
+            .values(received_at=utcnow() - timedelta(minutes=6))
+        )
+    late = await client.post(url, headers=api.headers)
+    assert wait_for_deliveries(timeout=60)
+
+    assert early.status_code == 409
+    assert early.json()["error"] == "not_processed"
+    assert late.status_code == 202
+    assert (await stored_one(app, delivery_pk)).status == "ignored"

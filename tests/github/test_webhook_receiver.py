@@ -284,3 +284,28 @@ async def test_without_a_configured_secret_every_delivery_is_refused(
     assert response.json()["error"] == "webhook_not_configured"
     [row] = await stored(app)
     assert row.status == "rejected"
+
+
+async def test_a_nul_character_in_a_payload_is_stored_as_a_replacement_character(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """PostgreSQL's JSONB refuses NUL; the delivery must still be accepted, not a 500."""
+    payload = load("push.with-new-branch")
+    payload["head_commit"]["message"] = "odd\u0000message"
+
+    response = await deliver(client, "push", payload)
+
+    assert response.status_code == 202, response.text
+    row = await stored_one(app, response.json()["id"])
+    assert row.payload is not None
+    assert row.payload["head_commit"]["message"] == "odd\ufffdmessage"
+
+
+@SQLITE_ONLY
+async def test_json_nested_too_deeply_is_400(client: httpx.AsyncClient) -> None:
+    body = b'{"a": ' + b"[" * 30_000 + b"]" * 30_000 + b"}"
+
+    response = await client.post(URL, content=body, headers=signed_headers(body, "push"))
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "malformed_payload"
