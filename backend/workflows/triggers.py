@@ -162,7 +162,9 @@ def matches(config: WorkflowConfig, event: TriggerEvent, protected: Sequence[str
     # pull_request
     if not triggers.pull_request:
         return Match(False, "pull request trigger off")
-    if event.pr_action not in triggers.pr_actions:
+    # Adding the last required label starts a run, as if the PR had been pushed again.
+    labelled = event.pr_action == "labeled" and bool(triggers.required_labels)
+    if event.pr_action not in triggers.pr_actions and not labelled:
         return Match(False, f"pull request action {event.pr_action!r} not selected")
     if event.pr_draft and not triggers.include_drafts:
         return Match(False, "draft pull request")

@@ -122,6 +122,13 @@ def test_required_labels_must_all_be_present() -> None:
     assert matches(rules, replace(PR, pr_labels=("e2e", "qa", "other")), []).ok
 
 
+def test_labelling_starts_a_run_only_for_workflows_that_require_labels() -> None:
+    labelled = replace(PR, pr_action="labeled", pr_labels=("qa",))
+    assert matches(config(triggers={"required_labels": ["qa"]}), labelled, []).ok
+    assert not matches(config(triggers={"required_labels": ["qa", "e2e"]}), labelled, []).ok
+    assert not matches(config(), labelled, []).ok  # no label required: labels change nothing
+
+
 def test_pull_request_branch_rules_apply_to_the_base_branch() -> None:
     rules = config(branches={"strategy": "list", "include": ["main"]})
     assert matches(rules, PR, []).ok  # head feature/basket -> base main
