@@ -9,6 +9,7 @@ annotations are appended by more PATCH requests on the same check run.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html import escape
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -81,7 +82,7 @@ def summary(report: RunReport) -> str:
         for test in failures[:MAX_DETAILED_FAILURES]:
             detail = (test.traceback or test.error_message or test.outcome).strip()
             lines += [
-                f"<details><summary><code>{test.node_id}</code></summary>",
+                f"<details><summary><code>{escape(test.node_id)}</code></summary>",
                 "",
                 "```",
                 detail.replace("```", "ʼʼʼ"),

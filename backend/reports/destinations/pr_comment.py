@@ -89,7 +89,9 @@ def _failures(report: RunReport, verbosity: Verbosity) -> list[str]:
     lines = ["", f"#### Failures ({len(failures)})"]
     for test in shown:
         first_line = failure_message(test, 300).splitlines()[0] if test.error_message else ""
-        lines.append(f"- `{test.node_id}`" + (f": {first_line}" if first_line else ""))
+        # As code: an "@team" or a link in a test's error must not notify or render.
+        shown_error = f": `{_inline_code(first_line)}`" if first_line else ""
+        lines.append(f"- `{_inline_code(test.node_id)}`{shown_error}")
         if verbosity == "full" and test.traceback:
             lines += [
                 "  <details><summary>traceback</summary>",
@@ -108,7 +110,11 @@ def _flaky(report: RunReport) -> list[str]:
     flaky = report.flaky_tests
     if not flaky:
         return []
-    return ["", f"#### Flaky ({len(flaky)})", *(f"- `{t.node_id}`" for t in flaky)]
+    return ["", f"#### Flaky ({len(flaky)})", *(f"- `{_inline_code(t.node_id)}`" for t in flaky)]
+
+
+def _inline_code(text: str) -> str:
+    return text.replace("`", "ʼ")
 
 
 class PullRequestCommentReporter(Reporter):

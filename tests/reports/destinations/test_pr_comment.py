@@ -119,3 +119,13 @@ async def test_a_push_run_gets_no_comment(fake: FakeService, ctx: ReporterContex
 
     assert result.external_id is None
     assert fake.requests == []
+
+
+def test_text_from_tests_is_shown_as_code_so_it_cannot_ping_or_render() -> None:
+    report = make_report(
+        tests=[failing_test(error_message="ping @octo/qa `now` <img src=x>")],
+    )
+
+    body = comment_body(report, "normal")
+
+    assert ": `ping @octo/qa ʼnowʼ <img src=x>`" in body
