@@ -10,7 +10,7 @@ scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
 "$UV" run --frozen python scripts/export-openapi.py "$scratch/openapi.json" >/dev/null
-(cd frontend && ./node_modules/.bin/openapi-typescript "$scratch/openapi.json" -o "$scratch/schema.d.ts" >/dev/null 2>&1)
+(cd frontend && ./node_modules/.bin/openapi-typescript "$scratch/openapi.json" --default-non-nullable false -o "$scratch/schema.d.ts" >/dev/null 2>&1)
 
 status=0
 for pair in "openapi.json:frontend/openapi.json" "schema.d.ts:frontend/src/api/schema.d.ts"; do

@@ -1293,7 +1293,7 @@ export interface components {
              * @default accepted
              * @constant
              */
-            status: "accepted";
+            status?: "accepted";
         };
         /** ArtifactOut */
         ArtifactOut: {
@@ -1303,7 +1303,7 @@ export interface components {
              * Download Url
              * @default
              */
-            download_url: string;
+            download_url?: string;
             /**
              * Id
              * Format: uuid
@@ -1363,12 +1363,12 @@ export interface components {
              * Dry Run
              * @default false
              */
-            dry_run: boolean;
+            dry_run?: boolean;
             /**
              * Environment
              * @default default
              */
-            environment: string;
+            environment?: string;
             /**
              * File
              * @description A .env file (UTF-8, at most 256 KiB).
@@ -1378,7 +1378,7 @@ export interface components {
              * Overwrite
              * @default true
              */
-            overwrite: boolean;
+            overwrite?: boolean;
             /** Workflow Id */
             workflow_id?: string | null;
         };
@@ -1397,7 +1397,7 @@ export interface components {
              * Reason
              * @default
              */
-            reason: string;
+            reason?: string;
         };
         /** DeliveryDetail */
         DeliveryDetail: {
@@ -1469,7 +1469,7 @@ export interface components {
              * Environment
              * @default default
              */
-            environment: string;
+            environment?: string;
             /** Key */
             key: string;
             /**
@@ -1554,7 +1554,7 @@ export interface components {
              * Frame
              * @default
              */
-            frame: string;
+            frame?: string;
             /** Instruction */
             instruction: string;
             /** Route */
@@ -1595,18 +1595,18 @@ export interface components {
              * @description Only preview: nothing is stored.
              * @default false
              */
-            dry_run: boolean;
+            dry_run?: boolean;
             /**
              * Environment
              * @default default
              */
-            environment: string;
+            environment?: string;
             /**
              * Overwrite
              * @description False keeps existing keys unchanged.
              * @default true
              */
-            overwrite: boolean;
+            overwrite?: boolean;
             /**
              * Secrets
              * @description Secret flag per key, overriding the guess.
@@ -1661,14 +1661,14 @@ export interface components {
              * @default person
              * @enum {string}
              */
-            actor: "resolver" | "healing" | "person" | "system";
+            actor?: "resolver" | "healing" | "person" | "system";
             /** Key */
             key: string;
             /**
              * Reason
              * @default
              */
-            reason: string;
+            reason?: string;
         };
         /** InvitationAccept */
         InvitationAccept: {
@@ -1683,7 +1683,7 @@ export interface components {
              */
             email: string;
             /** @default member */
-            role: components["schemas"]["Role"];
+            role?: components["schemas"]["Role"];
         };
         /** InvitationOut */
         InvitationOut: {
@@ -1892,7 +1892,7 @@ export interface components {
              * Reason
              * @default
              */
-            reason: string;
+            reason?: string;
         };
         /**
          * RefreshRequest
@@ -1956,7 +1956,7 @@ export interface components {
              * @default github
              * @enum {string}
              */
-            provider: "github" | "local";
+            provider?: "github" | "local";
             /**
              * Token
              * @description A personal access token.
@@ -2139,7 +2139,7 @@ export interface components {
              * Retries
              * @default 0
              */
-            retries: number;
+            retries?: number;
             /** Timeout */
             timeout?: number | null;
         };
@@ -2265,7 +2265,7 @@ export interface components {
              * Current
              * @default false
              */
-            current: boolean;
+            current?: boolean;
             /**
              * Expires At
              * Format: date-time
@@ -2358,7 +2358,7 @@ export interface components {
              * @default bearer
              * @constant
              */
-            token_type: "bearer";
+            token_type?: "bearer";
         };
         /**
          * Trigger
@@ -2422,7 +2422,7 @@ export interface components {
              * Enabled
              * @default true
              */
-            enabled: boolean;
+            enabled?: boolean;
             /** Name */
             name: string;
         };

@@ -20,7 +20,9 @@ export function Header() {
             <Link href="/projects/" className="text-slate-700 hover:underline">
               Projects
             </Link>
-            <span className="ml-auto text-sm text-slate-600">{state.user.email}</span>
+            <Link href="/account/" className="ml-auto text-sm text-slate-700 hover:underline">
+              {state.user.email}
+            </Link>
             <button
               type="button"
               className="text-sm text-slate-700 underline"

@@ -6,23 +6,12 @@ import { withSuspense } from "@/components/Page";
 import { Decision } from "@/components/Decision";
 import { Button, Card, Empty, ErrorNote, Loading, StatusBadge } from "@/components/ui";
 import type { CachedElement, CacheStats, DecisionRecord, ElementVersion } from "@/lib/cache";
-import { tokens } from "@/lib/tokens";
-import { toApiError } from "@/lib/errors";
+import { authFetch } from "@/lib/authFetch";
 import { useParam, useRequireAuth } from "@/lib/useRequireAuth";
 
-// These routes return the store's plain records (no OpenAPI shapes): a small typed fetch.
-async function cacheApi<T>(projectId: string, path: string, init?: RequestInit): Promise<T> {
-  const send = (token: string | null) =>
-    fetch(`/api/projects/${projectId}/cache${path}`, {
-      ...init,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    });
-  let response = await send(tokens.access());
-  if (response.status === 401) response = await send(await tokens.refresh());
-  const body: unknown = response.status === 204 ? null : await response.json().catch(() => null);
-  if (!response.ok) throw toApiError(body, response);
-  return body as T;
+// These routes return the store's plain records (no OpenAPI shapes).
+function cacheApi<T>(projectId: string, path: string, init?: RequestInit): Promise<T> {
+  return authFetch<T>(`/api/projects/${projectId}/cache${path}`, init);
 }
 
 function show(value: unknown): string {

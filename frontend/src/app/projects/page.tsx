@@ -55,7 +55,12 @@ function OrgProjects({ org }: { org: OrgOut }) {
   });
   return (
     <Card title={org.name}>
-      <p className="-mt-3 mb-3 text-sm text-slate-600">Your role: {org.role}</p>
+      <p className="-mt-3 mb-3 text-sm text-slate-600">
+        Your role: {org.role} ·{" "}
+        <Link href={`/members/?org=${org.id}`} className="text-blue-800 underline">
+          Members
+        </Link>
+      </p>
       {projects.isPending && <Loading what="projects" />}
       {projects.isError && <ErrorNote error={projects.error} />}
       {projects.data?.length === 0 && <Empty>No projects yet. Create the first one below.</Empty>}

@@ -93,9 +93,14 @@ function RunsPage() {
         </Link>
         <h1 className="text-2xl font-semibold">{project.data?.name ?? "Project"} · runs</h1>
         {project.isError && <ErrorNote error={project.error} />}
-        <Link href={`/cache/?project=${projectId}`} className="text-sm text-blue-800 underline">
-          Element cache of this project
-        </Link>
+        <nav aria-label="Project" className="flex flex-wrap gap-4 text-sm">
+          <Link href={`/cache/?project=${projectId}`} className="text-blue-800 underline">
+            Element cache of this project
+          </Link>
+          <Link href={`/envvars/?project=${projectId}`} className="text-blue-800 underline">
+            Environment variables
+          </Link>
+        </nav>
       </div>
       <Card title="Start a run">
         <StartRunForm projectId={projectId} />

@@ -95,7 +95,7 @@ function Output({ lines }: { lines: string[] }) {
 }
 
 function Screenshot({ artifact }: { artifact: Artifact }) {
-  const src = useObjectUrl(artifact.download_url);
+  const src = useObjectUrl(artifact.download_url || null);
   return (
     <figure className="rounded border border-slate-200 p-2">
       {src ? (
@@ -151,6 +151,56 @@ function TestDetail({ test }: { test: TestResult }) {
         </details>
       )}
     </li>
+  );
+}
+
+function Deliveries({ runId }: { runId: string }) {
+  const queryClient = useQueryClient();
+  const deliveries = useQuery({
+    queryKey: ["deliveries", runId],
+    queryFn: async () => unwrap(await api.GET("/api/runs/{run_id}/deliveries", { params: { path: { run_id: runId } } })),
+    // Reports go out after the run ends: follow them until none is pending.
+    refetchInterval: (query) =>
+      query.state.data?.some((d) => d.status === "pending" || d.status === "in_progress") ? 3000 : false,
+  });
+  const again = useMutation({
+    mutationFn: async (id: string) =>
+      unwrap(
+        await api.POST("/api/runs/{run_id}/deliveries/{delivery_id}/redeliver", {
+          params: { path: { run_id: runId, delivery_id: id } },
+        }),
+      ),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["deliveries", runId] }),
+  });
+  if (deliveries.isPending) return <Loading what="report deliveries" />;
+  if (deliveries.isError) return <ErrorNote error={deliveries.error} />;
+  if (deliveries.data.length === 0) return <Empty>No reporting destinations for this run.</Empty>;
+  return (
+    <>
+      <ErrorNote error={again.error} />
+      <ul className="divide-y divide-slate-200 text-sm">
+        {deliveries.data.map((d) => (
+          <li key={d.id} className="flex flex-wrap items-center gap-3 py-2">
+            <span className="font-medium">{d.key}</span>
+            <StatusBadge status={d.status} />
+            <span className="text-slate-600">
+              {d.attempts} attempt{d.attempts === 1 ? "" : "s"}
+            </span>
+            {d.link && (
+              <a className="text-blue-800 underline" href={d.link} target="_blank" rel="noreferrer">
+                open
+              </a>
+            )}
+            {d.last_error && <span className="text-red-800">{d.last_error}</span>}
+            <span className="ml-auto">
+              <Button type="button" variant="secondary" onClick={() => again.mutate(d.id)}>
+                Send again
+              </Button>
+            </span>
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }
 
@@ -264,6 +314,9 @@ function RunPage() {
               </div>
             )}
           </Card>
+          <Card title="Reports">
+            <Deliveries runId={detail.id} />
+          </Card>
           <Card title="Artifacts">
             {others.length === 0 ? (
               <Empty>No other artifacts.</Empty>
@@ -274,7 +327,7 @@ function RunPage() {
                     <button
                       type="button"
                       className="break-all text-blue-800 underline"
-                      onClick={() => void download(a.download_url, a.path.split("/").pop() ?? "artifact")}
+                      onClick={() => void download(a.download_url ?? "", a.path.split("/").pop() ?? "artifact")}
                     >
                       {a.path}
                     </button>{" "}
