@@ -77,10 +77,14 @@ class NotionSettings(BaseModel):
         return normalise_id(value) if value is not None else None
 
 
+def title_prefix(report: RunReport) -> str:
+    """What every page title of the project starts with (the same-commit query uses it)."""
+    return f"{report.project_name} · "
+
+
 def page_title(report: RunReport) -> str:
-    where = f" · {report.branch}" if report.branch else ""
-    sha = f"@{report.commit_sha[:7]}" if report.commit_sha else f" · run {report.run_id}"
-    return f"{report.project_name}{where}{sha}"
+    sha = f"@{report.commit_sha[:7]}" if report.commit_sha else f" (run {report.run_id})"
+    return f"{title_prefix(report)}{report.branch or '-'}{sha}"
 
 
 def _text(value: str) -> list[dict[str, Any]]:
@@ -111,7 +115,7 @@ def same_commit_filter(report: RunReport, names: NotionPropertyNames) -> dict[st
     return {
         "and": [
             {"property": names.commit, "rich_text": {"equals": report.commit_sha}},
-            {"property": names.title, "title": {"starts_with": report.project_name}},
+            {"property": names.title, "title": {"starts_with": title_prefix(report)}},
         ]
     }
 

@@ -241,8 +241,11 @@ async def test_another_commit_gets_its_own_page_and_a_retry_updates_by_page_id(
     other = await reporter.deliver(make_report(commit_sha="f" * 40), cfg, DeliveryState(), ctx)
     retry = await reporter.deliver(make_report(), cfg, DeliveryState(first.external_id, 1), ctx)
 
-    assert len(notion.pages) == 2
-    assert other.external_id != first.external_id
+    # a project whose name starts the same ("shop" / "shopfront") keeps its own page
+    front = await reporter.deliver(make_report(project_name="shopfront"), cfg, DeliveryState(), ctx)
+
+    assert len(notion.pages) == 3
+    assert len({first.external_id, other.external_id, front.external_id}) == 3
     assert retry.external_id == first.external_id
     assert fake.calls("PATCH")[-1].path == f"/v1/pages/{first.external_id}"
     assert fake.calls("GET") == []  # the configured data source needs no lookup
