@@ -22,6 +22,8 @@ from tests.reports.conftest import Tracker
 from tests.reports.helpers import SECRET, add_secret, finished_run
 from tests.runs.helpers import Api, signed_in_api
 
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 
 def tracker_destination(tracker: Tracker, board: str = "qa") -> dict[str, Any]:
     return {"type": "tracker", "settings": {"url": tracker.url, "board": board}}
@@ -77,6 +79,7 @@ async def test_each_destination_gets_the_report_and_one_delivery_record(
     assert (note["file"], note["line"]) == ("tests/test_shop.py", 27)
 
 
+@SQLITE_ONLY  # the logic under test does not depend on the database
 async def test_secrets_of_the_run_are_masked_in_what_is_sent(
     app: FastAPI, settings: Settings, api: Api, tracker: Tracker, reporters: Any
 ) -> None:
@@ -141,6 +144,7 @@ async def test_a_failing_destination_is_recorded_and_never_stops_the_others(
         assert run.status == "failed"  # the run's own outcome stands
 
 
+@SQLITE_ONLY  # the logic under test does not depend on the database
 async def test_the_start_hook_object_is_completed_by_the_finish_delivery(
     app: FastAPI, settings: Settings, api: Api, tracker: Tracker, reporters: Any
 ) -> None:
@@ -183,6 +187,7 @@ async def test_redelivery_from_the_api_updates_the_same_object(
     assert (record["status"], record["attempts"]) == ("delivered", 2)
 
 
+@SQLITE_ONLY  # the logic under test does not depend on the database
 async def test_a_workflow_run_goes_to_the_workflow_destinations_not_the_default_ones(
     app: FastAPI, settings: Settings, api: Api, tracker: Tracker, reporters: Any
 ) -> None:
