@@ -69,10 +69,6 @@ class Settings(BaseSettings):
     # max_request_bytes so an oversized delivery is still recorded (the middleware's 413
     # for bodies over max_request_bytes stores nothing).
     github_webhook_max_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
-    # GitHub webhook bodies (GitHub caps them at 25 MB; ours are far smaller). Keep it below
-    # max_request_bytes so an oversized delivery is still recorded (the middleware's 413
-    # for bodies over max_request_bytes stores nothing).
-    github_webhook_max_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
 
     cache_mask_personal_data: bool = False
 
