@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     # max_request_bytes so an oversized delivery is still recorded (the middleware's 413
     # for bodies over max_request_bytes stores nothing).
     github_webhook_max_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    # Stored webhook deliveries (payloads included) are deleted after this many days.
+    github_delivery_retention_days: int = Field(default=30, ge=1)
 
     cache_mask_personal_data: bool = False
 

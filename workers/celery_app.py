@@ -36,6 +36,11 @@ def create_celery(redis_url: str | None = None) -> Celery:
             # The reaper of runs whose worker died (heartbeat too old), and retention.
             "reap-dead-runs": {"task": "testable.reap_dead_runs", "schedule": 60.0},
             "cleanup-runs": {"task": "testable.cleanup_runs", "schedule": 24 * 3600.0},
+            # Retention of stored GitHub webhook deliveries (backend/github/tasks.py).
+            "cleanup-github-deliveries": {
+                "task": "testable.cleanup_github_deliveries",
+                "schedule": 24 * 3600.0,
+            },
             # Scheduled workflows: one run per due slot (backend/workflows/tasks.py).
             "schedule-tick": {"task": "testable.schedule_tick", "schedule": 60.0},
         },

@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -343,3 +344,18 @@ async def get_org_delivery(
     if delivery is None:
         raise NotFound("No such delivery.")
     return delivery
+
+
+# --------------------------------------------------------------------------- retention
+
+
+async def delete_old_deliveries(session: AsyncSession, before: datetime) -> int:
+    """Delete deliveries received before ``before`` (not those still waiting for the
+    worker); how many went."""
+    result = await session.execute(
+        delete(WebhookDelivery).where(
+            WebhookDelivery.received_at < before,
+            WebhookDelivery.status != DeliveryStatus.RECEIVED.value,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

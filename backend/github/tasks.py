@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
+from datetime import timedelta
 
 from celery import shared_task
 from loguru import logger
@@ -20,8 +21,10 @@ from backend.config import Dispatcher as DispatcherKind
 from backend.config import Settings, get_settings
 from backend.db import Database
 from backend.github import service
+from backend.kit.time import utcnow
 
 PROCESS_DELIVERY_TASK = "testable.process_github_delivery"
+CLEANUP_DELIVERIES_TASK = "testable.cleanup_github_deliveries"
 
 _threads: set[threading.Thread] = set()
 _threads_lock = threading.Lock()
@@ -114,3 +117,22 @@ def wait_for_deliveries(timeout: float | None = None) -> bool:
     for thread in threads:
         thread.join(timeout)
     return not any(t.is_alive() for t in threads)
+
+
+async def cleanup_deliveries(settings: Settings) -> int:
+    """Delete deliveries older than ``github_delivery_retention_days``; how many went."""
+    database = Database(
+        settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
+    try:
+        before = utcnow() - timedelta(days=settings.github_delivery_retention_days)
+        async with database.session() as session:
+            return await service.delete_old_deliveries(session, before)
+    finally:
+        await database.dispose()
+
+
+@shared_task(name=CLEANUP_DELIVERIES_TASK, ignore_result=True)
+def cleanup_deliveries_task() -> int:
+    """Celery beat, daily (``workers/celery_app.py``)."""
+    return asyncio.run(cleanup_deliveries(get_settings()))

@@ -5,20 +5,22 @@ superseded runs cancelled, the App's installations applied to repositories."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backend.config import Settings
 from backend.github import service
-from backend.github.models import DeliveryStatus
+from backend.github.models import DeliveryStatus, WebhookDelivery
 from backend.github.service import Processed
-from backend.github.tasks import process_stored_delivery, wait_for_deliveries
+from backend.github.tasks import cleanup_deliveries, process_stored_delivery, wait_for_deliveries
 from backend.github.webhooks import subject_of
+from backend.kit.time import utcnow
 from backend.orgs.models import Organization
 from backend.projects.models import Project
 from backend.repositories.models import Repository
@@ -301,3 +303,27 @@ async def test_a_repository_removed_from_the_installation_keeps_its_token(
     repository = await _repository(app, repository_id)
     assert repository.installation_id is None
     assert repository.disconnected_at is None  # the token still reaches it
+
+
+async def test_deliveries_older_than_the_retention_are_deleted(
+    app: FastAPI, settings: Settings
+) -> None:
+    old = await _store(app, "push", load("push"))
+    waiting = await _store(app, "push", load("push"))
+    recent = await _store(app, "push", load("push"))
+    await _process(app, settings, old)
+    await _process(app, settings, recent)
+    long_ago = utcnow() - timedelta(days=settings.github_delivery_retention_days + 1)
+    async with app.state.db.session() as session:
+        await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_([old, waiting]))
+            .values(received_at=long_ago)
+        )
+
+    deleted = await cleanup_deliveries(settings)
+
+    assert deleted == 1
+    async with app.state.db.session(read_only=True) as session:
+        left = set(await session.scalars(select(WebhookDelivery.id)))
+    assert left == {waiting, recent}  # one still waiting for its job is kept
