@@ -71,9 +71,9 @@ async def end_at_hard_time_limit(
     seconds = f" ({float(limit):g}s)" if limit else ""
     killed = "; its test process group was killed" if group is not None else ""
     reason = (
-        f"the job's hard time limit{seconds} was reached: the tests did not stop after the "
-        f"soft stop, so the worker process was killed{killed}. Events recorded until then "
-        "are kept; pytest wrote no report, so there are no test results."
+        f"the job's hard time limit{seconds} was reached: the {'tests' if killed else 'run'} "
+        f"did not stop after the soft stop, so the worker process was killed{killed}. Events "
+        "recorded until then are kept; pytest wrote no report, so there are no test results."
     )
     database = Database(settings.resolved_database_url)
     try:

@@ -49,7 +49,8 @@ async def _org_of(app: FastAPI, project_id: str) -> uuid.UUID:
     async with app.state.db.session(read_only=True) as session:
         project = await session.get(Project, uuid.UUID(project_id))
         assert project is not None
-        return project.org_id
+        org_id: uuid.UUID = project.org_id
+        return org_id
 
 
 async def test_a_private_repository_is_checked_out_with_its_token_kept_out_of_the_run(

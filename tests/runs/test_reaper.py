@@ -184,3 +184,25 @@ async def test_an_embedded_server_starting_ends_the_runs_its_previous_process_le
     run, _ = await _run_and_events(app, on_celery)
     assert run.status == "running"
     assert await asyncio.to_thread(end_runs_of_a_stopped_server, settings) == []
+
+
+async def test_a_hard_time_limit_before_the_tests_ends_the_run_timed_out(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
+    """``workers.tasks.end_at_hard_time_limit`` (the Celery main process's callback) for a
+    run stuck before pytest started: no test process to kill, the run still ends."""
+    from workers.tasks import end_at_hard_time_limit
+
+    run_id = await _queued_run(client, app, settings)
+    await _claim(app, run_id, "celery@stuck")
+
+    assert await end_at_hard_time_limit(str(run_id), 120, settings)
+    run, events = await _run_and_events(app, run_id)
+    assert (run.status, run.reason) == (
+        "timed_out",
+        "the job's hard time limit (120s) was reached: the run did not stop after the soft "
+        "stop, so the worker process was killed. Events recorded until then are kept; "
+        "pytest wrote no report, so there are no test results.",
+    )
+    assert events[-1]["data"]["status"] == "timed_out"
+    assert not await end_at_hard_time_limit(str(run_id), 120, settings)  # ended already
