@@ -551,6 +551,9 @@ async def deliver_reports(
         destinations = await destinations_for_run(session, run, settings)
         if only_key is not None:
             destinations = [d for d in destinations if d.key == only_key]
+            if not destinations:  # removed from the workflow since: say so, never hang pending
+                await _mark_unconfigured(database, run_id, only_key)
+                return {only_key: "failed"}
         if not destinations:
             return {}
         secret_values = await run_secrets(session, run, keyring)
@@ -582,6 +585,16 @@ async def deliver_reports(
         if own_http:
             await client.aclose()
     return {d.key: outcome for d, outcome in zip(destinations, outcomes, strict=True)}
+
+
+async def _mark_unconfigured(database: Database, run_id: uuid.UUID, key: str) -> None:
+    await _record(
+        database,
+        run_id,
+        key,
+        status="failed",
+        error="this destination is no longer configured for the run's workflow",
+    )
 
 
 # --- API helpers (request sessions; never commit) --------------------------------------

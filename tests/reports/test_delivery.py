@@ -188,6 +188,23 @@ async def test_redelivery_from_the_api_updates_the_same_object(
 
 
 @SQLITE_ONLY  # the logic under test does not depend on the database
+async def test_redelivering_a_destination_removed_since_fails_saying_so(
+    app: FastAPI, settings: Settings, api: Api, tracker: Tracker, reporters: Any
+) -> None:
+    settings.report_destinations = [tracker_destination(tracker)]
+    project = await api.project("file:///nowhere")
+    run_id = await finished_run(app, project["id"])
+    await deliver(app, settings, run_id)
+    settings.report_destinations = []
+
+    assert await deliver(app, settings, run_id, only_key="tracker:qa") == {"tracker:qa": "failed"}
+
+    record = (await deliveries(api, run_id))["tracker:qa"]
+    assert record["status"] == "failed"
+    assert "no longer configured" in record["last_error"]
+
+
+@SQLITE_ONLY  # the logic under test does not depend on the database
 async def test_a_workflow_run_goes_to_the_workflow_destinations_not_the_default_ones(
     app: FastAPI, settings: Settings, api: Api, tracker: Tracker, reporters: Any
 ) -> None:
