@@ -20,7 +20,10 @@ EMAIL = "ada@example.com"
 PASSWORD = "violet-Anchor-42-river"
 ORG = "Ada's QA team"
 PROJECT = "Teapot shop"
-WAIT_MS = 60_000  # a run starts a pytest process in a fresh environment
+WAIT_MS = 60_000
+WIDER_THAN_PHONE = """[...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > 391).slice(0, 5)
+  .map(e => e.tagName + '.' + e.className)"""  # a run starts a pytest process in a fresh environment
 
 
 async def _sign_up_and_in(page: Page, base_url: str, shots: Path) -> None:
@@ -113,6 +116,39 @@ async def _explore_cache(page: Page, shots: Path) -> None:
     await expect(page.get_by_test_id("cache-version")).to_have_count(3)
 
 
+async def _import_envvars(page: Page, shots: Path) -> None:
+    await page.get_by_role("link", name="← Runs").click()
+    await page.get_by_role("link", name="Environment variables").click()
+    await expect(page.get_by_text("No variables yet.")).to_be_visible()
+    await page.get_by_role("button", name="Import…").click()
+    dialog = page.get_by_role("dialog", name="Import environment variables")
+    await dialog.get_by_label(".env contents").fill(
+        "BASE_URL=http://shop.test\nthis line is wrong\nAPI_TOKEN=abc123secretvalue\n"
+    )
+    await dialog.get_by_role("button", name="Preview").click()
+    # The parser's problem is shown at its line; nothing is stored by a preview.
+    await expect(dialog.get_by_role("list", name="Problems")).to_contain_text(
+        "Line 2: expected KEY=value"
+    )
+    await page.screenshot(path=shots / "envvars-import.png", full_page=True)
+    await dialog.get_by_role("button", name="Import", exact=True).click()
+    await expect(dialog.get_by_role("alert")).to_contain_text("nothing was imported")
+
+    await dialog.get_by_label(".env contents").fill(
+        "BASE_URL=http://shop.test\nAPI_TOKEN=abc123secretvalue\n"
+    )
+    await dialog.get_by_role("button", name="Import", exact=True).click()
+    await expect(dialog.get_by_text("Imported.")).to_be_visible()
+    await dialog.get_by_role("button", name="Close").click()
+
+    rows = page.get_by_test_id("envvar")
+    await expect(rows).to_have_count(2)
+    await expect(rows.filter(has_text="BASE_URL")).to_contain_text("http://shop.test")
+    token = rows.filter(has_text="API_TOKEN")
+    await expect(token).to_contain_text("••••••••")
+    await expect(token).not_to_contain_text("abc123secretvalue")
+
+
 async def test_first_journey_sign_up_to_live_run_to_cache(
     dashboard: str, chromium: Browser, screenshot_dir: Path, tmp_path: Path
 ) -> None:
@@ -132,9 +168,18 @@ async def test_first_journey_sign_up_to_live_run_to_cache(
         await page.go_back()
         await page.set_viewport_size({"width": 390, "height": 844})
         await expect(page.get_by_test_id("run-status")).to_have_text("failed")
+        await expect(page.get_by_test_id("result-step")).to_be_visible()
+        await expect(page.get_by_role("heading", name="Reports")).to_be_visible()
+        # The replayed live view too: long output lines must wrap, not widen the page.
+        await expect(page.get_by_test_id("live-test")).to_have_count(2)
+        await expect(page.get_by_label("Test output")).to_contain_text("short test summary")
         width = await page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"the run detail is {width}px wide on a 390px phone"
+        wide = await page.evaluate(WIDER_THAN_PHONE) if width > 390 else []
+        assert width <= 390, f"the run detail is {width}px wide on a 390px phone: {wide}"
         await page.screenshot(path=screenshot_dir / "run-detail-phone.png", full_page=True)
+
+        await page.set_viewport_size({"width": 1280, "height": 900})
+        await _import_envvars(page, screenshot_dir)
     finally:
         await asyncio.to_thread(gate.touch)  # never leave the suite waiting
         await context.close()

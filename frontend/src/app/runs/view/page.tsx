@@ -87,7 +87,7 @@ function Output({ lines }: { lines: string[] }) {
       ref={box}
       tabIndex={0}
       aria-label="Test output"
-      className="max-h-80 overflow-auto whitespace-pre-wrap break-words rounded bg-slate-900 p-3 text-xs text-slate-100"
+      className="max-h-80 overflow-auto whitespace-pre-wrap rounded bg-slate-900 p-3 text-xs text-slate-100 [overflow-wrap:anywhere]"
     >
       {lines.join("\n")}
     </pre>
