@@ -20,10 +20,10 @@ EMAIL = "ada@example.com"
 PASSWORD = "violet-Anchor-42-river"
 ORG = "Ada's QA team"
 PROJECT = "Teapot shop"
-WAIT_MS = 60_000
+WAIT_MS = 60_000  # a run starts a pytest process in a fresh environment
 WIDER_THAN_PHONE = """[...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > 391).slice(0, 5)
-  .map(e => e.tagName + '.' + e.className)"""  # a run starts a pytest process in a fresh environment
+  .map(e => e.tagName + '.' + e.className)"""
 
 
 async def _sign_up_and_in(page: Page, base_url: str, shots: Path) -> None:
