@@ -1,66 +1,81 @@
-"""A real trace, recorded by Chromium, opens from the report page in the trace viewer that
-ships inside the playwright package, and the viewer shows its actions."""
+"""A trace recorded by a real run's test (Chromium, in the run's test process) opens from
+the report page in the trace viewer that ships inside the playwright package, and the
+viewer shows the recorded actions."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from playwright.async_api import async_playwright, expect
 
 from backend.client.browser import launch_options
 from backend.config import Settings
-from tests.reports.helpers import add_artifact, finished_run
-from tests.runs.helpers import signed_in_api
+from tests.runs.conftest import shared_env_cache
+from tests.runs.helpers import make_git_repo, signed_in_api
 from tests.runs.servers import live_api
+
+__all__ = ["shared_env_cache"]  # the session-wide environment cache of the runs tests
+
+TRACING_SUITE = {
+    "tests/test_shop.py": '''from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from backend.client.browser import launch_options
 
 SHOP = """<title>Tea shop</title>
 <button id="buy" onclick="this.textContent = 'Bought'">Buy green tea</button>"""
 
 
+def test_buy_tea():
+    results = Path(__file__).resolve().parents[1] / "test-results"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**launch_options())
+        context = browser.new_context()
+        context.tracing.start(snapshots=True, screenshots=True)
+        page = context.new_page()
+        page.set_content(SHOP)
+        page.click("#buy")
+        context.tracing.stop(path=results / "trace.zip")
+        browser.close()
+''',
+}
+
+
+@pytest.fixture
+def settings_overrides(shared_env_cache: Path) -> dict[str, Any]:
+    return {"dispatcher": "inprocess", "event_bus": "memory", "env_cache_dir": shared_env_cache}
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-async def test_the_trace_viewer_opens_a_real_trace_from_the_report_page(
-    app: FastAPI, settings: Settings, tmp_path: Path
+async def test_the_trace_viewer_opens_the_trace_a_run_recorded_from_the_report_page(
+    client: httpx.AsyncClient, settings: Settings, tmp_path: Path
 ) -> None:
-    trace = tmp_path / "trace.zip"
+    api = await signed_in_api(client, "viewer@example.com")
+    project = await api.project(make_git_repo(tmp_path / "repo", TRACING_SUITE))
+    run = await api.start(project["id"], branch="main")
+    detail = await api.wait(run["id"])
+    assert detail["status"] == "passed", detail["reason"]
+    assert [a["kind"] for a in detail["artifacts"]].count("trace") == 1
+    link = await client.post(f"/api/runs/{run['id']}/report-link", headers=api.headers)
+    parts = urlsplit(link.json()["url"])
+
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(**launch_options())
         try:
-            recording = await browser.new_context()
-            await recording.tracing.start(snapshots=True, screenshots=True)
-            shop = await recording.new_page()
-            await shop.set_content(SHOP)
-            await shop.click("#buy")
-            await recording.tracing.stop(path=trace)
-            await recording.close()
-
             with live_api(settings) as base:
-                async with httpx.AsyncClient(base_url=base) as client:
-                    api = await signed_in_api(client, "viewer@example.com")
-                    project = await api.project("file:///nowhere")
-                    run_id = await finished_run(app, project["id"])
-                    await add_artifact(
-                        app,
-                        run_id,
-                        "test-results/trace.zip",
-                        trace.read_bytes(),
-                        kind="trace",
-                        content_type="application/zip",
-                    )
-                    link = await client.post(f"/api/runs/{run_id}/report-link", headers=api.headers)
-                    parts = urlsplit(link.json()["url"])
-
                 context = await browser.new_context()
                 page = await context.new_page()
                 await page.goto(f"{base}{parts.path}?{parts.query}")
-                await expect(page.locator("#run-status")).to_have_text("failed")
+                await expect(page.locator("#run-status")).to_have_text("passed")
                 async with context.expect_page() as opened:
                     await page.locator("a.trace-link").click()
                 viewer = await opened.value
-                # The viewer's action list shows the recorded actions and the click's target.
+                # The viewer lists the recorded actions and shows the click's target.
                 actions = viewer.locator(".action-title")
                 await expect(actions.filter(has_text="Set content")).to_have_count(
                     1, timeout=30_000
