@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from backend.repositories.models import Repository
@@ -62,6 +63,7 @@ async def test_connect_through_the_github_app_installation(
     assert lookup.authorization == f"Bearer {next(iter(github.minted))}"
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_bad_connections_get_422s_naming_the_field(
     client: httpx.AsyncClient, github: FakeGitHub, tmp_path: Path
 ) -> None:
@@ -111,6 +113,7 @@ async def test_one_connected_repository_per_project_and_reconnect_after_disconne
     assert again["connected"] is True
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_local_repositories_only_where_local_sources_are_allowed(
     client: httpx.AsyncClient, app: FastAPI, tmp_path: Path
 ) -> None:
@@ -132,6 +135,7 @@ async def test_local_repositories_only_where_local_sources_are_allowed(
     assert "embedded" in response.json()["details"][0]["message"]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_refresh_reads_protected_branches_again(
     client: httpx.AsyncClient, github: FakeGitHub, tmp_path: Path
 ) -> None:

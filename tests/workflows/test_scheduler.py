@@ -73,6 +73,7 @@ async def test_one_run_per_due_slot_and_one_catch_up_after_downtime(
     assert all(r.branch == "main" and r.trigger_info["cron"] == "*/5 * * * *" for r in runs)
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_disabled_or_disconnected_workflows_do_not_fire(
     client: httpx.AsyncClient, app: FastAPI, settings: Settings, github: FakeGitHub, tmp_path: Path
 ) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -105,6 +106,7 @@ async def test_an_event_queues_one_run_per_matching_workflow(
     assert await _trigger(app, settings, PUSH) == []
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_missing_required_variables_end_an_automatic_run_with_the_names(
     client: httpx.AsyncClient, app: FastAPI, settings: Settings, github: FakeGitHub, tmp_path: Path
 ) -> None:
