@@ -24,7 +24,6 @@ from backend.kit.time import utcnow
 from backend.orgs.models import Organization
 from backend.projects.models import Project
 from backend.repositories.models import Repository
-from backend.runs.dispatch import wait_in_process
 from backend.runs.models import Run
 from tests.github.webhook_helpers import (
     HELLO_WORLD,
@@ -34,7 +33,7 @@ from tests.github.webhook_helpers import (
     load,
     stored_one,
 )
-from tests.runs.helpers import Api, make_git_repo, signed_in_api
+from tests.runs.helpers import git, make_git_repo, signed_in_api
 
 # Where the database makes no difference to the rule under test, SQLite alone.
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -43,12 +42,6 @@ SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     return {"github_webhook_secret": SECRET, "dispatcher": "inprocess", "event_bus": "memory"}
-
-
-async def _project(client: httpx.AsyncClient, tmp_path: Path, email: str) -> tuple[Api, str]:
-    api = await signed_in_api(client, email)
-    project = await api.project(make_git_repo(tmp_path / "repo", {"README.md": "hello\n"}))
-    return api, str(project["id"])
 
 
 async def _org_and_project(app: FastAPI) -> tuple[str, str]:
@@ -105,14 +98,36 @@ WORKFLOWS: dict[str, dict[str, Any]] = {
 }
 
 
-async def test_a_signed_push_queues_exactly_the_runs_its_workflows_ask_for(
+SUITE_NEEDING_A_SECRET = {
+    "tests/test_login.py": (
+        "import os\n\n"
+        "def test_the_workflow_secret_reaches_the_suite():\n"
+        "    assert os.environ['SHOP_PASSWORD'] == 'hunter2-for-the-shop'\n"
+    ),
+}
+
+
+async def test_a_signed_push_runs_exactly_the_workflows_that_ask_for_it(
     client: httpx.AsyncClient, app: FastAPI, settings: Settings, tmp_path: Path
 ) -> None:
-    api, project_id = await _project(client, tmp_path, "push@example.com")
+    """The issue's "done when": a push (a signed delivery) starts exactly the runs its
+    workflows ask for, on the pushed commit, with the project's secret variable decrypted
+    in the worker."""
+    api = await signed_in_api(client, "push@example.com")
+    project = await api.project(make_git_repo(tmp_path / "repo", SUITE_NEEDING_A_SECRET))
+    project_id = str(project["id"])
+    head = git("rev-parse", "HEAD", cwd=tmp_path / "repo" / "work").strip()
+    variable = await client.post(
+        f"/api/projects/{project_id}/envvars",
+        json={"key": "SHOP_PASSWORD", "value": "hunter2-for-the-shop", "secret": True},
+        headers=api.headers,
+    )
+    assert variable.status_code in (200, 201), variable.text
     await connect_hello_world(
         app, settings, org_id=api.org_id, project_id=project_id, workflows_config=WORKFLOWS
     )
     payload = load("push.with-new-branch")
+    payload.update(ref="refs/heads/main", after=head)
 
     response = await deliver(client, "push", payload, "push-delivery-1")
     assert response.status_code == 202
@@ -122,14 +137,14 @@ async def test_a_signed_push_queues_exactly_the_runs_its_workflows_ask_for(
     assert delivery.status == "processed", delivery.reason
     [run] = await _runs(app)
     assert delivery.run_ids == [str(run.id)]
-    assert wait_in_process(run.id, timeout=120)  # the in-process worker picked it up
-    assert (run.trigger, run.branch, run.commit_sha) == ("push", "master", payload["after"])
+    assert (run.trigger, run.branch, run.commit_sha) == ("push", "main", head)
     assert run.trigger_info["workflow"] == "every-branch"
     assert run.trigger_info["delivery_id"] == "push-delivery-1"
     assert run.trigger_info["commit_message"] == "Initial commit"
     assert run.trigger_info["author"] == "Codertocat"
-    detail = await api.run(str(run.id))
-    assert detail["trigger"] == "push"
+    detail = await api.wait(str(run.id), within=180)
+    assert detail["status"] == "passed", detail["reason"]
+    assert (detail["trigger"], detail["total"], detail["passed"]) == ("push", 1, 1)
 
 
 @SQLITE_ONLY
