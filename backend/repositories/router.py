@@ -12,6 +12,7 @@ import uuid
 import httpx
 from fastapi import APIRouter, Request, Response
 
+from backend.auth.audit import AuditedSessionDep, AuditTrailDep
 from backend.auth.deps import CurrentUser
 from backend.config import Settings
 from backend.db.deps import DatabaseDep, ReadSessionDep, SessionDep
@@ -43,7 +44,8 @@ async def connect_repository(
     body: RepositoryConnect,
     user: CurrentUser,
     database: DatabaseDep,
-    session: SessionDep,
+    session: AuditedSessionDep,
+    audit: AuditTrailDep,
     request: Request,
 ) -> RepositoryOut:
     await project_for(database, user, project_id, Role.ADMIN)
@@ -57,7 +59,20 @@ async def connect_repository(
             )
     else:
         repository = await service.connect_local(session, project, body, settings=settings)
-    return RepositoryOut.of(repository)
+    out = RepositoryOut.of(repository)
+    audit.record(
+        "repository.connect",
+        user_id=user.id,
+        org_id=repository.org_id,
+        details={
+            "repository_id": str(repository.id),
+            "project_id": str(project_id),
+            "provider": out.provider,
+            "full_name": out.full_name,
+            "auth": out.auth,
+        },
+    )
+    return out
 
 
 @router.get("/api/projects/{project_id}/repository", response_model=RepositoryOut)
@@ -108,8 +123,20 @@ async def refresh_protected_branches(
 
 @router.delete("/api/repositories/{repository_id}", status_code=204)
 async def disconnect_repository(
-    repository_id: uuid.UUID, user: CurrentUser, database: DatabaseDep, session: SessionDep
+    repository_id: uuid.UUID,
+    user: CurrentUser,
+    database: DatabaseDep,
+    session: AuditedSessionDep,
+    audit: AuditTrailDep,
 ) -> Response:
     await repository_for(database, user, repository_id, Role.ADMIN)
-    await service.disconnect(session, await service.get_repository(session, repository_id))
+    repository = await service.disconnect(
+        session, await service.get_repository(session, repository_id)
+    )
+    audit.record(
+        "repository.disconnect",
+        user_id=user.id,
+        org_id=repository.org_id,
+        details={"repository_id": str(repository.id), "full_name": repository.full_name},
+    )
     return Response(status_code=204)

@@ -11,7 +11,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from backend.auth.audit import AuditedSessionDep, AuditTrail, AuditTrailDep
 from backend.auth.deps import CurrentUser
+from backend.auth.models import User
 from backend.config import Settings
 from backend.db.deps import DatabaseDep, ReadSessionDep, SessionDep
 from backend.kit.errors import Conflict
@@ -44,6 +46,22 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def _audit(
+    audit: AuditTrail, action: str, user: User, org_id: uuid.UUID, workflow: Workflow
+) -> None:
+    audit.record(
+        action,
+        user_id=user.id,
+        org_id=org_id,
+        details={
+            "workflow_id": str(workflow.id),
+            "name": workflow.name,
+            "version": workflow.version,
+            "project_id": str(workflow.project_id),
+        },
+    )
+
+
 @router.post(
     "/api/repositories/{repository_id}/workflows", status_code=201, response_model=WorkflowOut
 )
@@ -52,10 +70,11 @@ async def create_workflow(
     body: WorkflowCreate,
     user: CurrentUser,
     database: DatabaseDep,
-    session: SessionDep,
+    session: AuditedSessionDep,
+    audit: AuditTrailDep,
     request: Request,
 ) -> WorkflowOut:
-    await repository_for(database, user, repository_id, Role.MEMBER)
+    repository = await repository_for(database, user, repository_id, Role.MEMBER)
     workflow = await service.create_workflow(
         session,
         await get_repository(session, repository_id),
@@ -65,6 +84,7 @@ async def create_workflow(
         user_id=user.id,
         settings=_settings(request),
     )
+    _audit(audit, "workflow.create", user, repository.org_id, workflow)
     return WorkflowOut.model_validate(workflow)
 
 
@@ -101,15 +121,17 @@ async def update_workflow(
     body: WorkflowUpdate,
     user: CurrentUser,
     database: DatabaseDep,
-    session: SessionDep,
+    session: AuditedSessionDep,
+    audit: AuditTrailDep,
     request: Request,
 ) -> WorkflowOut:
-    await workflow_for(database, user, workflow_id, Role.MEMBER)
+    _, project = await workflow_for(database, user, workflow_id, Role.MEMBER)
     workflow = await session.get(
         Workflow, workflow_id, with_for_update=True, populate_existing=True
     )
     if workflow is None:  # deleted meanwhile
         raise Conflict("The workflow was deleted.", code="workflow_deleted")
+    before = workflow.version
     workflow = await service.update_workflow(
         session,
         workflow,
@@ -119,15 +141,22 @@ async def update_workflow(
         user_id=user.id,
         settings=_settings(request),
     )
+    if workflow.version != before:
+        _audit(audit, "workflow.update", user, project.org_id, workflow)
     return WorkflowOut.model_validate(workflow)
 
 
 @router.delete("/api/workflows/{workflow_id}", status_code=204)
 async def delete_workflow(
-    workflow_id: uuid.UUID, user: CurrentUser, database: DatabaseDep, session: SessionDep
+    workflow_id: uuid.UUID,
+    user: CurrentUser,
+    database: DatabaseDep,
+    session: AuditedSessionDep,
+    audit: AuditTrailDep,
 ) -> Response:
-    await workflow_for(database, user, workflow_id, Role.MEMBER)
+    workflow, project = await workflow_for(database, user, workflow_id, Role.MEMBER)
     await service.delete_workflow(session, await service.get_workflow(session, workflow_id))
+    _audit(audit, "workflow.delete", user, project.org_id, workflow)
     return Response(status_code=204)
 
 

@@ -112,6 +112,11 @@ async def test_one_connected_repository_per_project_and_reconnect_after_disconne
     assert again["id"] == repository["id"]
     assert again["connected"] is True
 
+    log = await client.get(f"/api/orgs/{api.org_id}/audit-log", headers=api.headers)
+    actions = [e["action"] for e in log.json()["items"] if e["action"].startswith("repository.")]
+    assert actions == ["repository.connect", "repository.disconnect", "repository.connect"]
+    assert PAT not in log.text
+
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_local_repositories_only_where_local_sources_are_allowed(

@@ -61,6 +61,10 @@ async def test_create_change_and_read_the_version_history(
     assert len(preview["next_slots"]) == 5
     assert (await client.delete(url, headers=api.headers)).status_code == 204
     assert (await client.get(url, headers=api.headers)).status_code == 404
+    log = (await client.get(f"/api/orgs/{api.org_id}/audit-log", headers=api.headers)).json()
+    actions = [e["action"] for e in log["items"] if e["action"].startswith("workflow.")]
+    # Newest first; the unchanged PATCH wrote nothing.
+    assert actions == ["workflow.delete", "workflow.update", "workflow.update", "workflow.create"]
 
 
 async def test_invalid_configurations_answer_422_naming_each_field(
