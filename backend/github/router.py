@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from loguru import logger
 from pydantic import BaseModel, ConfigDict
 
+from backend.auth.audit import client_ip
 from backend.config import Settings
 from backend.db.deps import DatabaseDep, ReadSessionDep, SessionDep
 from backend.github import service, tasks
@@ -40,6 +41,7 @@ from backend.kit.errors import (
     TestableError,
     Unauthorized,
 )
+from backend.kit.ratelimit import get_rate_limiter
 from backend.kit.time import utcnow
 from backend.orgs.deps import OrgAdmin
 
@@ -47,6 +49,8 @@ router = APIRouter(tags=["github"])
 
 # A delivery still ``received`` after this long may be sent to the worker again.
 STALE_AFTER = timedelta(minutes=5)
+# Refused requests stored per client address and rate-limit window (see ``_reject``).
+REJECTIONS_STORED_PER_IP = 100
 
 
 # --------------------------------------------------------------------------- shapes
@@ -114,6 +118,7 @@ async def _read_body(request: Request, limit: int) -> tuple[bytes | None, int]:
 
 
 async def _reject(
+    request: Request,
     database: Any,
     error: TestableError,
     *,
@@ -122,23 +127,36 @@ async def _reject(
     size: int,
     signature_ok: bool = False,
 ) -> TestableError:
-    """Store the refusal (committed), then hand back the error to raise."""
-    async with database.session() as session:
-        await service.record_rejection(
-            session,
-            claimed_delivery_id=claimed,
-            event=event,
-            reason=error.message,
-            http_status=error.status_code,
-            size_bytes=size,
-            signature_ok=signature_ok,
-        )
+    """Store the refusal (committed), then hand back the error to raise. Unsigned
+    requests cost an insert each: past ``REJECTIONS_STORED_PER_IP`` in a window, one
+    address's refusals are only logged (same answer), so nobody can fill the table."""
+    settings = _settings(request)
+    ip = client_ip(request)
+    counted = await get_rate_limiter(request).hit(
+        "github_webhook_rejections:ip",
+        ip,
+        limit=REJECTIONS_STORED_PER_IP,
+        window_seconds=settings.rate_limit_window_seconds,
+    )
+    if counted.allowed:
+        async with database.session() as session:
+            await service.record_rejection(
+                session,
+                claimed_delivery_id=claimed,
+                event=event,
+                reason=error.message,
+                http_status=error.status_code,
+                size_bytes=size,
+                signature_ok=signature_ok,
+            )
     logger.warning(
-        "GitHub webhook rejected ({}): {} delivery={} event={}",
+        "GitHub webhook rejected ({}): {} delivery={} event={} ip={}{}",
         error.status_code,
         error.message,
         claimed,
         event,
+        ip,
+        "" if counted.allowed else " (not stored: too many refusals from this address)",
     )
     return error
 
@@ -166,7 +184,13 @@ async def receive_github_webhook(
 
     async def reject(error: TestableError, signature_ok: bool = False) -> TestableError:
         return await _reject(
-            database, error, claimed=claimed, event=event, size=size, signature_ok=signature_ok
+            request,
+            database,
+            error,
+            claimed=claimed,
+            event=event,
+            size=size,
+            signature_ok=signature_ok,
         )
 
     if body is None:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from backend.github import router as github_router
 from backend.github.tasks import wait_for_deliveries
 from backend.github.webhooks import sign
 from tests.github.webhook_helpers import (
@@ -309,3 +310,21 @@ async def test_json_nested_too_deeply_is_400(client: httpx.AsyncClient) -> None:
 
     assert response.status_code == 400
     assert response.json()["error"] == "malformed_payload"
+
+
+@SQLITE_ONLY
+async def test_a_flood_of_refused_requests_is_answered_but_not_all_stored(
+    client: httpx.AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(github_router, "REJECTIONS_STORED_PER_IP", 3)
+    body = json.dumps(load("ping")).encode()
+
+    answers = [
+        (await client.post(URL, content=body, headers=signed_headers(body, "ping", secret="x")))
+        for _ in range(5)
+    ]
+
+    assert [a.status_code for a in answers] == [401] * 5
+    assert len(await stored(app)) == 3
+    genuine = await deliver(client, "ping", load("ping"))  # GitHub itself still gets in
+    assert genuine.status_code == 200
