@@ -34,6 +34,7 @@ PR_ACTIONS: tuple[PrAction, ...] = ("opened", "synchronize", "reopened", "ready_
 KNOWN_DESTINATIONS = ("github_checks", "pr_comment", "slack", "notion", "email")
 REGEX_PREFIX = "re:"
 MIN_TIMEOUT_SECONDS = 60
+CRON_ALIASES = ("@hourly", "@daily", "@midnight", "@weekly", "@monthly", "@yearly", "@annually")
 DEFAULT_MAX_TIMEOUT_SECONDS = 3 * 3600
 
 
@@ -50,10 +51,13 @@ class ScheduleConfig(_Strict):
     @classmethod
     def _cron(cls, value: str) -> str:
         value = " ".join(value.split())
+        if value in CRON_ALIASES:
+            return value
         # Five fields only: seconds (a sixth field) would fire far more often than a beat ticks.
         if len(value.split(" ")) != 5 or not croniter.is_valid(value):
             raise ValueError(
-                f"{value!r} is not a cron expression (five fields: minute hour day month weekday)"
+                f"{value!r} is not a cron expression (five fields: minute hour day month "
+                "weekday, or @hourly, @daily, @weekly, @monthly, @yearly)"
             )
         return value
 

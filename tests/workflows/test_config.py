@@ -74,6 +74,13 @@ def test_timeout_upper_bound_comes_from_settings() -> None:
     assert fields == {"execution.timeout": "must be between 60 and 7200 seconds"}
 
 
+def test_cron_aliases_are_accepted() -> None:
+    config = parse_config({"triggers": {"schedule": {"cron": "@daily"}}})
+    assert config.triggers.schedule is not None
+    assert config.triggers.schedule.cron == "@daily"
+    assert "triggers.schedule.cron" in _fields({"triggers": {"schedule": {"cron": "@reboot"}}})
+
+
 def test_six_field_cron_and_unknown_keys_are_refused() -> None:
     assert "triggers.schedule.cron" in _fields({"triggers": {"schedule": {"cron": "* * * * * *"}}})
     assert "execution.timout" in _fields({"execution": {"timout": 60}})

@@ -80,3 +80,7 @@ def test_fall_back_a_slot_in_the_repeated_hour_fires_once() -> None:
 def test_every_minute_cron_in_utc() -> None:
     slots = next_slots("* * * * *", "UTC", utc(2026, 1, 1, 0, 0, 30), count=2)
     assert slots == [utc(2026, 1, 1, 0, 1), utc(2026, 1, 1, 0, 2)]
+
+
+def test_cron_aliases_follow_the_zone() -> None:
+    assert latest_due_slot("@daily", "Europe/Paris", utc(2026, 1, 15, 12)) == paris(2026, 1, 15)
