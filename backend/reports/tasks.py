@@ -19,7 +19,7 @@ from loguru import logger
 from backend.config import Dispatcher, Settings, get_settings
 from backend.db import Database
 from backend.kit.keys import KeyRing, load_keyring
-from backend.reports.service import Phase, deliver_reports
+from backend.reports.delivery import Phase, deliver_reports
 
 DELIVER_REPORTS_TASK = "testable.deliver_reports"
 
