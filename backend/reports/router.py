@@ -18,17 +18,24 @@ from backend.auth.models import User
 from backend.config import Settings
 from backend.db import Database
 from backend.db.deps import DatabaseDep, ReadSessionDep, SessionDep
-from backend.kit.errors import NotFound
+from backend.kit.errors import Conflict, NotFound
 from backend.kit.time import utcnow
 from backend.orgs.deps import check_org_role
 from backend.orgs.models import Role
 from backend.reports import service
 from backend.reports.links import issue_report_token
 from backend.reports.pages import router as pages_router
-from backend.reports.schemas import DeliveryOut, ReportLinkOut, ShareOut, ShareRevoked
+from backend.reports.schemas import (
+    DeliveryOut,
+    DeliveryQueued,
+    ReportLinkOut,
+    ShareOut,
+    ShareRevoked,
+)
 from backend.reports.tasks import schedule_reports
 from backend.runs.models import Run
 from backend.runs.service import run_project
+from backend.runs.states import RunState
 
 router = APIRouter(tags=["reports"])
 router.include_router(pages_router)
@@ -56,6 +63,30 @@ async def list_deliveries(
 ) -> list[DeliveryOut]:
     await _check_run(database, user, run_id)
     return [DeliveryOut.model_validate(d) for d in await service.list_deliveries(session, run_id)]
+
+
+@router.post("/api/runs/{run_id}/deliver", status_code=202, response_model=DeliveryQueued)
+async def deliver_all(
+    run_id: uuid.UUID,
+    user: CurrentUser,
+    database: DatabaseDep,
+    background: BackgroundTasks,
+    request: Request,
+) -> DeliveryQueued:
+    """Send a finished run's report to every destination again (or for the first time, for
+    a run that never reached a worker); existing objects are updated in place."""
+    await _check_run(database, user, run_id, Role.MEMBER)
+    async with database.session(read_only=True) as session:
+        run = await session.get(Run, run_id)
+        status = run.status if run is not None else None
+    if status is None or not RunState(status).terminal:
+        raise Conflict(
+            "The run has not finished yet; its report is sent when it does.",
+            code="run_not_finished",
+            details={"status": status},
+        )
+    background.add_task(schedule_reports, run_id, "finish", _settings(request))
+    return DeliveryQueued(run_id=run_id)
 
 
 @router.post(

@@ -26,6 +26,13 @@ class DeliveryOut(BaseModel):
     updated_at: datetime
 
 
+class DeliveryQueued(BaseModel):
+    """The run's report is being sent to its destinations; watch ``/deliveries``."""
+
+    run_id: uuid.UUID
+    queued: bool = True
+
+
 class ShareOut(BaseModel):
     """A new public link; ``token`` and ``url`` are shown this once (only a hash is kept)."""
 

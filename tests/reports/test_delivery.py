@@ -187,6 +187,29 @@ async def test_redelivery_from_the_api_updates_the_same_object(
     assert (record["status"], record["attempts"]) == ("delivered", 2)
 
 
+async def test_a_member_can_send_a_finished_run_s_report_again_from_the_api(
+    app: FastAPI, settings: Settings, api: Api, tracker: Tracker, reporters: Any
+) -> None:
+    from backend.reports.tasks import wait_for_reports
+
+    project = await api.project("file:///nowhere")
+    running = await finished_run(app, project["id"], status="running")
+    run_id = await finished_run(app, project["id"])  # e.g. ended by the reaper: no report
+
+    refused = await api.client.post(f"/api/runs/{running}/deliver", headers=api.headers)
+    response = await api.client.post(f"/api/runs/{run_id}/deliver", headers=api.headers)
+
+    assert refused.status_code == 409
+    assert refused.json()["error"] == "run_not_finished"
+    assert response.status_code == 202, response.text
+    assert wait_for_reports(run_id, timeout=60)
+    records = await deliveries(api, run_id)
+    assert {k: r["status"] for k, r in records.items()} == {
+        "tracker:qa": "delivered",
+        "tracker:web": "delivered",
+    }
+
+
 @SQLITE_ONLY  # the logic under test does not depend on the database
 async def test_redelivering_a_destination_removed_since_fails_saying_so(
     app: FastAPI, settings: Settings, api: Api, tracker: Tracker, reporters: Any

@@ -118,6 +118,7 @@ async def test_another_organisation_gets_404_everywhere(
         ("POST", f"/api/runs/{run_id}/share"),
         ("DELETE", f"/api/runs/{run_id}/share"),
         ("POST", f"/api/runs/{run_id}/report-link"),
+        ("POST", f"/api/runs/{run_id}/deliver"),
         ("POST", f"/api/runs/{run_id}/deliveries/{uuid.uuid4()}/redeliver"),
     ]
     for method, path in calls:
