@@ -17,7 +17,10 @@ VISIBILITY_TIMEOUT_SECONDS = 4 * 60 * 60
 def create_celery(redis_url: str | None = None) -> Celery:
     url = redis_url or get_settings().redis_url
     app = Celery(
-        "testable", broker=url, backend=url, include=["workers.tasks", "backend.github.tasks"]
+        "testable",
+        broker=url,
+        backend=url,
+        include=["workers.tasks", "backend.github.tasks", "backend.workflows.tasks"],
     )
     app.conf.update(
         task_acks_late=True,
