@@ -149,6 +149,31 @@ async def _import_envvars(page: Page, shots: Path) -> None:
     await expect(token).not_to_contain_text("abc123secretvalue")
 
 
+async def _configure_workflow(page: Page, repository: str) -> None:
+    """Connect the local repository and add a workflow; a bad value is refused by the api
+    and its message shown under the field it names."""
+    await page.get_by_role("link", name="← Runs").click()
+    await page.get_by_role("link", name="Repository and workflows").click()
+    connect = page.get_by_role("form", name="Connect a repository")
+    await connect.get_by_label("Path").fill(repository)
+    await connect.get_by_role("button", name="Connect").click()
+    await page.get_by_label("New workflow name").fill("Every push")
+    await page.get_by_role("button", name="Add workflow").click()
+
+    editor = page.get_by_role("form", name="Workflow Every push")
+    limit = editor.get_by_label("Time limit (seconds)")
+    await limit.fill("5")
+    await editor.get_by_role("button", name="Save workflow").click()
+    await expect(limit).to_have_attribute("aria-invalid", "true")
+    message = await limit.get_attribute("aria-describedby")
+    assert message is not None
+    await expect(page.locator(f"[id='{message.split()[0]}']")).to_contain_text("60")
+
+    await limit.fill("600")
+    await editor.get_by_role("button", name="Save workflow").click()
+    await expect(editor.get_by_role("status")).to_contain_text("Saved as version 2")
+
+
 async def test_first_journey_sign_up_to_live_run_to_cache(
     dashboard: str, chromium: Browser, screenshot_dir: Path, tmp_path: Path
 ) -> None:
@@ -180,6 +205,8 @@ async def test_first_journey_sign_up_to_live_run_to_cache(
 
         await page.set_viewport_size({"width": 1280, "height": 900})
         await _import_envvars(page, screenshot_dir)
+        await _configure_workflow(page, repository)
+        await page.screenshot(path=screenshot_dir / "workflow-editor.png", full_page=True)
     finally:
         await asyncio.to_thread(gate.touch)  # never leave the suite waiting
         await context.close()

@@ -100,6 +100,9 @@ function RunsPage() {
           <Link href={`/envvars/?project=${projectId}`} className="text-blue-800 underline">
             Environment variables
           </Link>
+          <Link href={`/workflows/?project=${projectId}`} className="text-blue-800 underline">
+            Repository and workflows
+          </Link>
         </nav>
       </div>
       <Card title="Start a run">
