@@ -312,12 +312,17 @@ def _default_branch(repository: Repository | None, project: Project) -> str | No
 
 
 async def repositories_for(session: AsyncSession, event: TriggerEvent) -> list[Repository]:
-    """Connected repositories the event is about (by GitHub id, else by full name)."""
+    """Connected repositories the event is about: by GitHub id (it survives renames), else
+    by full name — but a name never matches a row that knows another id (a repository
+    deleted and created again under the same name is another repository)."""
     conditions = []
     if event.github_repo_id is not None:
         conditions.append(Repository.github_repo_id == event.github_repo_id)
     if event.repository_full_name:
-        conditions.append(func.lower(Repository.full_name) == event.repository_full_name.lower())
+        same_name = func.lower(Repository.full_name) == event.repository_full_name.lower()
+        if event.github_repo_id is not None:
+            same_name = same_name & Repository.github_repo_id.is_(None)
+        conditions.append(same_name)
     if not conditions:
         return []
     rows = await session.scalars(

@@ -100,6 +100,9 @@ async def test_an_event_queues_one_run_per_matching_workflow(
     # A renamed repository is still found by its GitHub id.
     renamed = replace(PUSH, repository_full_name="octo/shop-renamed")
     assert len(await _trigger(app, settings, renamed)) == 1
+    # Same name, another GitHub id: a repository deleted and created again.
+    recreated = replace(PUSH, github_repo_id=556)
+    assert await _trigger(app, settings, recreated) == []
     assert len(await _runs(app)) == 4
 
     await client.delete(f"/api/repositories/{rid}", headers=api.headers)
