@@ -7,16 +7,25 @@ line.
 Real headless Chromium on a page served from a localhost HTTP server; the element store is
 the standalone default (the in-memory layer over a SQLite file in a temporary folder).
 The three measurements are interleaved round by round so that machine load hits them
-alike. Stagehand with an instant local model is not measured yet (no time was left to
-wire a local OpenAI-compatible server into this script).
+alike.
+
+Then, with ``--stagehand-rounds N`` (default 20; 0 skips it), cached against uncached
+``act()`` with the Stagehand resolver: the real Stagehand 4.x SDK attached to a second
+headless Chromium over CDP, its model an *instant* local OpenAI-compatible server
+(``tests/ai/fake_openai.py``, answering the "Log in" element at once), so the uncached
+figure is Stagehand's own overhead (accessibility tree, observe round trips) without any
+model latency. Stagehand needs the async client, so this part uses ``AsyncAI``.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
+import re
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -25,12 +34,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from playwright.async_api import async_playwright
 from playwright.sync_api import sync_playwright
+from pydantic import SecretStr
 
-from backend.client.api import AI
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.ai.fake_openai
+
+from backend.ai.settings import LLMProvider, ResolverSettings
+from backend.ai.stagehand import StagehandResolver, stagehand_launch_options
+from backend.cache.store.sqlite import SqliteStore
+from backend.client.api import AI, AsyncAI
 from backend.client.drivers import LoopThread
 from backend.client.engine import EngineConfig
 from backend.client.settings import ClientSettings
+from tests.ai.fake_openai import FakeModelServer, Recorded, free_port
 
 PAGE = (
     b"""<!doctype html><html><head><title>Shop</title></head><body>
@@ -88,9 +105,89 @@ def summary(samples: list[float]) -> dict[str, float]:
     }
 
 
+def instant_log_in_choice(recorded: Recorded) -> str:
+    """What a perfect, instant model answers Stagehand's observe(): the "Log in" button
+    (its element id as Stagehand numbered it in the accessibility tree it sent)."""
+    prompt = json.dumps(recorded.body["messages"])
+    match = re.search(r"\[(\d+-\d+)\] button: Log in", prompt)
+    elements: list[dict[str, Any]] = (
+        [{"elementId": match.group(1), "description": "Log in", "method": "click", "arguments": []}]
+        if match
+        else []
+    )
+    return json.dumps({"elements": elements})
+
+
+async def stagehand_rounds(url: str, rounds: int) -> dict[str, Any]:
+    """Cached vs uncached act() with the Stagehand resolver and an instant local model."""
+    instruction = "click the log in button"
+    model = FakeModelServer()
+    model.reply = instant_log_in_choice
+    model.start()
+    port = free_port()
+    options = stagehand_launch_options(port)
+    resolver = StagehandResolver(
+        ResolverSettings(
+            llm_provider=LLMProvider.OPENAI,
+            llm_model="instant-local",
+            llm_api_key=SecretStr("sk-bench"),
+            llm_base_url=f"{model.url}/v1",
+            llm_max_retries=0,
+            llm_timeout_seconds=10,
+            stagehand_cdp_url=f"http://127.0.0.1:{port}",
+        )
+    )
+    hits: list[float] = []
+    misses: list[float] = []
+    decisions: dict[str, int] = {}
+    try:
+        with tempfile.TemporaryDirectory() as data:
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(
+                    executable_path="/usr/bin/chromium",
+                    args=[*LAUNCH_ARGS, *options["args"]],
+                    ignore_default_args=options["ignore_default_args"],
+                )
+                page = await (await browser.new_context()).new_page()
+                await page.goto(url)
+                store = await SqliteStore.open(Path(data) / "cache.db")
+                cached = AsyncAI(
+                    page, store=store, resolver=resolver, config=EngineConfig("bench", "main")
+                )
+                uncached = AsyncAI(
+                    page,
+                    resolver=resolver,
+                    config=EngineConfig("bench", "main", use_cache=False),
+                )
+                first = await cached.act(instruction)
+                assert first.decision == "resolver", first
+                for _ in range(rounds):
+                    started = time.perf_counter()
+                    decision = (await cached.act(instruction)).decision
+                    hits.append((time.perf_counter() - started) * 1000)
+                    decisions[decision] = decisions.get(decision, 0) + 1
+                    started = time.perf_counter()
+                    await uncached.act(instruction)
+                    misses.append((time.perf_counter() - started) * 1000)
+                await store.close()
+                await browser.close()
+    finally:
+        await resolver.aclose()
+        model.stop()
+    return {
+        "rounds": rounds,
+        "cached_act": summary(hits),
+        "uncached_act_stagehand": summary(misses),
+        "uncached_vs_cached_median": round(statistics.median(misses) / statistics.median(hits), 1),
+        "cached_decisions": decisions,
+        "model_requests": len(model.requests),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--stagehand-rounds", type=int, default=20)
     args = parser.parse_args()
     instruction = "click the log in button"
 
@@ -130,6 +227,11 @@ def main() -> None:
         uncached.close()
         loop.close()
         browser.close()
+    stagehand = (
+        asyncio.run(stagehand_rounds(url, args.stagehand_rounds))
+        if args.stagehand_rounds
+        else "skipped"
+    )
     server.shutdown()
 
     print(
@@ -148,7 +250,7 @@ def main() -> None:
                 ),
                 "cached_decisions": decisions,
                 "clicks": clicks,
-                "stagehand": "not measured yet",
+                "stagehand": stagehand,
                 "loadavg": [round(x, 2) for x in os.getloadavg()],
             }
         )

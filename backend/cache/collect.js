@@ -7,6 +7,10 @@
 //                  most robust first; Python keeps those that match exactly that element.
 //   "identity"  -> a stable number for `element` (a WeakMap, so the DOM is never touched),
 //                  used to check that several selectors point at the same element.
+//   "resolve"   -> for stored `request.selectors` (as "selectors" made them): the identities
+//                  each matches (null: unknown form), and when they agree on exactly one
+//                  element its fingerprint and the page context (the cache-hit path in one
+//                  round trip; see resolveStored).
 // Field names follow backend/cache/records.py (Fingerprint, PageContext).
 (element, request) => {
   const MAX_CANDIDATES = request.maxCandidates || 1500;
@@ -460,7 +464,79 @@
     return out;
   };
 
+  // The elements a stored selector matches, resolved in the page with the functions that
+  // made it in selectorsFor() (css and xpath by the browser itself); null for a form this
+  // collector does not know: Python then asks Playwright for that one.
+  const ROLE_OF_TAG = { link: "a, area", button: "button, input, summary", textbox: "input, textarea",
+    checkbox: "input", radio: "input", combobox: "select, input", listbox: "select",
+    searchbox: "input", spinbutton: "input", slider: "input", option: "option",
+    heading: "h1, h2, h3, h4, h5, h6", img: "img", row: "tr", cell: "td", columnheader: "th",
+    table: "table", listitem: "li", list: "ul, ol", navigation: "nav", form: "form" };
+  const deepest = (els) => els.filter((el) => !els.some((o) => o !== el && el.contains(o)));
+  const matchesOf = (selector) => {
+    if (selector.startsWith("css=")) return [...document.querySelectorAll(selector.slice(4))];
+    if (selector.startsWith("xpath=")) {
+      const r = document.evaluate(selector.slice(6), document, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);
+      const out = [];
+      for (let i = 0; i < r.snapshotLength; i++) if (r.snapshotItem(i).nodeType === 1) out.push(r.snapshotItem(i));
+      return out;
+    }
+    let m = /^internal:(?:testid|attr)=\[([\w-]+)=(".*")s\]$/.exec(selector);
+    if (m) {
+      const value = JSON.parse(m[2]);
+      return [...document.querySelectorAll(`[${m[1]}]`)].filter((el) => el.getAttribute(m[1]) === value);
+    }
+    m = /^internal:role=([\w-]+)\[name=(".*")s\]$/.exec(selector);
+    if (m) {
+      const [role, name] = [m[1], JSON.parse(m[2])];
+      const tags = ROLE_OF_TAG[role];
+      const pool = document.querySelectorAll(tags ? `${tags}, [role]` : "[role]");
+      return [...pool].filter((el) => roleOf(el) === role && accessibleName(el) === name);
+    }
+    m = /^internal:label=(".*")s$/.exec(selector);
+    if (m) {
+      const label = JSON.parse(m[1]);
+      return [...document.querySelectorAll("input, select, textarea")].filter((el) => labelText(el) === label);
+    }
+    m = /^internal:text=(".*")s$/.exec(selector);
+    if (m) {
+      const text = JSON.parse(m[1]);
+      const pool = [...document.querySelectorAll("body *")].filter(
+        (el) => !el.closest("script, style, noscript, template, head") &&
+          collapse(el.textContent).includes(text) && visibleText(el) === text,
+      );
+      return deepest(pool);
+    }
+    return null;
+  };
+  // The cache-hit path in one trip: every stored selector's matches, and when they are
+  // unanimous on exactly one element, its fingerprint and the page context, the element
+  // kept in window.__testablePinned for the action.
+  const resolveStored = (selectors) => {
+    const found = selectors.map((selector) => {
+      try {
+        return matchesOf(selector);
+      } catch (e) {
+        return null; // not valid here: Playwright decides
+      }
+    });
+    const matches = found.map((els) => (els === null ? null : els.map(identity)));
+    const known = matches.filter((ids) => ids !== null);
+    const ids = new Set(known.flat());
+    const out = { matches };
+    if (known.length && ids.size === 1 && known.every((x) => x.length <= 1)) {
+      const el = found.find((els) => els && els.length === 1)[0];
+      window.__testablePinned = el;
+      out.identity = identity(el);
+      out.fingerprint = fingerprint(el, undefined, twinsOf(el));
+      out.context = pageContext();
+    }
+    return out;
+  };
+
   switch (request.mode) {
+    case "resolve":
+      return resolveStored(request.selectors);
     case "identity":
       return identity(element);
     case "element":

@@ -16,7 +16,7 @@ from typing import Any, Literal, TypedDict, cast
 from backend.cache.records import Fingerprint, PageContext, Selector, SelectorKind
 from backend.cache.store.common import mask_personal_data
 
-CollectMode = Literal["snapshot", "element", "selectors", "identity", "context"]
+CollectMode = Literal["snapshot", "element", "selectors", "identity", "context", "resolve"]
 
 _TEXT_FIELDS = ("text", "name", "label", "neighbour_text", "container_text")
 
@@ -121,6 +121,10 @@ def describe(fp: Fingerprint) -> str:
 def identity_expression() -> str:
     """For ``handle.evaluate(expr)``: the element's identity, None once it left the page."""
     return f"(el) => el.isConnected ? ({_IDENTITY_JS})(el) : null"
+
+
+# The element the "resolve" mode found, for acting on it (see collect.js resolveStored).
+PINNED_JS = "() => window.__testablePinned || null"
 
 
 def pin_expression() -> str:

@@ -71,6 +71,16 @@ class Pin:
 
 
 @dataclass(frozen=True)
+class ResolveCached:
+    """The cache-hit path in one round trip, resolved in the page (collect.js "resolve"):
+    -> {matches: [identities each stored selector matches, or None when the page side
+    cannot tell (ask ``Identities``)]} plus, when they agree on exactly one element,
+    {identity, fingerprint, context}; that element is then pinned for ``Perform``."""
+
+    selectors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Perform:
     """Act on the pinned element (``method`` from ActionSpec; ``value`` already has its
     variables filled in). ``expected_identity`` guards against a swapped element.
@@ -131,6 +141,7 @@ Command = (
     | SnapshotSelectors
     | ElementSelectors
     | Pin
+    | ResolveCached
     | Perform
     | PressOnPage
     | ReadState

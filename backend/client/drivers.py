@@ -9,7 +9,6 @@ Both translate Playwright's errors into the engine's two exceptions: ``StaleElem
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 from collections.abc import Coroutine
 from concurrent.futures import Future
@@ -22,6 +21,7 @@ from playwright.sync_api import ElementHandle as SyncElementHandle
 from backend.ai.base import Resolver
 from backend.ai.errors import ResolverError
 from backend.cache.collect import (
+    PINNED_JS,
     all_identities_expression,
     element_expression,
     identity_expression,
@@ -85,6 +85,9 @@ class AsyncDriver:
         self.store = store
         self.resolver = resolver
         self._pinned: AsyncElementHandle | None = None
+        # Identity of the element ResolveCached left in window.__testablePinned (the handle
+        # is only fetched when acting: an observe() or a failed verification needs none).
+        self._stashed: int | None = None
 
     async def run(self, flow: Flow[T]) -> T:
         try:
@@ -104,11 +107,12 @@ class AsyncDriver:
             await self._unpin()
 
     async def _unpin(self) -> None:
-        if self._pinned is not None:
-            pinned, self._pinned = self._pinned, None
-            # After a navigation there is nothing left to release.
-            with contextlib.suppress(PlaywrightError):
-                await pinned.dispose()
+        # The handle is dropped, not disposed: Playwright releases element handles itself
+        # when their frame navigates or the page closes, and an explicit dispose() is one
+        # more round trip per step (10+ ms on a loaded machine, bench/bench_act.py) for
+        # releasing a single DOM reference a little earlier.
+        self._stashed = None
+        self._pinned = None
 
     async def _execute(self, command: cmd.Command) -> Any:
         page = self.page
@@ -144,6 +148,14 @@ class AsyncDriver:
                     return await page.locator(selector).evaluate(_TABLE_JS, timeout=PIN_TIMEOUT_MS)
                 except PlaywrightError:
                     return None
+            case cmd.ResolveCached(selectors=selectors):
+                await self._unpin()
+                data = await page.evaluate(
+                    page_expression(), request("resolve", selectors=list(selectors))
+                )
+                if data.get("identity") is not None:
+                    self._stashed = data["identity"]
+                return data
             case cmd.Pin(selector=selector):
                 await self._unpin()
                 try:
@@ -175,13 +187,23 @@ class AsyncDriver:
         raise TypeError(f"unknown command {command!r}")
 
     async def _perform(self, command: cmd.Perform) -> None:
+        fresh = self._pinned is None and self._stashed == command.expected_identity
+        if fresh:
+            # The very element ResolveCached checked (an object reference, not a selector
+            # resolved again): its identity needs no second check.
+            try:
+                self._pinned = (await self.page.evaluate_handle(PINNED_JS)).as_element()
+            except PlaywrightError as error:
+                raise cmd.StaleElement(_short(error)) from error
+            self._stashed = None
         handle = self._pinned
         if handle is None:
             raise cmd.StaleElement("no element pinned")
         try:
-            identity = await handle.evaluate(identity_expression())
-            if identity != command.expected_identity:
-                raise cmd.StaleElement("the element was replaced before acting")
+            if not fresh:
+                identity = await handle.evaluate(identity_expression())
+                if identity != command.expected_identity:
+                    raise cmd.StaleElement("the element was replaced before acting")
             timeout = command.timeout_ms
             value = command.value or ""
             match command.method:
@@ -244,6 +266,7 @@ class SyncDriver:
         self.resolver = resolver
         self.loop = loop
         self._pinned: SyncElementHandle | None = None
+        self._stashed: int | None = None  # as in AsyncDriver
 
     def run(self, flow: Flow[T]) -> T:
         try:
@@ -263,10 +286,8 @@ class SyncDriver:
             self._unpin()
 
     def _unpin(self) -> None:
-        if self._pinned is not None:
-            pinned, self._pinned = self._pinned, None
-            with contextlib.suppress(PlaywrightError):
-                pinned.dispose()
+        self._stashed = None  # see AsyncDriver._unpin
+        self._pinned = None
 
     def _execute(self, command: cmd.Command) -> Any:
         page = self.page
@@ -302,6 +323,14 @@ class SyncDriver:
                     return page.locator(selector).evaluate(_TABLE_JS, timeout=PIN_TIMEOUT_MS)
                 except PlaywrightError:
                     return None
+            case cmd.ResolveCached(selectors=selectors):
+                self._unpin()
+                data = page.evaluate(
+                    page_expression(), request("resolve", selectors=list(selectors))
+                )
+                if data.get("identity") is not None:
+                    self._stashed = data["identity"]
+                return data
             case cmd.Pin(selector=selector):
                 self._unpin()
                 try:
@@ -335,13 +364,21 @@ class SyncDriver:
         raise TypeError(f"unknown command {command!r}")
 
     def _perform(self, command: cmd.Perform) -> None:
+        fresh = self._pinned is None and self._stashed == command.expected_identity
+        if fresh:  # see AsyncDriver._perform
+            try:
+                self._pinned = self.page.evaluate_handle(PINNED_JS).as_element()
+            except PlaywrightError as error:
+                raise cmd.StaleElement(_short(error)) from error
+            self._stashed = None
         handle = self._pinned
         if handle is None:
             raise cmd.StaleElement("no element pinned")
         try:
-            identity = handle.evaluate(identity_expression())
-            if identity != command.expected_identity:
-                raise cmd.StaleElement("the element was replaced before acting")
+            if not fresh:
+                identity = handle.evaluate(identity_expression())
+                if identity != command.expected_identity:
+                    raise cmd.StaleElement("the element was replaced before acting")
             timeout = command.timeout_ms
             value = command.value or ""
             match command.method:

@@ -260,10 +260,17 @@ def _try_cached(
     config: EngineConfig, cached: CachedElement, parsed: ParsedInstruction
 ) -> Flow[Located | list[str]]:
     """Use the stored selectors. Returns the located element, or the reasons to heal."""
+    if not cached["selectors"]:
+        return ["no stored selector"]
+    # One round trip in the usual case: every stored selector resolved in the page, and
+    # the fingerprint of the element when they agree on exactly one.
+    hit = yield cmd.ResolveCached(tuple(s["value"] for s in cached["selectors"]))
     unique: list[tuple[Selector, int]] = []
     broken: list[str] = []
-    for selector in cached["selectors"]:
-        identities = yield cmd.Identities(selector["value"])
+    for selector, known in zip(cached["selectors"], hit["matches"], strict=True):
+        identities = known
+        if identities is None:  # a form the page side cannot resolve: Playwright decides
+            identities = yield cmd.Identities(selector["value"])
         if identities is not None and len(identities) == 1:
             unique.append((selector, identities[0]))
         else:
@@ -279,7 +286,24 @@ def _try_cached(
         return [f"the stored selectors disagree ({split} point at different elements)", *broken]
 
     selector, identity = unique[0]
-    pinned = yield from _pin(selector["value"], identity)
+    if hit.get("identity") == identity:
+        pinned: Mapping[str, Any] = hit  # the page side pinned it and took its fingerprint
+    else:
+        pinned = yield from _pin(selector["value"], identity)
+    return (yield from _verify_cached(config, cached, parsed, selector, identity, pinned, broken))
+
+
+def _verify_cached(
+    config: EngineConfig,
+    cached: CachedElement,
+    parsed: ParsedInstruction,
+    selector: Selector,
+    identity: int,
+    pinned: Mapping[str, Any],
+    broken: list[str],
+) -> Flow[Located | list[str]]:
+    """Verify the element the stored selectors found (``pinned``: its fingerprint and page
+    context) against the cached one."""
     fingerprint = cast(Fingerprint, pinned["fingerprint"])
     if config.mask_personal_data:
         fingerprint = mask_fingerprint(fingerprint)
