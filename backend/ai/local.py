@@ -47,6 +47,10 @@ _FIELD_WEIGHTS: dict[str, float] = {
 _ROLE_HINT_BONUS = 0.1  # the target's role word ("button") matches the candidate's role
 _CONTRADICTION_FACTOR = 0.15  # opposite words: kept visible in `closest`, never chosen
 _CLOSEST = 5
+# A candidate whose name/label/text only *contains* the target's words scores at most
+# this (0..1): below an exact match by more than the default deciding margin (10).
+_CONTAINS_MAX = 0.88
+_EXACT_FIELDS = ("name", "label", "aria-label", "text", "placeholder", "test id", "alt", "title")
 
 # Role families: a "button" request tolerates a link styled as a button, less so a field.
 _FAMILIES: dict[str, frozenset[str]] = {
@@ -153,7 +157,7 @@ def _token_similarity(wanted: str, seen: str) -> float:
     return 0.0
 
 
-@lru_cache(maxsize=16_384)
+@lru_cache(maxsize=131_072)
 def _field_tokens(value: str) -> tuple[str, ...]:
     """What a field says, without role words ("Search box" -> search)."""
     return tuple(t for t in text.tokens(value) if t not in synonyms.ROLE_WORDS)
@@ -239,14 +243,22 @@ class LocalResolver:
         # Words no candidate shows cannot tell candidates apart; they count half, so an
         # extra adjective ("the blue login button") lowers the score but does not sink it.
         fields_by_index = {i: candidate_fields(request["candidates"][i]) for i in indexes}
+        # Each field tokenised once per request (a 2,000-element page has ~20,000 fields).
+        tokens_by_index = {
+            i: {key: _field_tokens(value) for key, value in fields.items()}
+            for i, fields in fields_by_index.items()
+        }
         vocabulary = {
             token
-            for fields in fields_by_index.values()
-            for value in fields.values()
-            for token in _field_tokens(value)
+            for field_tokens in tokens_by_index.values()
+            for seen in field_tokens.values()
+            for token in seen
         }
+        # The page's words that resemble a target word at all: a candidate with none of
+        # them scores 0 lexically, so most of a large page skips the field-by-field scoring.
+        matchable = frozenset(v for v in vocabulary if any(_token_similarity(t, v) for t in wanted))
         weights = tuple(
-            1.0 if any(_token_similarity(t, v) for v in vocabulary) else 0.5 for t in wanted
+            1.0 if any(_token_similarity(t, v) for v in matchable) else 0.5 for t in wanted
         )
         semantic = self._semantic_scores(target_text, request, indexes)
         ranked = [
@@ -254,6 +266,9 @@ class LocalResolver:
                 i,
                 request["candidates"][i],
                 fields_by_index[i],
+                tokens_by_index[i]
+                if any(not matchable.isdisjoint(seen) for seen in tokens_by_index[i].values())
+                else None,
                 target,
                 target_text,
                 weights,
@@ -286,6 +301,7 @@ class LocalResolver:
         index: int,
         fp: Fingerprint,
         fields: dict[str, str],
+        field_tokens: dict[str, tuple[str, ...]] | None,
         target: text.TargetWords,
         target_text: str,
         weights: tuple[float, ...],
@@ -298,7 +314,9 @@ class LocalResolver:
         if incompatible:
             return RankedCandidate(index, 0.0, f"{shown}: {incompatible}", False, None)
 
-        lexical, best_field = self._lexical(target, fields, weights)
+        lexical, best_field, exact = (
+            self._lexical(target, field_tokens, weights) if field_tokens else (0.0, None, False)
+        )
         reasons: list[str] = []
         if best_field:
             reasons.append(f'{best_field} "{_short(fields[best_field])}" matches "{target.phrase}"')
@@ -314,6 +332,13 @@ class LocalResolver:
             else:
                 factor *= _role_hint_factor(target.roles, role)
                 reasons.append(f"is a {role or fp.get('tag', 'element')}, not a {_roles(target)}")
+        if not exact:
+            # Exactly the target's words ("Log in") outranks a name that merely contains
+            # them ("Log in to your account") by more than the deciding margin, however
+            # much support and role bonus the longer one collects.
+            lexical = min(lexical, _CONTAINS_MAX)
+        elif lexical:
+            reasons.append("exactly the words asked for")
         score = 100.0 * lexical * factor
         if not target.content and target.roles:
             # "the checkbox" / "the title field": only the kind is named. Every element of
@@ -356,23 +381,32 @@ class LocalResolver:
         return f'"{target.phrase}" is not "{_display_text(fp)}" ({clash})'
 
     def _lexical(
-        self, target: text.TargetWords, fields: dict[str, str], weights: tuple[float, ...]
-    ) -> tuple[float, str | None]:
+        self,
+        target: text.TargetWords,
+        field_tokens: dict[str, tuple[str, ...]],
+        weights: tuple[float, ...],
+    ) -> tuple[float, str | None, bool]:
+        """The best field's score (plus a little for a second field agreeing), that
+        field, and whether one of the element's own names says exactly the target's words."""
         if not target.content:
-            return 0.0, None
+            return 0.0, None, False
         scored = sorted(
             (
-                (_FIELD_WEIGHTS[key] * _field_score(target.content, weights, _field_tokens(v)), key)
-                for key, v in fields.items()
+                (_FIELD_WEIGHTS[key] * _field_score(target.content, weights, seen), key)
+                for key, seen in field_tokens.items()
             ),
             reverse=True,
         )
         if not scored or scored[0][0] == 0.0:
-            return 0.0, None
+            return 0.0, None, False
         best, field = scored[0]
         # A second field agreeing (name and test id both say "login") adds a little.
         support = scored[1][0] if len(scored) > 1 else 0.0
-        return min(1.0, best + 0.1 * support), field
+        wanted = set(target.content)
+        exact = any(
+            set(field_tokens.get(key, ())) == wanted for key in _EXACT_FIELDS if key in field_tokens
+        )
+        return min(1.0, best + 0.1 * support), field, exact
 
     # --- deciding --------------------------------------------------------------------
 

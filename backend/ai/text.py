@@ -42,6 +42,7 @@ def strip_values(text: str) -> str:
     return _QUOTED_RE.sub(" ", text)
 
 
+@lru_cache(maxsize=65_536)
 def stem(token: str) -> str:
     """A deliberately light stemmer: plurals and -ing/-ed, nothing that merges meanings."""
     if len(token) > 4 and token.endswith("ies"):

@@ -100,6 +100,8 @@ SYNONYMS: dict[tuple[str, ...], str] = {
     for phrase in (canonical, *phrases)
 }
 _LONGEST_PHRASE = max(len(p) for p in SYNONYMS)
+# The first words of multi-word phrases: only after one of these is a phrase looked up.
+_PHRASE_STARTS = frozenset(p[0] for p in SYNONYMS if len(p) > 1)
 
 # Canonical tokens that name the kind of element rather than which one.
 ROLE_WORDS: frozenset[str] = frozenset(
@@ -243,19 +245,29 @@ def _canonical(text: str) -> tuple[str, ...]:
     out: list[str] = []
     i = 0
     while i < len(words):
-        for size in range(min(_LONGEST_PHRASE, len(words) - i), 0, -1):
+        longest = min(_LONGEST_PHRASE, len(words) - i) if words[i] in _PHRASE_STARTS else 1
+        for size in range(longest, 0, -1):
             canonical = SYNONYMS.get(tuple(words[i : i + size]))
             if canonical is not None:
                 out.append(canonical)
                 i += size
                 break
         else:
-            word = words[i]
-            if word not in STOPWORDS:
-                singular = _singular(word)
-                out.append(SYNONYMS.get((singular,), singular))
+            canonical_word = _single_word(words[i])
+            if canonical_word is not None:
+                out.append(canonical_word)
             i += 1
     return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def _single_word(word: str) -> str | None:
+    """One word's canonical form (None for a stop word). Cached per word: a page's texts
+    are mostly unique ("order-1234") but made of a few hundred words."""
+    if word in STOPWORDS:
+        return None
+    singular = _singular(word)
+    return SYNONYMS.get((singular,), singular)
 
 
 def _singular(word: str) -> str:

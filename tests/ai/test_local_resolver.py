@@ -187,3 +187,29 @@ async def test_resolve_is_the_async_entry_point() -> None:
     result = await resolver.resolve(request("the login button", AUTH), None)
     assert result["index"] == 1
     assert result["action"] == {"method": "click"}
+
+
+def test_an_exact_name_outranks_one_that_merely_contains_the_words() -> None:
+    """ "Log in" is the log in button; "Log in to your account" only mentions it. In either
+    order on the page, the exact one wins by more than the deciding margin."""
+    exact = fp("button", "button", "Log in")
+    longer = fp("button", "button", "Log in to your account")
+    for candidates, wanted in (([longer, exact], 1), ([exact, longer], 0)):
+        result = resolver.decide(request("the log in button", candidates))
+        assert result["index"] == wanted, result["reasons"]
+    ranked = resolver.rank(
+        request(
+            "the products link",
+            [
+                fp("a", "link", "All products", attributes={"href": "/products"}),
+                fp("a", "link", "Products", attributes={"href": "/products"}),
+            ],
+        )
+    )
+    assert [r.index for r in ranked] == [1, 0]
+    assert ranked[0].score - ranked[1].score >= ResolverSettings().local_min_margin
+
+
+def test_a_name_containing_the_words_is_still_chosen_when_it_is_the_only_one() -> None:
+    page = [fp("button", "button", "Log in to your account"), fp("button", "button", "Help")]
+    assert resolver.decide(request("the log in button", page))["index"] == 0
