@@ -1,10 +1,11 @@
 """Delivering reports from the worker: the Celery task ``testable.deliver_reports`` and the
-hook the executor calls when a run starts and when it finishes (``schedule_reports``).
+hooks the executor calls when a run starts (``start_reports``) and when it has finished
+(``finish_reports``).
 
-Distributed mode sends the Celery task; embedded mode delivers in a thread of its own (the
-executor's event loop ends with the run). Either way the run never waits for, or fails
-because of, a destination. In embedded mode a run's finish delivery waits for its start
-hook, so a check run is created once and then completed.
+The start phase runs on the executor's loop beside the run. The finish phase waits for it
+(so a check run is created once, then completed), then goes to the background: the Celery
+task in distributed mode, a thread of its own in embedded mode (the executor's loop ends
+with the run). The run never waits for a destination, nor fails because of one.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from loguru import logger
 from backend.config import Dispatcher, Settings, get_settings
 from backend.db import Database
 from backend.kit.keys import KeyRing, load_keyring
-from backend.reports.delivery import Phase, deliver_reports
+from backend.reports.delivery import START_WAIT_SECONDS, Phase, deliver_reports
 
 DELIVER_REPORTS_TASK = "testable.deliver_reports"
 
@@ -58,6 +59,34 @@ async def run_phase(
 def deliver_reports_task(run_id: str, phase: str = "finish", key: str | None = None) -> None:
     chosen: Phase = "start" if phase == "start" else "finish"
     asyncio.run(run_phase(uuid.UUID(run_id), chosen, get_settings(), only_key=key))
+
+
+_started: dict[uuid.UUID, asyncio.Task[dict[str, str]]] = {}
+
+
+def start_reports(run_id: uuid.UUID, settings: Settings) -> None:
+    """The executor's hook when a run starts: the start phase (e.g. a GitHub check
+    ``in_progress``) runs as a task on the executor's own loop, beside the run, so it
+    happens now even when every worker slot is busy (a queued job would wait for the
+    run). Never raises."""
+    try:
+        task = asyncio.get_running_loop().create_task(run_phase(run_id, "start", settings))
+        _started[run_id] = task
+    except Exception:
+        logger.exception("run {}: starting its reports failed", run_id)
+
+
+async def finish_reports(run_id: uuid.UUID, settings: Settings) -> None:
+    """The executor's hook when a run has finished: let the start phase end (bounded), then
+    deliver in the background (``schedule_reports``). Never raises."""
+    started = _started.pop(run_id, None)
+    if started is not None:
+        # asyncio.wait neither raises the task's error nor cancels it on timeout: a slow or
+        # failed start never holds the run up.
+        await asyncio.wait([started], timeout=START_WAIT_SECONDS)
+        if started.done() and not started.cancelled() and started.exception() is not None:
+            logger.warning("run {}: its report start failed: {!r}", run_id, started.exception())
+    schedule_reports(run_id, "finish", settings)
 
 
 def schedule_reports(

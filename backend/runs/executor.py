@@ -41,7 +41,7 @@ from backend.github.app import token_for_repository
 from backend.github.client import GitHubError
 from backend.kit.keys import KeyError_, load_keyring
 from backend.projects.models import Project
-from backend.reports.tasks import schedule_reports
+from backend.reports.tasks import finish_reports, start_reports
 from backend.repositories.models import Repository
 from backend.runs import service
 from backend.runs.models import Run
@@ -192,7 +192,7 @@ async def execute_run(
             logger.info("run {} is not queued any more; nothing to do", run_id)
             return None
         await publish(event_bus, messages)
-        schedule_reports(run_id, "start", settings)  # e.g. a GitHub check in_progress
+        start_reports(run_id, settings)  # e.g. a GitHub check in_progress, beside the run
         execution = _Execution(run, project, settings, db, event_bus)
         if time_up is not None:
             execution.time_up = time_up
@@ -251,7 +251,7 @@ class _Execution:
                 await heartbeat
         await self.recorder.close()
         final = await self._finish(state, reason, outcome)
-        schedule_reports(self.run.id, "finish", self.settings)  # never waits, never fails
+        await finish_reports(self.run.id, self.settings)  # never fails the run
         await self._clean_up(token)
         return final
 
