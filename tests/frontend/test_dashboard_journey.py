@@ -207,6 +207,12 @@ async def test_first_journey_sign_up_to_live_run_to_cache(
         await _import_envvars(page, screenshot_dir)
         await _configure_workflow(page, repository)
         await page.screenshot(path=screenshot_dir / "workflow-editor.png", full_page=True)
+
+        # Back home: the project's trend sums up the run (1 of 2 passed, its one step healed).
+        await page.get_by_role("link", name="Projects", exact=True).click()
+        await expect(
+            page.get_by_role("img", name="Last 1 runs: pass rate 50 %, cache hit rate 0 %")
+        ).to_be_visible()
     finally:
         await asyncio.to_thread(gate.touch)  # never leave the suite waiting
         await context.close()

@@ -82,6 +82,11 @@ function MembersPage() {
           ← Projects
         </Link>
         <h1 className="text-2xl font-semibold">{org.data?.name ?? "Organisation"} · members</h1>
+        {admin && (
+          <Link href={`/audit/?org=${orgId}`} className="text-sm text-blue-800 underline">
+            Audit log
+          </Link>
+        )}
         {org.isError && <ErrorNote error={org.error} />}
       </div>
       <ErrorNote error={changeRole.error ?? remove.error ?? revoke.error} />

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { api, type OrgOut } from "@/api/client";
+import { RunTrend } from "@/components/RunTrend";
 import { Button, Card, Empty, ErrorNote, Field, Loading } from "@/components/ui";
 import { ApiError, unwrap } from "@/lib/errors";
 import { useRequireAuth } from "@/lib/useRequireAuth";
@@ -71,6 +72,7 @@ function OrgProjects({ org }: { org: OrgOut }) {
               {project.name}
             </Link>
             <span className="break-all text-sm text-slate-600">{project.repository}</span>
+            <RunTrend projectId={project.id} />
             <Link href={`/cache/?project=${project.id}`} className="ml-auto text-sm text-blue-800 underline">
               Element cache
             </Link>
