@@ -9,13 +9,28 @@ from __future__ import annotations
 
 from celery import Celery
 
-from backend.config import get_settings
+from backend.config import Settings, get_settings
 
-VISIBILITY_TIMEOUT_SECONDS = 4 * 60 * 60
+MIN_VISIBILITY_TIMEOUT_SECONDS = 4 * 60 * 60
+
+
+def visibility_timeout(settings: Settings) -> float:
+    """Longer than the longest job can last (its hard time limit: the longest allowed
+    suite timeout, checkout, install and the two margins of ``run_time_limit`` and the
+    dispatcher), plus an hour: Redis must never hand a run still going to another worker."""
+    longest_job = (
+        settings.run_max_timeout_seconds
+        + settings.checkout_timeout_seconds
+        + settings.install_timeout_seconds
+        + 2 * 60
+    )
+    return max(MIN_VISIBILITY_TIMEOUT_SECONDS, longest_job + 3600)
 
 
 def create_celery(redis_url: str | None = None) -> Celery:
-    url = redis_url or get_settings().redis_url
+    settings = get_settings()
+    url = redis_url or settings.redis_url
+    visibility = visibility_timeout(settings)
     app = Celery(
         "testable",
         broker=url,
@@ -32,8 +47,8 @@ def create_celery(redis_url: str | None = None) -> Celery:
         timezone="UTC",
         enable_utc=True,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS},
-        result_backend_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS},
+        broker_transport_options={"visibility_timeout": visibility},
+        result_backend_transport_options={"visibility_timeout": visibility},
         worker_hijack_root_logger=False,
         beat_schedule={
             # The reaper of runs whose worker died (heartbeat too old), and retention.
