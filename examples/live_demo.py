@@ -156,12 +156,12 @@ async def demo_project(http: httpx.AsyncClient, repository: str) -> dict[str, An
     if not orgs:
         raise DemoError(f"{DEMO_EMAIL} belongs to no organisation")
     org_id = orgs[0]["id"]
-    for project in _expect(await http.get(f"/api/orgs/{org_id}/projects"), 200):
+    projects = _expect(await http.get(f"/api/orgs/{org_id}/projects"), 200)
+    for project in projects:
         if project["name"] == DEMO_PROJECT and project["repository"] == repository:
             return dict(project)
     name = DEMO_PROJECT
-    existing = {p["name"] for p in _expect(await http.get(f"/api/orgs/{org_id}/projects"), 200)}
-    if name in existing:  # the data directory moved: same name, another repository
+    if name in {p["name"] for p in projects}:  # the data directory moved: another repository
         name = f"{DEMO_PROJECT} ({int(time.time())})"
     body = {"name": name, "repository": repository}
     return dict(_expect(await http.post(f"/api/orgs/{org_id}/projects", json=body), 201))
