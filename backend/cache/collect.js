@@ -471,7 +471,8 @@
     checkbox: "input", radio: "input", combobox: "select, input", listbox: "select",
     searchbox: "input", spinbutton: "input", slider: "input", option: "option",
     heading: "h1, h2, h3, h4, h5, h6", img: "img", row: "tr", cell: "td", columnheader: "th",
-    table: "table", listitem: "li", list: "ul, ol", navigation: "nav", form: "form" };
+    table: "table", listitem: "li", list: "ul, ol", navigation: "nav", dialog: "dialog",
+    paragraph: "p" };
   const deepest = (els) => els.filter((el) => !els.some((o) => o !== el && el.contains(o)));
   const matchesOf = (selector) => {
     if (selector.startsWith("css=")) return [...document.querySelectorAll(selector.slice(4))];
@@ -489,9 +490,17 @@
     m = /^internal:role=([\w-]+)\[name=(".*")s\]$/.exec(selector);
     if (m) {
       const [role, name] = [m[1], JSON.parse(m[2])];
+      // The tags implicitRole() gives this role; another role only by an explicit
+      // attribute, which a pool of [role] covers. An unlisted role: Playwright decides.
       const tags = ROLE_OF_TAG[role];
-      const pool = document.querySelectorAll(tags ? `${tags}, [role]` : "[role]");
-      return [...pool].filter((el) => roleOf(el) === role && accessibleName(el) === name);
+      if (tags === undefined) return null;
+      const pool = document.querySelectorAll(`${tags}, [role]`);
+      // Like Playwright's role engine: elements hidden from assistive technology
+      // (display:none, visibility:hidden, aria-hidden) do not count.
+      const shown = (el) =>
+        !el.closest('[aria-hidden="true"]') &&
+        (!el.checkVisibility || el.checkVisibility({ visibilityProperty: true }));
+      return [...pool].filter((el) => roleOf(el) === role && accessibleName(el) === name && shown(el));
     }
     m = /^internal:label=(".*")s$/.exec(selector);
     if (m) {

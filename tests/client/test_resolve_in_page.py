@@ -33,6 +33,9 @@ PAGE = """
 </ul>
 <p>Need help? <a href="/help">Contact <b>us</b></a></p>
 <div role="button" tabindex="0">Custom</div>
+<div style="display:none"><button>Log in</button><a href="/products">Products</a></div>
+<div aria-hidden="true"><button>Custom</button></div>
+<p style="visibility:hidden"><button type="button">Need help?</button></p>
 """
 
 
