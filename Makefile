@@ -26,8 +26,13 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/nul
 
 frontend: frontend/out/index.html
 
-frontend/node_modules/.package-lock.json: frontend/package-lock.json
-	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+# `npm install`, not `npm ci`: the registry reachable here has no builds of the native
+# packages for other platforms (Tailwind's oxide for macOS, Windows...), so the lock file
+# cannot list them and `npm ci` refuses it as out of sync. `npm install` installs the
+# locked versions and leaves the lock file as it is.
+frontend/node_modules/.package-lock.json: frontend/package-lock.json frontend/package.json
+	cd frontend && npm install --no-audit --no-fund --loglevel=error
+	touch $@
 
 frontend/out/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SOURCES)
 	cd frontend && NEXT_TELEMETRY_DISABLED=1 npm run build --silent
