@@ -16,11 +16,13 @@ envvars_app = typer.Typer(
 err = Console(stderr=True)
 
 
-async def reencrypt(settings: Settings) -> int:
-    """Re-encrypt every stored value with the newest key; the number of values."""
+async def reencrypt(settings: Settings) -> tuple[int, int]:
+    """Re-encrypt every stored value with the newest key; the number of environment
+    variable values and of workflow destination secrets."""
     from backend.db import Database
     from backend.envvars.service import reencrypt_all
     from backend.kit.keys import load_keyring
+    from backend.workflows.secrets import reencrypt_workflow_secrets
 
     keyring = load_keyring(settings)
     database = Database(
@@ -28,7 +30,9 @@ async def reencrypt(settings: Settings) -> int:
     )
     try:
         async with database.session() as session:
-            return await reencrypt_all(session, keyring.fernet)
+            count = await reencrypt_all(session, keyring.fernet)
+            # Secret settings of workflows' reporting destinations use the same keyring.
+            return count, await reencrypt_workflow_secrets(session, keyring.fernet)
     finally:
         await database.dispose()
 
@@ -44,7 +48,7 @@ def reencrypt_command() -> None:
     from backend.kit.keys import KeyError_
 
     try:
-        count = asyncio.run(reencrypt(get_settings()))
+        count, destination_secrets = asyncio.run(reencrypt(get_settings()))
     except KeyError_ as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(code=2) from exc
@@ -55,3 +59,4 @@ def reencrypt_command() -> None:
         )
         raise typer.Exit(code=2) from exc
     err.print(f"re-encrypted {count} environment variable value(s) with the primary key")
+    err.print(f"re-encrypted {destination_secrets} workflow destination secret(s)")

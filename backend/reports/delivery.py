@@ -59,20 +59,29 @@ class Destination:
     error: str | None = None  # why it cannot be delivered (unknown type, bad settings)
 
 
-async def workflow_destinations(session: AsyncSession, run: Run) -> list[dict[str, Any]] | None:
-    """The raw ``reporting.destinations`` of the run's workflow; None without a workflow."""
+async def workflow_destinations(
+    session: AsyncSession, run: Run, keyring: KeyRing | None = None
+) -> list[dict[str, Any]] | None:
+    """The ``reporting.destinations`` of the run's workflow, secret settings decrypted
+    (stored encrypted, see backend.workflows.secrets); None without a workflow."""
     workflow_id = getattr(run, "workflow_id", None)
     if workflow_id is None:
         return None
     try:
         from backend.workflows.models import Workflow
+        from backend.workflows.secrets import reveal_destination_settings
     except ImportError:
         return None
     workflow = await session.get(Workflow, workflow_id)
     if workflow is None:
         return []
     reporting = (workflow.config or {}).get("reporting") or {}
-    return list(reporting.get("destinations") or [])
+    return [
+        {**d, "settings": reveal_destination_settings(d.get("settings") or {}, keyring)}
+        if isinstance(d, dict)
+        else d
+        for d in reporting.get("destinations") or []
+    ]
 
 
 def resolve_destinations(raw: Sequence[Any]) -> list[Destination]:
@@ -113,9 +122,9 @@ def resolve_destinations(raw: Sequence[Any]) -> list[Destination]:
 
 
 async def destinations_for_run(
-    session: AsyncSession, run: Run, settings: Settings
+    session: AsyncSession, run: Run, settings: Settings, keyring: KeyRing | None = None
 ) -> list[Destination]:
-    raw = await workflow_destinations(session, run)
+    raw = await workflow_destinations(session, run, keyring)
     return resolve_destinations(settings.report_destinations if raw is None else raw)
 
 
@@ -419,7 +428,7 @@ async def deliver_reports(
         run = await session.get(Run, run_id)
         if run is None:
             return {}
-        destinations = await destinations_for_run(session, run, settings)
+        destinations = await destinations_for_run(session, run, settings, keyring)
         if only_key is not None:
             destinations = [d for d in destinations if d.key == only_key]
             if not destinations:  # removed from the workflow since: say so, never hang pending

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.workflows.secrets import is_encrypted
+
 _MISSING = object()
 
 
 def json_diff(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
     """``[{"path", "op": add|remove|replace, "old"?, "new"?}]``, objects compared key by key
     and lists index by index (a list is short here: destinations, patterns, labels)."""
-    if isinstance(old, dict) and isinstance(new, dict):
+    # An encrypted value is one leaf: its token's inside means nothing to a reader.
+    if isinstance(old, dict) and isinstance(new, dict) and not is_encrypted(old):
         changes: list[dict[str, Any]] = []
         for key in sorted(set(old) | set(new), key=str):
             child = f"{path}.{key}" if path else str(key)

@@ -27,7 +27,7 @@ from backend.runs.states import RunState
 from backend.workflows import service
 from backend.workflows.access import workflow_for
 from backend.workflows.config import dump_config, parse_config
-from backend.workflows.models import Workflow
+from backend.workflows.models import Workflow, WorkflowVersion
 from backend.workflows.schedule import next_slots
 from backend.workflows.schemas import (
     ManualRunCreate,
@@ -37,8 +37,20 @@ from backend.workflows.schemas import (
     WorkflowUpdate,
     WorkflowVersionOut,
 )
+from backend.workflows.secrets import mask_diff, mask_secrets
 
 router = APIRouter(tags=["workflows"])
+
+
+def _shown(workflow: Workflow) -> WorkflowOut:
+    """The workflow as the api shows it: secret destination settings masked."""
+    out = WorkflowOut.model_validate(workflow)
+    return out.model_copy(update={"config": mask_secrets(out.config)})
+
+
+def _shown_version(version: WorkflowVersion) -> WorkflowVersionOut:
+    out = WorkflowVersionOut.model_validate(version)
+    return out.model_copy(update={"config": mask_secrets(out.config), "diff": mask_diff(out.diff)})
 
 
 def _settings(request: Request) -> Settings:
@@ -83,9 +95,10 @@ async def create_workflow(
         enabled=body.enabled,
         user_id=user.id,
         settings=_settings(request),
+        keyring=request.app.state.keyring,
     )
     _audit(audit, "workflow.create", user, repository.org_id, workflow)
-    return WorkflowOut.model_validate(workflow)
+    return _shown(workflow)
 
 
 @router.get("/api/repositories/{repository_id}/workflows", response_model=list[WorkflowOut])
@@ -93,9 +106,7 @@ async def list_workflows(
     repository_id: uuid.UUID, user: CurrentUser, database: DatabaseDep, session: ReadSessionDep
 ) -> list[WorkflowOut]:
     await repository_for(database, user, repository_id)
-    return [
-        WorkflowOut.model_validate(w) for w in await service.list_workflows(session, repository_id)
-    ]
+    return [_shown(w) for w in await service.list_workflows(session, repository_id)]
 
 
 @router.post("/api/workflows/validate", response_model=dict[str, Any])
@@ -112,7 +123,7 @@ async def get_workflow(
     workflow_id: uuid.UUID, user: CurrentUser, database: DatabaseDep
 ) -> WorkflowOut:
     workflow, _ = await workflow_for(database, user, workflow_id)
-    return WorkflowOut.model_validate(workflow)
+    return _shown(workflow)
 
 
 @router.patch("/api/workflows/{workflow_id}", response_model=WorkflowOut)
@@ -140,10 +151,11 @@ async def update_workflow(
         enabled=body.enabled,
         user_id=user.id,
         settings=_settings(request),
+        keyring=request.app.state.keyring,
     )
     if workflow.version != before:
         _audit(audit, "workflow.update", user, project.org_id, workflow)
-    return WorkflowOut.model_validate(workflow)
+    return _shown(workflow)
 
 
 @router.delete("/api/workflows/{workflow_id}", status_code=204)
@@ -165,10 +177,7 @@ async def list_versions(
     workflow_id: uuid.UUID, user: CurrentUser, database: DatabaseDep, session: ReadSessionDep
 ) -> list[WorkflowVersionOut]:
     await workflow_for(database, user, workflow_id)
-    return [
-        WorkflowVersionOut.model_validate(v)
-        for v in await service.list_versions(session, workflow_id)
-    ]
+    return [_shown_version(v) for v in await service.list_versions(session, workflow_id)]
 
 
 @router.get("/api/workflows/{workflow_id}/schedule", response_model=SchedulePreview)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.config import Settings
 from backend.kit.errors import Conflict, NotFound, Unprocessable
+from backend.kit.keys import KeyRing
 from backend.kit.time import utcnow
 from backend.projects.models import Project
 from backend.repositories.models import Repository
@@ -25,6 +26,7 @@ from backend.runs.states import ACTIVE, RunState
 from backend.workflows.config import WorkflowConfig, dump_config, parse_config
 from backend.workflows.diff import json_diff
 from backend.workflows.models import Workflow, WorkflowVersion
+from backend.workflows.secrets import merge_kept_secrets, seal_config
 from backend.workflows.triggers import TriggerEvent, matches
 
 RunAndMessages = tuple[Run, list[dict[str, Any]]]
@@ -47,9 +49,11 @@ async def create_workflow(
     enabled: bool,
     user_id: uuid.UUID | None,
     settings: Settings,
+    keyring: KeyRing | None = None,
 ) -> Workflow:
     if repository.disconnected_at is not None:
         raise Conflict("The repository is disconnected.", code="repository_disconnected")
+    config = merge_kept_secrets(config, None, keyring)
     parsed = parse_config(config, max_timeout=settings.run_max_timeout_seconds, prefix="config")
     await _check_name_free(session, repository.id, name)
     workflow = Workflow(
@@ -58,7 +62,7 @@ async def create_workflow(
         project_id=repository.project_id,
         name=name,
         enabled=enabled,
-        config=dump_config(parsed),
+        config=seal_config(dump_config(parsed), None, keyring),
         version=1,
     )
     session.add(workflow)
@@ -79,8 +83,10 @@ async def update_workflow(
     enabled: bool | None = None,
     user_id: uuid.UUID | None,
     settings: Settings,
+    keyring: KeyRing | None = None,
 ) -> Workflow:
-    """Apply the given fields; a new version only when something changed."""
+    """Apply the given fields; a new version only when something changed. Secret
+    destination settings sent as ``null`` or left out keep their stored values."""
     before = _document(workflow)
     if name is not None and name != workflow.name:
         await _check_name_free(session, workflow.repository_id, name)
@@ -88,8 +94,10 @@ async def update_workflow(
     if enabled is not None:
         workflow.enabled = enabled
     if config is not None:
+        stored = dict(workflow.config)
+        config = merge_kept_secrets(config, stored, keyring)
         parsed = parse_config(config, max_timeout=settings.run_max_timeout_seconds, prefix="config")
-        workflow.config = dump_config(parsed)
+        workflow.config = seal_config(dump_config(parsed), stored, keyring)
     diff = json_diff(before, _document(workflow))
     if diff:
         workflow.version += 1

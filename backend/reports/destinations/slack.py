@@ -75,6 +75,8 @@ class SlackSettings(BaseModel):
         default=None,
         description="An incoming webhook URL; without it the deployment's bot token "
         "(TESTABLE_SLACK_BOT_TOKEN) posts to `channel`.",
+        # The URL is the credential: stored encrypted, never shown (backend.workflows.secrets).
+        json_schema_extra={"secret": True},
     )
     channel: str | None = Field(
         default=None,
