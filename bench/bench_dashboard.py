@@ -48,7 +48,7 @@ def _assets(html: str) -> list[str]:
     return sorted(found)
 
 
-def _page_weight(page: str) -> dict[str, int]:
+def _page_weight(page: str) -> dict[str, float]:
     html = (DASHBOARD_DIR / page / "index.html").read_bytes()
     files = [html] + [
         (DASHBOARD_DIR / asset.lstrip("/")).read_bytes() for asset in _assets(html.decode())
@@ -109,7 +109,7 @@ def main() -> None:
         ),
     }
     with tempfile.TemporaryDirectory() as data_dir:
-        settings = Settings(_env_file=None, data_dir=Path(data_dir))  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, data_dir=Path(data_dir))
         upgrade(settings.resolved_database_url)
         port = _free_port()
         server = uvicorn.Server(

@@ -1038,6 +1038,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{run_id}/deliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver All
+         * @description Send a finished run's report to every destination again (or for the first time, for
+         *     a run that never reached a worker); existing objects are updated in place.
+         */
+        post: operations["deliver_all_api_runs__run_id__deliver_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs/{run_id}/deliveries": {
         parameters: {
             query?: never;
@@ -1449,6 +1470,22 @@ export interface components {
             offset: number;
             /** Total */
             total: number;
+        };
+        /**
+         * DeliveryQueued
+         * @description The run's report is being sent to its destinations; watch ``/deliveries``.
+         */
+        DeliveryQueued: {
+            /**
+             * Queued
+             * @default true
+             */
+            queued?: boolean;
+            /**
+             * Run Id
+             * Format: uuid
+             */
+            run_id: string;
         };
         /**
          * DeliveryStatus
@@ -4748,6 +4785,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    deliver_all_api_runs__run_id__deliver_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryQueued"];
                 };
             };
             /** @description Validation Error */
