@@ -45,10 +45,12 @@ class RepositoryRef:
 @dataclass(frozen=True)
 class InstallationChange:
     """``attach``: these repositories are now reachable through the installation;
-    ``detach``: they no longer are (``repositories=None``: every repository of it)."""
+    ``detach``: they no longer are (``repositories=None``: every repository of it);
+    ``restore``: the suspended App works again, for the repositories its suspension
+    disconnected."""
 
     installation_id: int
-    change: Literal["attach", "detach"]
+    change: Literal["attach", "detach", "restore"]
     repositories: tuple[RepositoryRef, ...] | None
     reason: str
 
@@ -132,6 +134,7 @@ class PullRequestPayload(_Lenient):
     number: int
     pull_request: _PullRequest
     repository: _Repository
+    label: _Label | None = None  # the label added (``labeled``) or removed (``unlabeled``)
 
 
 class _InstallationRepository(_Lenient):
@@ -236,6 +239,7 @@ def _pull_request(payload: dict[str, Any], delivery_id: str | None) -> Outcome:
             author=pr.user.login if pr.user else None,
             base_branch=pr.base.ref,
             delivery_id=delivery_id,
+            added_label=body.label.name if body.action == "labeled" and body.label else None,
         )
     )
 
@@ -256,6 +260,8 @@ def _installation(payload: dict[str, Any], delivery_id: str | None) -> Outcome:
     if body.action in ("deleted", "suspend"):
         verb = "uninstalled" if body.action == "deleted" else "suspended"
         return InstallationChange(installation_id, "detach", None, f"app {verb}")
+    if body.action == "unsuspend":
+        return InstallationChange(installation_id, "restore", None, "app unsuspended")
     return Ignore(f"installation action {body.action!r} needs nothing from us")
 
 

@@ -173,7 +173,10 @@ async def _apply(
     elif isinstance(outcome, Pong):
         _finish(delivery, DeliveryStatus.PROCESSED, "pong")
     elif isinstance(outcome, InstallationChange):
-        changed = await apply_installation_change(session, outcome)
+        # A suspension is a detach that the App's unsuspension undoes: the stored action
+        # tells it from an uninstall (the interpreted change is the same "detach").
+        suspended = delivery.event == "installation" and delivery.action == "suspend"
+        changed = await apply_installation_change(session, outcome, suspended=suspended)
         names = ", ".join(sorted(r.full_name or str(r.id) for r in changed)) or "none"
         _finish(
             delivery,
@@ -196,7 +199,11 @@ async def _start_runs(
 ) -> None:
     event = outcome.event
     superseded = await cancel_superseded(session, event)
-    result.revoke_task_ids.extend(r.task_id for r in superseded if r.task_id)
+    for cancelled, messages in superseded:
+        # After commit: revoked through the dispatcher, the cancellations published live.
+        if cancelled.task_id:
+            result.revoke_task_ids.append(cancelled.task_id)
+        result.messages.extend(messages)
     started = await trigger_runs(session, event, settings=settings)
     for run, messages in started:
         result.runs.append(run)
@@ -254,11 +261,16 @@ def _repository_filter(refs: Sequence[Any]) -> Any:
 
 
 async def apply_installation_change(
-    session: AsyncSession, change: InstallationChange
+    session: AsyncSession, change: InstallationChange, *, suspended: bool = False
 ) -> list[Repository]:
     """Attach: connected GitHub repositories named by the change now use the installation.
     Detach: repositories using it lose it; those without a personal access token to fall
-    back on are disconnected (soft), which stops their workflows from triggering."""
+    back on are disconnected (soft), which stops their workflows from triggering.
+
+    A suspension (``suspended``) disconnects the same repositories but leaves them naming
+    the installation: a disconnected repository that still names an installation was
+    disconnected by its suspension (a person's disconnect, an uninstall or a removal
+    clears it), so ``restore`` (unsuspend) reconnects exactly those."""
     statement = select(Repository).where(Repository.provider == "github")
     if change.repositories is not None:
         selected = _repository_filter(change.repositories)
@@ -267,13 +279,24 @@ async def apply_installation_change(
         statement = statement.where(selected)
     if change.change == "attach":
         statement = statement.where(Repository.disconnected_at.is_(None))
+    elif change.change == "restore":
+        statement = statement.where(
+            Repository.installation_id == change.installation_id,
+            Repository.disconnected_at.is_not(None),
+        )
     else:
         statement = statement.where(Repository.installation_id == change.installation_id)
+        if suspended:  # those disconnected earlier stay as they are
+            statement = statement.where(Repository.disconnected_at.is_(None))
     repositories = list((await session.execute(statement.with_for_update())).scalars())
     now = utcnow()
     for repository in repositories:
         if change.change == "attach":
             repository.installation_id = change.installation_id
+        elif change.change == "restore":
+            repository.disconnected_at = None
+        elif suspended and repository.token_encrypted is None:
+            repository.disconnected_at = now  # keeps naming the installation (see above)
         else:
             repository.installation_id = None
             if repository.token_encrypted is None and repository.disconnected_at is None:

@@ -210,9 +210,11 @@ async def refresh_protected_branches(
 
 async def disconnect(session: AsyncSession, repository: Repository) -> Repository:
     """Soft delete: the row (and its workflows' history) stays; events stop matching it and
-    its stored token is destroyed."""
+    its stored token is destroyed. It stops naming its App installation too, so the App's
+    unsuspension (which reconnects what a suspension disconnected) never undoes this."""
     if repository.disconnected_at is None:
         repository.disconnected_at = utcnow()
         repository.token_encrypted = None
+        repository.installation_id = None
         await session.flush()
     return repository

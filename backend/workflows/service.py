@@ -372,12 +372,14 @@ async def trigger_runs(
     return queued
 
 
-async def cancel_superseded(session: AsyncSession, event: TriggerEvent) -> list[Run]:
+async def cancel_superseded(session: AsyncSession, event: TriggerEvent) -> list[RunAndMessages]:
     """Cancel (queued) or ask to stop (running) older runs of the same workflow on the same
-    PR, or on the same branch for pushes, where ``triggers.cancel_superseded`` is on."""
+    PR, or on the same branch for pushes, where ``triggers.cancel_superseded`` is on.
+    Each run with the messages its cancellation produced: the caller commits, then
+    revokes each run's task and publishes the messages (as ``POST /api/runs/{id}/cancel``)."""
     if event.kind not in ("push", "pull_request"):
         return []
-    stopped: list[Run] = []
+    stopped: list[RunAndMessages] = []
     for repository in await repositories_for(session, event):
         workflows = await session.scalars(
             select(Workflow).where(Workflow.repository_id == repository.id)
@@ -395,6 +397,5 @@ async def cancel_superseded(session: AsyncSession, event: TriggerEvent) -> list[
             conditions.append(Run.commit_sha != event.commit_sha)
         rows = await session.scalars(select(Run).where(*conditions).with_for_update())
         for run in rows:
-            await runs.request_cancel(session, run)
-            stopped.append(run)
+            stopped.append((run, await runs.request_cancel(session, run)))
     return stopped

@@ -47,6 +47,7 @@ class TriggerEvent:
     base_branch: str | None = None
     delivery_id: str | None = None
     deleted: bool = False
+    added_label: str | None = None  # the label a ``labeled`` pull request event added
 
     def info(self) -> dict[str, Any]:
         """What a run records about its trigger (``Run.trigger_info``)."""
@@ -60,6 +61,7 @@ class TriggerEvent:
             "head_ref": self.branch,
             "base_ref": self.base_branch,
             "delivery_id": self.delivery_id,
+            "added_label": self.added_label,
         }
         return {k: v for k, v in values.items() if v is not None}
 
@@ -162,9 +164,14 @@ def matches(config: WorkflowConfig, event: TriggerEvent, protected: Sequence[str
     # pull_request
     if not triggers.pull_request:
         return Match(False, "pull request trigger off")
-    # Adding the last required label starts a run, as if the PR had been pushed again.
-    labelled = event.pr_action == "labeled" and bool(triggers.required_labels)
-    if event.pr_action not in triggers.pr_actions and not labelled:
+    if event.pr_action == "labeled":
+        # Adding the last missing required label starts a run, as if the PR had been pushed
+        # again; any other label (or one added when a required one is still missing) not.
+        if not triggers.required_labels:
+            return Match(False, "labels added: the workflow requires no label")
+        if event.added_label not in triggers.required_labels:
+            return Match(False, f"label {event.added_label!r} added is not a required label")
+    elif event.pr_action not in triggers.pr_actions:
         return Match(False, f"pull request action {event.pr_action!r} not selected")
     if event.pr_draft and not triggers.include_drafts:
         return Match(False, "draft pull request")
@@ -191,9 +198,12 @@ async def trigger_runs(
     return await service.trigger_runs(session, event, settings=settings)
 
 
-async def cancel_superseded(session: AsyncSession, event: TriggerEvent) -> list[Run]:
+async def cancel_superseded(
+    session: AsyncSession, event: TriggerEvent
+) -> list[tuple[Run, list[dict[str, Any]]]]:
     """Ask queued/running runs of the same PR (or branch) to stop, for workflows whose
-    ``triggers.cancel_superseded`` is on. The caller revokes their tasks after commit."""
+    ``triggers.cancel_superseded`` is on; each with its cancellation's messages. After
+    commit the caller revokes their tasks and publishes the messages."""
     from backend.workflows import service
 
     return await service.cancel_superseded(session, event)

@@ -5,6 +5,7 @@ superseded runs cancelled, the App's installations applied to repositories."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from backend.config import Settings
+from backend.events.bus import get_event_bus, run_channel
 from backend.github import service
 from backend.github.models import DeliveryStatus, WebhookDelivery
 from backend.github.service import Processed
@@ -23,10 +25,13 @@ from backend.github.webhooks import subject_of
 from backend.kit.time import utcnow
 from backend.orgs.models import Organization
 from backend.projects.models import Project
+from backend.repositories import service as repositories
 from backend.repositories.models import Repository
+from backend.runs.dispatch import Job
 from backend.runs.models import Run
 from tests.github.webhook_helpers import (
     HELLO_WORLD,
+    HELLO_WORLD_ID,
     SECRET,
     connect_hello_world,
     deliver,
@@ -228,6 +233,52 @@ async def test_a_new_push_cancels_the_superseded_run_of_the_same_branch(
     runs = {r.id: r for r in await _runs(app)}
     assert runs[old_run.id].status == "cancelled"
     assert runs[new_run.id].status == "queued"
+    # The cancellation goes out live after commit, and the old job is revoked.
+    cancelled = [m for m in second.messages if m["run_id"] == str(old_run.id)]
+    assert [m["data"]["status"] for m in cancelled] == ["cancelled"]
+    assert second.revoke_task_ids == [old_run.task_id]
+
+
+@dataclass
+class _RecordingDispatcher:
+    enqueued: list[uuid.UUID] = field(default_factory=list)
+    revoked: list[str] = field(default_factory=list)
+
+    def enqueue(self, job: Job) -> None:
+        self.enqueued.append(job.run_id)
+
+    def revoke(self, task_id: str) -> None:
+        self.revoked.append(task_id)
+
+
+@SQLITE_ONLY
+async def test_the_worker_publishes_superseded_cancellations_and_revokes_their_jobs(
+    app: FastAPI, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org_id, project_id = await _org_and_project(app)
+    config = {"triggers": {"cancel_superseded": True}}
+    await connect_hello_world(
+        app, settings, org_id=org_id, project_id=project_id, workflows_config={"ci": config}
+    )
+    [old_run] = (
+        await _process(app, settings, await _store(app, "push", load("push.with-new-branch")))
+    ).runs
+    newer = load("push.with-new-branch")
+    newer["after"] = "f" * 40
+    dispatcher = _RecordingDispatcher()
+    monkeypatch.setattr("backend.runs.dispatch.get_dispatcher", lambda _settings: dispatcher)
+    bus = get_event_bus(settings)
+
+    async with bus.subscribe(run_channel(str(old_run.id))) as subscription:
+        status = await process_stored_delivery(await _store(app, "push", newer), settings)
+        message = await subscription.get(5)
+
+    assert status == "processed"
+    assert message is not None
+    assert (message["type"], message["data"]["status"]) == ("run_status", "cancelled")
+    assert dispatcher.revoked == [old_run.task_id]
+    [new_run] = [r for r in await _runs(app) if r.id != old_run.id]
+    assert dispatcher.enqueued == [new_run.id]
 
 
 async def test_a_delivery_is_processed_once(app: FastAPI, settings: Settings) -> None:
@@ -318,6 +369,89 @@ async def test_a_repository_removed_from_the_installation_keeps_its_token(
     repository = await _repository(app, repository_id)
     assert repository.installation_id is None
     assert repository.disconnected_at is None  # the token still reaches it
+
+
+@SQLITE_ONLY
+async def test_a_label_starts_a_run_only_when_it_completes_the_required_labels(
+    app: FastAPI, settings: Settings
+) -> None:
+    org_id, project_id = await _org_and_project(app)
+    workflows = {
+        "needs-bug": {"triggers": {"required_labels": ["bug"]}},
+        "needs-bug-and-qa": {"triggers": {"required_labels": ["bug", "qa"]}},
+        "needs-qa-only": {"triggers": {"required_labels": ["qa"]}},
+        "no-labels": {},
+    }
+    await connect_hello_world(
+        app, settings, org_id=org_id, project_id=project_id, workflows_config=workflows
+    )
+    labeled = load("pull_request.labeled")  # GitHub's own: "bug" added, labels ["bug"]
+    again = load("pull_request.labeled")
+    again["pull_request"]["labels"].append({"name": "qa"})
+    again["label"] = {"name": "docs"}  # "qa" already there: adding "docs" changes nothing
+
+    result = await _process(app, settings, await _store(app, "pull_request", labeled))
+    other = await _process(app, settings, await _store(app, "pull_request", again))
+
+    assert [r.trigger_info["workflow"] for r in result.runs] == ["needs-bug"]
+    [run] = result.runs
+    assert run.trigger_info["added_label"] == "bug"
+    assert other.runs == []
+    assert other.delivery is not None
+    assert "needs-qa-only: label 'docs' added is not a required label" in (
+        other.delivery.reason or ""
+    )
+
+
+async def test_unsuspending_the_app_reconnects_what_the_suspension_disconnected(
+    app: FastAPI, settings: Settings
+) -> None:
+    suspended_one = await _repository_of_a_new_project(app, settings, HELLO_WORLD_ID)
+    by_a_person = await _repository_of_a_new_project(app, settings, 2)
+    with_token = await _repository_of_a_new_project(app, settings, 3)
+    async with app.state.db.session() as session:
+        person = await session.get(Repository, by_a_person)
+        tokened = await session.get(Repository, with_token)
+        assert person is not None
+        assert tokened is not None
+        await repositories.disconnect(session, person)
+        tokened.token_encrypted = app.state.keyring.fernet.encrypt(b"ghp_example")
+    payload = load("installation.created")
+
+    await _process(
+        app, settings, await _store(app, "installation", payload | {"action": "suspend"})
+    )
+
+    suspended = await _repository(app, suspended_one)
+    assert suspended.disconnected_at is not None
+    assert (await _repository(app, with_token)).disconnected_at is None  # its token still works
+    assert (await _repository(app, with_token)).installation_id is None
+
+    result = await _process(
+        app, settings, await _store(app, "installation", payload | {"action": "unsuspend"})
+    )
+
+    assert result.delivery is not None
+    assert result.delivery.status == "processed"
+    restored = await _repository(app, suspended_one)
+    assert restored.disconnected_at is None
+    assert restored.installation_id == 957387
+    assert (await _repository(app, by_a_person)).disconnected_at is not None
+
+
+async def _repository_of_a_new_project(
+    app: FastAPI, settings: Settings, github_repo_id: int
+) -> uuid.UUID:
+    org_id, project_id = await _org_and_project(app)
+    return await connect_hello_world(
+        app,
+        settings,
+        org_id=org_id,
+        project_id=project_id,
+        installation_id=957387,
+        full_name=f"Codertocat/repo-{github_repo_id}",
+        github_repo_id=github_repo_id,
+    )
 
 
 async def test_deliveries_older_than_the_retention_are_deleted(

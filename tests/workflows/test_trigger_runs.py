@@ -136,7 +136,9 @@ async def test_a_new_commit_cancels_superseded_runs_of_the_same_pull_request(
     async with app.state.db.session() as session:
         cancelled = await cancel_superseded(session, second_commit)
         [second] = [r for r, _ in await trigger_runs(session, second_commit, settings=settings)]
-    assert [r.id for r in cancelled] == [first.id]
+    assert [r.id for r, _ in cancelled] == [first.id]
+    [(_, messages)] = cancelled  # published by the caller after commit
+    assert [m["data"]["status"] for m in messages] == ["cancelled"]
     statuses = {r.id: r.status for r in await _runs(app)}
     assert statuses == {first.id: "cancelled", second.id: "queued"}
     async with app.state.db.session() as session:  # a redelivery cancels nothing of its own

@@ -123,10 +123,24 @@ def test_required_labels_must_all_be_present() -> None:
 
 
 def test_labelling_starts_a_run_only_for_workflows_that_require_labels() -> None:
-    labelled = replace(PR, pr_action="labeled", pr_labels=("qa",))
+    labelled = replace(PR, pr_action="labeled", pr_labels=("qa",), added_label="qa")
     assert matches(config(triggers={"required_labels": ["qa"]}), labelled, []).ok
     assert not matches(config(triggers={"required_labels": ["qa", "e2e"]}), labelled, []).ok
     assert not matches(config(), labelled, []).ok  # no label required: labels change nothing
+
+
+def test_only_adding_a_required_label_starts_a_run() -> None:
+    rules = config(triggers={"required_labels": ["qa"]})
+    # "qa" was there already; adding "docs" must not start another run.
+    other = replace(PR, pr_action="labeled", pr_labels=("qa", "docs"), added_label="docs")
+    refused = matches(rules, other, [])
+    assert not refused.ok
+    assert "'docs'" in refused.reason
+    unknown = replace(PR, pr_action="labeled", pr_labels=("qa",), added_label=None)
+    assert not matches(rules, unknown, []).ok
+    both = config(triggers={"required_labels": ["qa", "e2e"]})
+    last = replace(PR, pr_action="labeled", pr_labels=("e2e", "qa"), added_label="e2e")
+    assert matches(both, last, []).ok
 
 
 def test_pull_request_branch_rules_apply_to_the_base_branch() -> None:
