@@ -4,8 +4,8 @@ is itself the credential): encrypted at rest, never shown again after saving.
 A destination's settings model marks such a field with ``json_schema_extra={"secret": True}``.
 Stored, the value is ``{"$encrypted": "<Fernet token>"}`` (app keyring); shown by the api
 and in version diffs, it is ``null`` plus ``"<field>_set": true``. When a configuration is
-saved again, a secret field sent as ``null`` or left out keeps the stored value (so the
-editor can send back what it was shown); ``"<field>_set": false`` clears it.
+saved again, a secret field sent as ``null``, as the mask or left out keeps the stored
+value (so the editor can send back what it was shown); ``"<field>_set": false`` clears it.
 
 Which stored destination an incoming one continues is decided by type and order: the
 k-th destination of a type inherits from the stored k-th of that type. When destinations
@@ -107,6 +107,8 @@ def merge_kept_secrets(
         removed_some = len(_of_type(new_list, kind)) < len(previous_of_type)
         for name in sorted(fields):
             flag = settings.pop(name + SET_SUFFIX, None)
+            if settings.get(name) == MASK:  # the diff's mask sent back: the stored value
+                settings[name] = None
             if settings.get(name) is not None or flag is False:
                 continue
             kept = previous.get(name)

@@ -67,6 +67,11 @@ async def test_a_slack_webhook_url_is_encrypted_masked_kept_and_revealed_to_the_
     assert again.json()["version"] == 1
     assert (await _stored(app, created["id"]))[0] == config
 
+    masked = _slack(webhook_url="********")
+    assert (await client.patch(url, json={"config": masked}, headers=api.headers)).json()[
+        "version"
+    ] == 1
+
     # A changed notification setting with the URL left out keeps the URL too.
     changed = _slack(notify_on=["failure"])
     patched = await client.patch(url, json={"config": changed}, headers=api.headers)
