@@ -96,6 +96,13 @@ async def _read_detail(page: Page, shots: Path) -> None:
     await expect(page.get_by_role("button", name="Re-run failed")).to_be_visible()
     await page.screenshot(path=shots / "run-detail.png", full_page=True)
 
+    # The report page (server-rendered, with the trace viewer) opens as this user.
+    await page.get_by_role("button", name="Report page and trace").click()
+    await expect(page.get_by_text(SECOND).first).to_be_visible()
+    assert "/reports/" in page.url, page.url
+    await page.go_back()
+    await expect(page.get_by_test_id("run-status")).to_have_text("failed")
+
 
 async def _explore_cache(page: Page, shots: Path) -> None:
     await page.get_by_role("link", name="← Runs").click()

@@ -224,6 +224,13 @@ function RunPage() {
     mutationFn: async () => unwrap(await api.POST("/api/runs/{run_id}/rerun-failed", { params: { path: { run_id: runId ?? "" } } })),
     onSuccess: (next) => router.push(`/runs/view/?id=${next.id}`),
   });
+  // The server-rendered report page (logs, screenshots, Playwright's trace viewer) opens
+  // through a short-lived signed link made for this user.
+  const report = useMutation({
+    mutationFn: async () =>
+      unwrap(await api.POST("/api/runs/{run_id}/report-link", { params: { path: { run_id: runId ?? "" } } })),
+    onSuccess: (link) => window.location.assign(link.url),
+  });
   const cancel = useMutation({
     mutationFn: async () => unwrap(await api.POST("/api/runs/{run_id}/cancel", { params: { path: { run_id: runId ?? "" } } })),
   });
@@ -256,10 +263,15 @@ function RunPage() {
           {live.connection === "reconnecting" && "connection lost, reconnecting…"}
           {live.connection === "refused" && "live updates unavailable"}
         </span>
-        <div className="ml-auto flex gap-2">
+        <div className="ml-auto flex flex-wrap gap-2">
           {active && (
             <Button type="button" variant="secondary" busy={cancel.isPending} onClick={() => cancel.mutate()}>
               Cancel run
+            </Button>
+          )}
+          {!active && (
+            <Button type="button" variant="secondary" busy={report.isPending} onClick={() => report.mutate()}>
+              Report page and trace
             </Button>
           )}
           {!active && detail.failed + detail.errors > 0 && (
@@ -269,7 +281,7 @@ function RunPage() {
           )}
         </div>
       </div>
-      <ErrorNote error={rerun.error ?? cancel.error} />
+      <ErrorNote error={rerun.error ?? cancel.error ?? report.error} />
       {detail.reason && <p className="text-slate-700">{detail.reason}</p>}
       <ProgressBar live={live} run={detail} />
 
