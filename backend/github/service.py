@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, delete, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -319,13 +319,19 @@ async def requeue_delivery(session: AsyncSession, delivery: WebhookDelivery) -> 
 
 def _org_deliveries(org_id: uuid.UUID) -> Select[WebhookDelivery]:
     """Deliveries about the org's repositories (by GitHub id or name), plus repository-less
-    ones (installation events) of installations its repositories use."""
+    ones (installation events) of installations its repositories use. A name matches only
+    when one side does not know the GitHub id: a repository deleted and created again under
+    the same name (perhaps by someone else) is another repository, whose deliveries are not
+    this org's to read (as ``trigger_runs`` decides)."""
     org_repos = select(Repository).where(Repository.org_id == org_id).subquery()
     by_id = WebhookDelivery.github_repo_id.in_(
         select(org_repos.c.github_repo_id).where(org_repos.c.github_repo_id.is_not(None))
     )
-    by_name = WebhookDelivery.repository_full_name.in_(
-        select(org_repos.c.full_name).where(org_repos.c.full_name.is_not(None))
+    by_name = exists(
+        select(org_repos.c.id).where(
+            org_repos.c.full_name == WebhookDelivery.repository_full_name,
+            or_(WebhookDelivery.github_repo_id.is_(None), org_repos.c.github_repo_id.is_(None)),
+        )
     )
     by_installation = (
         WebhookDelivery.github_repo_id.is_(None)

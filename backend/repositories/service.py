@@ -81,6 +81,7 @@ async def connect_github(
     full_name = body.full_name
     existing = await _slot_for(session, project)
     if body.installation_id is not None:
+        await _refuse_installation_of_another_org(session, project.org_id, body.installation_id)
         try:
             token = await installation_token(body.installation_id, settings=settings, http=http)
         except GitHubNotConfigured as exc:
@@ -119,6 +120,28 @@ async def connect_github(
     _point_project_at(project, repository)
     await session.flush()
     return repository
+
+
+async def _refuse_installation_of_another_org(
+    session: AsyncSession, org_id: uuid.UUID, installation_id: int
+) -> None:
+    """422 when another organisation's repositories use this App installation.
+
+    The App mints a token for any installation id it is given, and installation ids are
+    small, guessable numbers: without this, any org admin could connect (and clone, and
+    read the deliveries of) another customer's private repositories. This binds an
+    installation to the first organisation that connects through it; binding it at install
+    time (the App's setup URL with a signed state, or the user's own GitHub token listing
+    ``/user/installations``) would also close the first-come window."""
+    claimed = await session.scalar(
+        select(Repository.id)
+        .where(Repository.installation_id == installation_id, Repository.org_id != org_id)
+        .limit(1)
+    )
+    if claimed is not None:
+        raise _invalid(
+            "installation_id", "this GitHub App installation belongs to another organisation"
+        )
 
 
 def _github_failure(exc: GitHubError, credential_field: str) -> Exception:

@@ -649,3 +649,46 @@ async def test_reporting_destination_credentials_never_come_back(
     assert [a.status_code for a in answers] == [201, 200, 200, 200, 200, 200]
     leaked = [str(a.request.url) for a in answers if "XXXXXXXXXXXXXXXXXXXXXXXX" in a.text]
     assert leaked == []
+
+
+# --------------------------------------------------------------------------- GitHub
+
+
+async def test_an_app_installation_serves_only_the_organisation_that_connected_it(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    """Installation ids are small numbers anyone can guess; the App would mint a token for
+    any of them, so naming another customer's installation must not connect its code."""
+    ours = await signed_in_api(client, "app-owner@example.com")
+    theirs = await signed_in_api(client, "app-guesser@example.com")
+    via_app = {"provider": "github", "full_name": "octo/shop", "installation_id": 77}
+    for api, name, expected in ((ours, "mine", 201), (theirs, "guess", 422)):
+        project = await api.project(make_git_repo(tmp_path / name, {"a": "b"}), name)
+        answer = await client.post(
+            f"/api/projects/{project['id']}/repository", json=via_app, headers=api.headers
+        )
+        assert answer.status_code == expected, answer.text
+    assert answer.json()["details"][0]["field"] == "installation_id"
+    # Their own credential for the same repository still works.
+    with_token = {"provider": "github", "full_name": "octo/shop", "token": PAT}
+    answer = await client.post(
+        f"/api/projects/{project['id']}/repository", json=with_token, headers=theirs.headers
+    )
+    assert answer.status_code == 201, answer.text
+
+
+async def test_a_name_reused_by_another_github_repository_shows_none_of_its_deliveries(
+    client: httpx.AsyncClient, app: FastAPI, tmp_path: Path
+) -> None:
+    owner = await signed_in_api(client, "names@example.com")
+    await github_repository(owner, tmp_path)  # octo/shop, GitHub id 555
+    ours = await _webhook_delivery(app, 555, "octo/shop")
+    renamed_to_ours = await _webhook_delivery(app, 555, "octo/old-name")
+    recreated = await _webhook_delivery(app, 999, "octo/shop")  # another repository now
+    listed = await client.get(f"/api/orgs/{owner.org_id}/github/deliveries", headers=owner.headers)
+    assert listed.status_code == 200, listed.text
+    assert {d["id"] for d in listed.json()["items"]} == {ours, renamed_to_ours}
+    detail = await client.get(
+        f"/api/orgs/{owner.org_id}/github/deliveries/{recreated}", headers=owner.headers
+    )
+    assert detail.status_code == 404
