@@ -538,6 +538,60 @@ async def test_bad_input_gets_a_4xx_naming_the_field_never_a_500(
     assert wrong == [], "\n".join(wrong)
 
 
+async def test_bad_query_parameters_files_and_links_get_a_4xx(
+    client: httpx.AsyncClient, app: FastAPI, tmp_path: Path
+) -> None:
+    world = await _world(client, app, tmp_path)
+    owner, ids = world.headers["owner"], world.ids
+    envvars = world.path("/api/projects/{project_id}/envvars")
+    deliveries = world.path("/api/orgs/{org_id}/github/deliveries")
+    import_file = world.path("/api/projects/{project_id}/envvars/import-file")
+    cases: dict[str, tuple[int, httpx.Response]] = {
+        "workflow_id": (
+            422,
+            await client.get(envvars, params={"workflow_id": BAD_UUID}, headers=owner),
+        ),
+        "environment": (
+            422,
+            await client.get(envvars, params={"environment": "../x"}, headers=owner),
+        ),
+        "environment ": (
+            422,
+            await client.get(envvars, params={"environment": HUGE[:5000]}, headers=owner),
+        ),
+        "limit": (422, await client.get(deliveries, params={"limit": 0}, headers=owner)),
+        "offset": (422, await client.get(deliveries, params={"offset": "x"}, headers=owner)),
+        "status": (422, await client.get(deliveries, params={"status": "bogus"}, headers=owner)),
+        "file": (422, await client.post(import_file, headers=owner)),
+        "file ": (
+            422,
+            await client.post(import_file, files={"file": (".env", b"\xff\xfe=1")}, headers=owner),
+        ),
+        "file  ": (
+            413,
+            await client.post(
+                import_file, files={"file": (".env", b"A=" + b"x" * 300_000)}, headers=owner
+            ),
+        ),
+    }
+    wrong = [
+        f"{name.strip()}: {response.status_code} {response.text[:160]}"
+        for name, (status, response) in cases.items()
+        if response.status_code != status
+        or not response.json().get("message")
+        or name.strip() not in response.text
+    ]
+    assert wrong == [], "\n".join(wrong)
+    # Report pages answer HTML error pages, never a 500, for links that are no links.
+    pages = [
+        await client.get(f"/reports/{ids['run_id']}", params={"t": HUGE[:20_000]}),
+        await client.get(f"/reports/{ids['run_id']}", params={"t": "x"}),
+        await client.get(f"/reports/s/{HUGE[:5000]}"),
+        await client.get(f"/reports/{BAD_UUID}"),
+    ]
+    assert [p.status_code for p in pages] == [401, 401, 404, 422]
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="backend/kit/errors.py _field_name drops every loc part named body/query/path/"
