@@ -61,6 +61,8 @@ async def _create_project(page: Page, repository: str, shots: Path) -> None:
     await page.screenshot(path=shots / "projects.png", full_page=True)
     await page.get_by_role("link", name=PROJECT).click()
     await expect(page.get_by_text("No runs match")).to_be_visible()
+    onboarding = page.get_by_role("list").filter(has_text="Connect the repository")
+    await expect(onboarding).to_contain_text("Start the first run and watch it live")
 
 
 async def _watch_live(page: Page, gate: Path, shots: Path) -> None:
@@ -98,8 +100,8 @@ async def _read_detail(page: Page, shots: Path) -> None:
 
     # The report page (server-rendered, with the trace viewer) opens as this user.
     await page.get_by_role("button", name="Report page and trace").click()
+    await page.wait_for_url("**/reports/**")
     await expect(page.get_by_text(SECOND).first).to_be_visible()
-    assert "/reports/" in page.url, page.url
     await page.go_back()
     await expect(page.get_by_test_id("run-status")).to_have_text("failed")
 
@@ -125,7 +127,7 @@ async def _explore_cache(page: Page, shots: Path) -> None:
 
 async def _import_envvars(page: Page, shots: Path) -> None:
     await page.get_by_role("link", name="← Runs").click()
-    await page.get_by_role("link", name="Environment variables").click()
+    await page.get_by_role("link", name="Environment variables", exact=True).click()
     await expect(page.get_by_text("No variables yet.")).to_be_visible()
     await page.get_by_role("button", name="Import…").click()
     dialog = page.get_by_role("dialog", name="Import environment variables")

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { api, type RunOut, type Schemas } from "@/api/client";
+import { Onboarding } from "@/components/Onboarding";
 import { withSuspense } from "@/components/Page";
 import { Button, Card, Empty, ErrorNote, Field, Loading, StatusBadge } from "@/components/ui";
 import { ApiError, unwrap } from "@/lib/errors";
@@ -105,6 +106,9 @@ function RunsPage() {
           </Link>
         </nav>
       </div>
+      {runs.data && !status && !trigger && !branch && (
+        <Onboarding projectId={projectId} hasRuns={runs.data.total > 0} />
+      )}
       <Card title="Start a run">
         <StartRunForm projectId={projectId} />
       </Card>
