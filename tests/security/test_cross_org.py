@@ -705,6 +705,36 @@ async def test_reporting_destination_credentials_never_come_back(
     assert leaked == []
 
 
+EVIL_SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>'
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="backend/reports/pages.py _artifact serves every image/* inline on the app's origin; "
+    "an SVG from the user's test suite runs script there (the global CSP allows inline "
+    "script). Inline only raster images/video/traces, or add 'Content-Security-Policy: "
+    "sandbox' to artifact responses",
+)
+async def test_an_svg_artifact_never_runs_script_on_the_apps_origin(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """Artifacts come from the user's repository: a public share link must not turn an SVG
+    into script running with the dashboard's origin (where its tokens live)."""
+    owner = await signed_in_api(client, "svg@example.com")
+    project = await owner.project("https://github.com/octo/shop")
+    run_id = await finished_run(app, project["id"])
+    artifact = await add_artifact(
+        app, run_id, "evil.svg", EVIL_SVG, kind="screenshot", content_type="image/svg+xml"
+    )
+    share = await client.post(f"/api/runs/{run_id}/share", headers=owner.headers)
+    served = await client.get(f"/reports/s/{share.json()['token']}/artifacts/{artifact}")
+    assert served.status_code == 200
+    inert = served.headers.get("content-disposition", "").startswith("attachment") or (
+        "sandbox" in served.headers.get("content-security-policy", "")
+    )
+    assert inert, dict(served.headers)
+
+
 # --------------------------------------------------------------------------- GitHub
 
 
