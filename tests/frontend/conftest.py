@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, async_playwright, expect
 
 from backend.app import DASHBOARD_DIR
 from backend.client.browser import launch_options
@@ -63,6 +63,15 @@ async def chromium() -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+@pytest.fixture(autouse=True)
+def patient_expect() -> Iterator[None]:
+    """`make test` runs two test processes on a shared 2-core machine: give each page
+    change more than Playwright's default 5 s, for these tests only."""
+    expect.set_options(timeout=20_000)
+    yield
+    expect.set_options(timeout=5_000)  # Playwright's default, for other modules' tests
 
 
 @pytest.fixture(scope="session")

@@ -189,6 +189,7 @@ async def test_first_journey_sign_up_to_live_run_to_cache(
     gate = tmp_path / "gate"
     repository = make_suite_repository(tmp_path / "repo", gate)
     context = await chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(30_000)
     page = await context.new_page()
     try:
         await _sign_up_and_in(page, dashboard, screenshot_dir)
