@@ -30,7 +30,12 @@ from backend.github.models import DeliveryStatus, WebhookDelivery
 from backend.github.webhooks import DeliverySubject
 from backend.kit.errors import NotFound
 from backend.kit.time import utcnow
-from backend.repositories.models import Repository
+from backend.repositories.models import (
+    DISCONNECTED_BY_APP_REMOVAL,
+    DISCONNECTED_BY_APP_SUSPENSION,
+    DISCONNECTED_BY_APP_UNINSTALL,
+    Repository,
+)
 from backend.runs.models import Run
 from backend.workflows.models import Workflow
 from backend.workflows.service import config_of, repositories_for
@@ -267,10 +272,9 @@ async def apply_installation_change(
     Detach: repositories using it lose it; those without a personal access token to fall
     back on are disconnected (soft), which stops their workflows from triggering.
 
-    A suspension (``suspended``) disconnects the same repositories but leaves them naming
-    the installation: a disconnected repository that still names an installation was
-    disconnected by its suspension (a person's disconnect, an uninstall or a removal
-    clears it), so ``restore`` (unsuspend) reconnects exactly those."""
+    A suspension (``suspended``) disconnects the same repositories, marked as its doing
+    and still naming the installation, so ``restore`` (unsuspend) reconnects exactly those
+    (never one a person disconnected)."""
     statement = select(Repository).where(Repository.provider == "github")
     if change.repositories is not None:
         selected = _repository_filter(change.repositories)
@@ -283,6 +287,7 @@ async def apply_installation_change(
         statement = statement.where(
             Repository.installation_id == change.installation_id,
             Repository.disconnected_at.is_not(None),
+            Repository.disconnect_reason == DISCONNECTED_BY_APP_SUSPENSION,
         )
     else:
         statement = statement.where(Repository.installation_id == change.installation_id)
@@ -295,12 +300,23 @@ async def apply_installation_change(
             repository.installation_id = change.installation_id
         elif change.change == "restore":
             repository.disconnected_at = None
+            repository.disconnect_reason = None
         elif suspended and repository.token_encrypted is None:
-            repository.disconnected_at = now  # keeps naming the installation (see above)
+            repository.disconnected_at = now
+            repository.disconnect_reason = DISCONNECTED_BY_APP_SUSPENSION
         else:
             repository.installation_id = None
-            if repository.token_encrypted is None and repository.disconnected_at is None:
-                repository.disconnected_at = now
+            # A suspended one uninstalled (or removed) meanwhile: no unsuspension to wait for.
+            waiting = repository.disconnect_reason == DISCONNECTED_BY_APP_SUSPENSION
+            if repository.token_encrypted is None and (
+                repository.disconnected_at is None or waiting
+            ):
+                repository.disconnected_at = repository.disconnected_at or now
+                repository.disconnect_reason = (
+                    DISCONNECTED_BY_APP_UNINSTALL
+                    if change.repositories is None
+                    else DISCONNECTED_BY_APP_REMOVAL
+                )
     return repositories
 
 

@@ -12,6 +12,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db.base import Base, IdMixin, TimestampMixin
 
+# Repository.disconnect_reason values.
+DISCONNECTED_BY_PERSON = "person"
+DISCONNECTED_BY_APP_SUSPENSION = "app_suspended"  # undone when the App is unsuspended
+DISCONNECTED_BY_APP_UNINSTALL = "app_uninstalled"
+DISCONNECTED_BY_APP_REMOVAL = "removed_from_app"  # taken out of the installation's selection
+
 
 class Repository(IdMixin, TimestampMixin, Base):
     __tablename__ = "repositories"
@@ -33,6 +39,8 @@ class Repository(IdMixin, TimestampMixin, Base):
     token_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     protected_branches: Mapped[list[Any]] = mapped_column(default=list)
     disconnected_at: Mapped[datetime | None]
+    # Why it was disconnected (DISCONNECTED_BY_*); cleared on reconnection.
+    disconnect_reason: Mapped[str | None] = mapped_column(String(32))
 
     @property
     def connected(self) -> bool:

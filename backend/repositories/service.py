@@ -20,7 +20,7 @@ from backend.kit.keys import KeyRing
 from backend.kit.time import utcnow
 from backend.projects.models import Project
 from backend.projects.service import check_repository
-from backend.repositories.models import Repository
+from backend.repositories.models import DISCONNECTED_BY_PERSON, Repository
 from backend.repositories.schemas import RepositoryConnect
 
 
@@ -115,6 +115,7 @@ async def connect_github(
     repository.token_encrypted = keyring.fernet.encrypt(token.encode()) if body.token else None
     repository.protected_branches = protected
     repository.disconnected_at = None
+    repository.disconnect_reason = None
     if existing is None:
         session.add(repository)
     _point_project_at(project, repository)
@@ -203,6 +204,7 @@ async def connect_local(
     repository.token_encrypted = None
     repository.protected_branches = []
     repository.disconnected_at = None
+    repository.disconnect_reason = None
     if existing is None:
         session.add(repository)
     _point_project_at(project, repository)
@@ -233,11 +235,11 @@ async def refresh_protected_branches(
 
 async def disconnect(session: AsyncSession, repository: Repository) -> Repository:
     """Soft delete: the row (and its workflows' history) stays; events stop matching it and
-    its stored token is destroyed. It stops naming its App installation too, so the App's
-    unsuspension (which reconnects what a suspension disconnected) never undoes this."""
+    its stored token is destroyed. Marked as a person's doing, so the GitHub App's
+    unsuspension (which reconnects what a suspension disconnected) never undoes it."""
     if repository.disconnected_at is None:
         repository.disconnected_at = utcnow()
+        repository.disconnect_reason = DISCONNECTED_BY_PERSON
         repository.token_encrypted = None
-        repository.installation_id = None
         await session.flush()
     return repository

@@ -424,6 +424,7 @@ async def test_unsuspending_the_app_reconnects_what_the_suspension_disconnected(
 
     suspended = await _repository(app, suspended_one)
     assert suspended.disconnected_at is not None
+    assert suspended.disconnect_reason == "app_suspended"
     assert (await _repository(app, with_token)).disconnected_at is None  # its token still works
     assert (await _repository(app, with_token)).installation_id is None
 
@@ -436,7 +437,10 @@ async def test_unsuspending_the_app_reconnects_what_the_suspension_disconnected(
     restored = await _repository(app, suspended_one)
     assert restored.disconnected_at is None
     assert restored.installation_id == 957387
-    assert (await _repository(app, by_a_person)).disconnected_at is not None
+    assert restored.disconnect_reason is None
+    still_off = await _repository(app, by_a_person)
+    assert still_off.disconnected_at is not None
+    assert still_off.disconnect_reason == "person"
 
 
 async def _repository_of_a_new_project(
