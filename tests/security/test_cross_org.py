@@ -22,7 +22,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from backend.github.models import WebhookDelivery
+from backend.config import Settings
+from backend.github.models import DeliveryStatus, WebhookDelivery
 from backend.kit.time import utcnow
 from backend.reports.models import ReportDelivery, ReportShare
 from backend.repositories.models import Repository
@@ -776,3 +777,50 @@ async def test_a_name_reused_by_another_github_repository_shows_none_of_its_deli
         f"/api/orgs/{owner.org_id}/github/deliveries/{recreated}", headers=owner.headers
     )
     assert detail.status_code == 404
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="backend/github/service.py apply_installation_change attaches an installation to "
+    "every connected row named by the event, in any organisation: another org that reached "
+    "the same repository with its own token is moved onto this org's App installation (its "
+    "tokens reach every repository of the installation). Attach only rows of the org that "
+    "already uses the installation (or none while it is unclaimed)",
+)
+async def test_installing_the_app_never_attaches_another_organisations_repository(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings, tmp_path: Path
+) -> None:
+    from backend.github.service import process_delivery, store_delivery
+    from backend.github.webhooks import subject_of
+    from tests.github.webhook_helpers import connect_hello_world, load
+
+    installed = load("installation.created")  # Codertocat/Hello-World, installation 957387
+    ours = await signed_in_api(client, "installer@example.com")
+    theirs = await signed_in_api(client, "token-user@example.com")
+    our_project = await ours.project(make_git_repo(tmp_path / "ours", {"a": "b"}), "ours")
+    their_project = await theirs.project(make_git_repo(tmp_path / "theirs", {"a": "b"}), "x")
+    await connect_hello_world(
+        app, settings, org_id=ours.org_id, project_id=our_project["id"], installation_id=957387
+    )
+    their_repository = await connect_hello_world(
+        app, settings, org_id=theirs.org_id, project_id=their_project["id"], installation_id=None
+    )
+    async with app.state.db.session() as session:
+        delivery = await store_delivery(
+            session,
+            delivery_id=str(uuid.uuid4()),
+            event="installation",
+            payload=installed,
+            subject=subject_of(installed),
+            size_bytes=0,
+            status=DeliveryStatus.RECEIVED,
+            reason=None,
+            http_status=202,
+        )
+        assert delivery is not None
+    async with app.state.db.session() as session:
+        await process_delivery(session, delivery.id, settings=settings)
+    async with app.state.db.session(read_only=True) as session:
+        repository = await session.get(Repository, their_repository)
+        assert repository is not None
+        assert repository.installation_id is None
