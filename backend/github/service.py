@@ -265,6 +265,24 @@ def _repository_filter(refs: Sequence[Any]) -> Any:
     return or_(*clauses) if clauses else None
 
 
+async def _of_the_installations_org(
+    session: AsyncSession, repositories: list[Repository], installation_id: int
+) -> list[Repository]:
+    """The rows an installation may be attached to: never across organisations. An event
+    names repositories, and another organisation may have connected the same repository
+    with its own token; moving it onto this installation would hand it tokens for every
+    repository of the installation. Once an organisation uses the installation, only its
+    rows are attached; while nobody does, only when all named rows are one organisation's."""
+    owners = set(
+        await session.scalars(
+            select(Repository.org_id).where(Repository.installation_id == installation_id)
+        )
+    )
+    if owners:
+        return [r for r in repositories if r.org_id in owners]
+    return repositories if len({r.org_id for r in repositories}) <= 1 else []
+
+
 async def apply_installation_change(
     session: AsyncSession, change: InstallationChange, *, suspended: bool = False
 ) -> list[Repository]:
@@ -294,6 +312,10 @@ async def apply_installation_change(
         if suspended:  # those disconnected earlier stay as they are
             statement = statement.where(Repository.disconnected_at.is_(None))
     repositories = list((await session.execute(statement.with_for_update())).scalars())
+    if change.change == "attach":
+        repositories = await _of_the_installations_org(
+            session, repositories, change.installation_id
+        )
     now = utcnow()
     for repository in repositories:
         if change.change == "attach":

@@ -779,17 +779,11 @@ async def test_a_name_reused_by_another_github_repository_shows_none_of_its_deli
     assert detail.status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="backend/github/service.py apply_installation_change attaches an installation to "
-    "every connected row named by the event, in any organisation: another org that reached "
-    "the same repository with its own token is moved onto this org's App installation (its "
-    "tokens reach every repository of the installation). Attach only rows of the org that "
-    "already uses the installation (or none while it is unclaimed)",
-)
 async def test_installing_the_app_never_attaches_another_organisations_repository(
     client: httpx.AsyncClient, app: FastAPI, settings: Settings, tmp_path: Path
 ) -> None:
+    """Another org that reached the same repository with its own token must not be moved
+    onto our installation (whose tokens reach every repository it covers)."""
     from backend.github.service import process_delivery, store_delivery
     from backend.github.webhooks import subject_of
     from tests.github.webhook_helpers import connect_hello_world, load
