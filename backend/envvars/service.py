@@ -354,7 +354,7 @@ async def run_environment(session: AsyncSession, run: Run, *, keyring: KeyRing) 
     """The variables of ``run``'s test process: project-wide values, overridden by its
     workflow's, overridden by the run's one-off ``options.env``. A name stays secret when
     any layer that sets it says so (a one-off override of a secret is masked too)."""
-    workflow_id: uuid.UUID | None = getattr(run, "workflow_id", None)
+    workflow_id = run.workflow_id
     workflow = await session.get(Workflow, workflow_id) if workflow_id is not None else None
     # The environment chosen when the run was queued (workflows put it in the options),
     # so a later change of the workflow's configuration does not switch a queued run.

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.config import Settings
 from backend.db import Database
 from backend.execution.masking import Masker
+from backend.github.app import token_for_repository
 from backend.kit.keys import KeyRing
 from backend.kit.time import utcnow
 from backend.reports import registry
@@ -35,7 +36,10 @@ from backend.reports.base import (
 )
 from backend.reports.models import ReportDelivery
 from backend.reports.report import build_report, run_secrets
+from backend.repositories.models import Repository
 from backend.runs.models import Run
+from backend.workflows.models import Workflow
+from backend.workflows.secrets import reveal_destination_settings, secret_fields
 
 Phase = Literal["start", "finish"]
 MAX_ERROR_CHARS = 2000
@@ -64,13 +68,8 @@ async def workflow_destinations(
 ) -> list[dict[str, Any]] | None:
     """The ``reporting.destinations`` of the run's workflow, secret settings decrypted
     (stored encrypted, see backend.workflows.secrets); None without a workflow."""
-    workflow_id = getattr(run, "workflow_id", None)
+    workflow_id = run.workflow_id
     if workflow_id is None:
-        return None
-    try:
-        from backend.workflows.models import Workflow
-        from backend.workflows.secrets import reveal_destination_settings
-    except ImportError:
         return None
     workflow = await session.get(Workflow, workflow_id)
     if workflow is None:
@@ -387,11 +386,6 @@ async def _send_email_via_outbox(
 def _github_token(
     database: Database, settings: Settings, keyring: KeyRing | None, repository_id: uuid.UUID
 ) -> Callable[[], Awaitable[str]] | None:
-    try:
-        from backend.github.app import token_for_repository
-        from backend.repositories.models import Repository
-    except ImportError:
-        return None
     if keyring is None:
         return None
     cached: list[str] = []
@@ -440,7 +434,8 @@ async def deliver_reports(
         report = await build_report(
             session, run_id, settings=settings, keyring=None, extra_secrets=secret_values
         )
-    masker = Masker(secret_values)
+    # A destination's own credentials (a Slack webhook URL) must not show in its error text.
+    masker = Masker((*secret_values, *_destination_secrets(destinations)))
     own_http = http is None
     client = http or httpx.AsyncClient(timeout=settings.report_http_timeout_seconds)
     try:
@@ -465,6 +460,18 @@ async def deliver_reports(
         if own_http:
             await client.aclose()
     return {d.key: outcome for d, outcome in zip(destinations, outcomes, strict=True)}
+
+
+def _destination_secrets(destinations: Sequence[Destination]) -> list[str]:
+    values: list[str] = []
+    for destination in destinations:
+        if destination.settings is None:
+            continue
+        for name in secret_fields(type(destination.settings)):
+            value = getattr(destination.settings, name, None)
+            if isinstance(value, str) and value:
+                values.append(value)
+    return values
 
 
 async def _mark_unconfigured(database: Database, run_id: uuid.UUID, key: str) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.config import Settings
+from backend.envvars.service import run_environment
 from backend.execution.masking import Masker
 from backend.kit.errors import NotFound
 from backend.kit.keys import KeyRing
@@ -22,6 +23,7 @@ from backend.reports.base import (
     RunReport,
     TestLine,
 )
+from backend.repositories.models import Repository
 from backend.runs.models import Run, RunTest
 from backend.runs.service import counts_of
 
@@ -82,10 +84,6 @@ async def run_secrets(session: AsyncSession, run: Run, keyring: KeyRing | None) 
     if keyring is None:
         return ()
     try:
-        from backend.envvars.service import run_environment
-    except ImportError:  # environment variables not built in this tree yet
-        return ()
-    try:
         environment = await run_environment(session, run, keyring=keyring)
     except Exception:  # a report without masking data would leak nothing new: the runner masked
         logger.exception("run {}: reading its secrets for masking failed", run.id)
@@ -93,11 +91,7 @@ async def run_secrets(session: AsyncSession, run: Run, keyring: KeyRing | None) 
     return tuple(environment.secret_values)
 
 
-async def _repository_of(session: AsyncSession, project_id: uuid.UUID) -> Any | None:
-    try:
-        from backend.repositories.models import Repository
-    except ImportError:
-        return None
+async def _repository_of(session: AsyncSession, project_id: uuid.UUID) -> Repository | None:
     return (
         await session.execute(select(Repository).where(Repository.project_id == project_id))
     ).scalar_one_or_none()
@@ -124,7 +118,7 @@ async def build_report(
         )
     )
     repository = await _repository_of(session, run.project_id)
-    trigger_info: dict[str, Any] = dict(getattr(run, "trigger_info", None) or {})
+    trigger_info: dict[str, Any] = dict(run.trigger_info or {})
     commit_message = trigger_info.get("commit_message")
     return RunReport(
         run_id=run.id,

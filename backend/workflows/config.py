@@ -29,9 +29,6 @@ from backend.kit.errors import Unprocessable
 PrAction = Literal["opened", "synchronize", "reopened", "ready_for_review"]
 PR_ACTIONS: tuple[PrAction, ...] = ("opened", "synchronize", "reopened", "ready_for_review")
 
-# Until the reporting core (backend.reports.registry) exists, these names are accepted
-# with any settings; the reporters validate their settings once they are registered.
-KNOWN_DESTINATIONS = ("github_checks", "pr_comment", "slack", "notion", "email")
 REGEX_PREFIX = "re:"
 MIN_TIMEOUT_SECONDS = 60
 CRON_ALIASES = ("@hourly", "@daily", "@midnight", "@weekly", "@monthly", "@yearly", "@annually")
@@ -192,14 +189,11 @@ def _details(error: ValidationError, prefix: str = "") -> list[dict[str, str]]:
 
 
 def destination_types() -> dict[str, type[BaseModel] | None]:
-    """Destination type -> its settings model (None: settings not checked here)."""
-    known: dict[str, type[BaseModel] | None] = dict.fromkeys(KNOWN_DESTINATIONS)
-    try:
-        from backend.reports.registry import destination_types as registered
-    except ImportError:
-        return known
-    # A known destination whose reporter is not installed yet is stored unchecked.
-    return known | dict(registered())
+    """Destination type -> its settings model, from the reporters installed as plug-ins."""
+    # Imported here: the reporters' modules import the workflow settings they validate.
+    from backend.reports.registry import destination_types as registered
+
+    return dict(registered())
 
 
 def _check_destinations(config: WorkflowConfig, prefix: str) -> list[dict[str, str]]:

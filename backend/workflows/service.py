@@ -4,7 +4,6 @@ queue their runs (webhook events, manual runs, schedules). Services never commit
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.config import Settings
+from backend.envvars import service as envvars
 from backend.kit.errors import Conflict, NotFound, Unprocessable
 from backend.kit.keys import KeyRing
 from backend.kit.time import utcnow
@@ -217,16 +217,10 @@ def run_settings(config: WorkflowConfig) -> tuple[Selection, RunOptions, dict[st
 
 async def missing_variables(
     session: AsyncSession, workflow: Workflow, provided: dict[str, str] | None = None
-) -> list[str] | None:
-    """Required variables without a value; None when environment variables are not
-    available in this build (then nothing is checked)."""
-    try:
-        # Imported by name: environment variables are built alongside (issue 5, item 3).
-        envvars = importlib.import_module("backend.envvars.service")
-    except ImportError:
-        return None
+) -> list[str]:
+    """Required variables without a value, neither stored nor given for this run."""
     environment = config_of(workflow).environment.name
-    missing: list[str] = list(await envvars.missing_required(session, workflow, environment))
+    missing = await envvars.missing_required(session, workflow, environment)
     return [name for name in missing if name not in (provided or {})]
 
 
