@@ -114,9 +114,11 @@ def error_response(
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
-    # ("body", "email") -> "email"; ("query", "token") -> "token"
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
-    return ".".join(parts) or "body"
+    # ("body", "email") -> "email"; ("query", "token") -> "token"; only the first part
+    # names where the value came from: a body field may itself be called "path".
+    if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+        loc = loc[1:]
+    return ".".join(str(p) for p in loc) or "body"
 
 
 def validation_details(errors: list[Any]) -> list[dict[str, str]]:

@@ -50,6 +50,9 @@ _templates = Environment(
 )
 # The report's pages and files must never end up in a shared cache or a referrer.
 _PRIVATE = {"cache-control": "private, no-store", "referrer-policy": "no-referrer"}
+# Artifacts come from the user's test suite: an SVG or any other file opened directly must
+# never run script on this origin (where the dashboard keeps its tokens).
+_ARTIFACT_HEADERS = {**_PRIVATE, "content-security-policy": "sandbox"}
 
 
 class _PageError(Exception):
@@ -212,7 +215,7 @@ async def _artifact(
         filename=path.name,
         # HTML and other user content is never rendered on this origin.
         content_disposition_type="inline" if inline else "attachment",
-        headers=_PRIVATE,
+        headers=_ARTIFACT_HEADERS,
     )
 
 

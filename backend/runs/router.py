@@ -213,4 +213,5 @@ async def download_artifact(
         filename=path.name,
         # HTML reports are the user's content: never rendered on the api's origin.
         content_disposition_type="attachment",
+        headers={"content-security-policy": "sandbox"},
     )

@@ -459,9 +459,6 @@ async def test_signed_report_links_open_only_their_run(
 BAD_UUID = "not-a-uuid"
 HUGE = "x" * 300_000
 WRONG_TYPE: Any = [[1]]  # not a string, number, boolean, object or uuid
-# Refused with a 4xx, but the error names "body" instead of the field: see
-# test_a_body_field_named_like_a_location_is_named_in_its_error.
-FIELD_NAMED_LIKE_A_LOCATION = {("POST", "/api/projects/{project_id}/repository", "path")}
 
 
 def _json_bodies(app: FastAPI) -> dict[tuple[str, str], dict[str, Any]]:
@@ -508,11 +505,7 @@ async def test_bad_input_gets_a_4xx_naming_the_field_never_a_500(
             ok = ok and bool(response.json().get("message"))
         except ValueError:
             ok = False
-        if (
-            ok
-            and name_in_error is not None
-            and (method, template, name_in_error) not in (FIELD_NAMED_LIKE_A_LOCATION)
-        ):
+        if ok and name_in_error is not None:
             ok = name_in_error in response.text
         if not ok:
             wrong.append(f"{method} {path} {label}: {response.status_code} {response.text[:160]}")
@@ -593,11 +586,6 @@ async def test_bad_query_parameters_files_and_links_get_a_4xx(
     assert [p.status_code for p in pages] == [401, 401, 404, 422]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="backend/kit/errors.py _field_name drops every loc part named body/query/path/"
-    "header/cookie, so the body field 'path' is reported as 'body'; strip only loc[0]",
-)
 async def test_a_body_field_named_like_a_location_is_named_in_its_error(
     client: httpx.AsyncClient,
 ) -> None:
@@ -709,13 +697,6 @@ async def test_reporting_destination_credentials_never_come_back(
 EVIL_SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="backend/reports/pages.py _artifact serves every image/* inline on the app's origin; "
-    "an SVG from the user's test suite runs script there (the global CSP allows inline "
-    "script). Inline only raster images/video/traces, or add 'Content-Security-Policy: "
-    "sandbox' to artifact responses",
-)
 async def test_an_svg_artifact_never_runs_script_on_the_apps_origin(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
