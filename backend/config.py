@@ -109,11 +109,11 @@ class Settings(BaseSettings):
     # How often the beat (or `testable up`) looks for due schedule slots.
     schedule_tick_seconds: float = Field(default=60, gt=0)
 
-    # Reporting destinations (docs/reports.md "Destinations"): tokens of the deployment's
-    # Slack app and Notion integration; tests point the API URLs at local fakes.
-    slack_bot_token: SecretStr | None = None
+    # Reporting destinations (docs/reports.md "Destinations"): where the Slack and Notion
+    # APIs are (tests point them at local fakes, or a proxy). Their credentials belong to
+    # each destination, never to the deployment: one shared token would let any
+    # organisation post to every workspace and database the token reaches.
     slack_api_url: str = "https://slack.com/api"
-    notion_token: SecretStr | None = None
     notion_api_url: str = "https://api.notion.com"
 
     @field_validator("data_dir", "keys_dir", "env_cache_dir", mode="after")

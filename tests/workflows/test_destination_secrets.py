@@ -1,7 +1,8 @@
-"""Secret destination settings (a Slack webhook URL is the credential): encrypted in the
-database, never returned by the api or the version history, kept when the editor sends
-back what it was shown, decrypted for the reporter, re-encrypted by the key rotation
-command."""
+"""Secret destination settings (a Slack webhook URL is the credential, as are a Slack bot
+token and a Notion integration token): encrypted in the database, never returned by the
+api or the version history, kept when the editor sends back what it was shown, decrypted
+for the reporter (and sent as the destination's own credential), re-encrypted by the key
+rotation command."""
 
 from __future__ import annotations
 
@@ -18,16 +19,22 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from backend.config import Settings
-from backend.reports.delivery import destinations_for_run
+from backend.reports.delivery import deliver_reports, destinations_for_run
 from backend.workflows.models import Workflow, WorkflowVersion
 from backend.workflows.secrets import ENCRYPTED, reencrypt_workflow_secrets
 from tests.github.fake_github import FakeGitHub
+from tests.reports.destinations.fake_http import fake_service
+from tests.reports.destinations.notion_fake import DATABASE_ID, FakeNotion
+from tests.reports.destinations.slack_fake import fake_slack
+from tests.reports.helpers import finished_run
 from tests.repositories.helpers import github_repository
-from tests.runs.helpers import signed_in_api
+from tests.runs.helpers import Api, signed_in_api
 from tests.workflows.helpers import create_workflow
 
 HOOK = "https://hooks.slack.com/services/T000/B000/first-secret-part"
 OTHER_HOOK = "https://hooks.slack.com/services/T000/B000/second-secret-part"
+BOT_TOKEN = "xoxb-7-this-orgs-own-bot-token-secret-part"
+NOTION_TOKEN = "ntn_this_orgs_own_integration_secret_part"
 
 
 def _slack(**settings: Any) -> dict[str, Any]:
@@ -111,16 +118,22 @@ async def test_a_slack_webhook_url_is_encrypted_masked_kept_and_revealed_to_the_
     assert [d.error for d in destinations] == [None]
     assert str(destinations[0].settings.webhook_url) == OTHER_HOOK  # type: ignore[union-attr]
 
-    # Clearing it explicitly (and posting with the bot token instead) is possible.
+    # Clearing it explicitly (and posting with the destination's bot token instead) is
+    # possible; the bot token is as secret as the URL was.
     cleared = await client.patch(
         url,
-        json={"config": _slack(webhook_url=None, webhook_url_set=False, channel="#qa")},
+        json={
+            "config": _slack(
+                webhook_url=None, webhook_url_set=False, bot_token=BOT_TOKEN, channel="#qa"
+            )
+        },
         headers=api.headers,
     )
     assert cleared.status_code == 200, cleared.text
     settings_now = cleared.json()["config"]["reporting"]["destinations"][0]["settings"]
     assert settings_now["webhook_url"] is None
     assert "webhook_url_set" not in settings_now
+    assert (settings_now["bot_token"], settings_now["bot_token_set"]) == (None, True)
 
 
 async def test_an_omitted_secret_is_refused_when_destinations_of_its_type_were_removed(
@@ -181,3 +194,104 @@ async def test_key_rotation_reencrypts_workflow_secrets_and_their_history(
         HOOK,
         OTHER_HOOK,
     }
+
+
+# ------------------------------------------------- credentials that belong to the destination
+
+
+def _notion(**settings: Any) -> dict[str, Any]:
+    return {
+        "reporting": {
+            "destinations": [
+                {"type": "notion", "settings": {"database_id": DATABASE_ID, **settings}}
+            ]
+        }
+    }
+
+
+async def _everything_shown(
+    client: httpx.AsyncClient, api: Api, workflow: dict[str, Any], run_id: uuid.UUID
+) -> str:
+    """Every api answer that shows the workflow's configuration or the run's deliveries."""
+    url = f"/api/workflows/{workflow['id']}"
+    answers = [
+        await client.get(url, headers=api.headers),
+        await client.get(f"{url}/versions", headers=api.headers),
+        await client.get(
+            f"/api/repositories/{workflow['repository_id']}/workflows", headers=api.headers
+        ),
+        await client.get(f"/api/runs/{run_id}/deliveries", headers=api.headers),
+        await client.get(f"/api/orgs/{api.org_id}/audit-log", headers=api.headers),
+    ]
+    assert [a.status_code for a in answers] == [200] * len(answers)
+    return json.dumps(workflow) + "".join(a.text for a in answers)
+
+
+async def test_a_notion_destination_writes_with_its_own_token_which_is_never_shown(
+    app: FastAPI, settings: Settings, client: httpx.AsyncClient, github: FakeGitHub, tmp_path: Path
+) -> None:
+    api = await signed_in_api(client, "notion-token@example.com")
+    repository = await github_repository(api, tmp_path)
+    # There is no deployment-wide Notion token any more: a destination without its own
+    # would reach nothing, so it is refused, naming the field.
+    refused = await client.post(
+        f"/api/repositories/{repository['id']}/workflows",
+        json={"name": "notion", "config": _notion()},
+        headers=api.headers,
+    )
+    assert refused.status_code == 422
+    assert refused.json()["details"][0]["field"] == (
+        "config.reporting.destinations[0].settings.token"
+    )
+    workflow = await create_workflow(api, repository["id"], config=_notion(token=NOTION_TOKEN))
+    run_id = await finished_run(
+        app, repository["project_id"], workflow_id=uuid.UUID(workflow["id"])
+    )
+
+    with fake_service() as fake:
+        notion = FakeNotion(fake, token=NOTION_TOKEN)
+        settings.notion_api_url = fake.base_url
+        settings.report_delivery_attempts = 1
+        outcome = await deliver_reports(app.state.db, settings, run_id, keyring=app.state.keyring)
+
+    assert list(outcome.values()) == ["delivered"]
+    assert len(notion.pages) == 1
+    assert {r.header("authorization") for r in fake.requests} == {f"Bearer {NOTION_TOKEN}"}
+    assert "secret_part" not in await _everything_shown(client, api, workflow, run_id)
+
+
+async def test_a_slack_destination_posts_with_its_own_bot_token_which_is_never_shown(
+    app: FastAPI, settings: Settings, client: httpx.AsyncClient, github: FakeGitHub, tmp_path: Path
+) -> None:
+    api = await signed_in_api(client, "slack-token@example.com")
+    repository = await github_repository(api, tmp_path)
+    # A channel alone named the deployment's bot token before; now it is refused.
+    refused = await client.post(
+        f"/api/repositories/{repository['id']}/workflows",
+        json={"name": "slack", "config": _slack(channel="#qa")},
+        headers=api.headers,
+    )
+    assert refused.status_code == 422
+    assert refused.json()["details"][0]["field"] == (
+        "config.reporting.destinations[0].settings.bot_token"
+    )
+    workflow = await create_workflow(
+        api, repository["id"], config=_slack(bot_token=BOT_TOKEN, channel="#qa")
+    )
+    run_id = await finished_run(
+        app, repository["project_id"], workflow_id=uuid.UUID(workflow["id"])
+    )
+
+    with fake_service() as fake:
+        slack = fake_slack(fake, token=BOT_TOKEN)
+        settings.slack_api_url = fake.base_url + "/api"
+        settings.report_delivery_attempts = 1
+        outcome = await deliver_reports(app.state.db, settings, run_id, keyring=app.state.keyring)
+
+    assert list(outcome.values()) == ["delivered"]
+    assert len(slack["messages"]) == 1
+    (post,) = fake.requests
+    assert post.path == "/api/chat.postMessage"
+    assert post.header("authorization") == f"Bearer {BOT_TOKEN}"
+    assert post.body["channel"] == "#qa"
+    assert "secret-part" not in await _everything_shown(client, api, workflow, run_id)

@@ -2,6 +2,12 @@
 ``notion-client`` (its AsyncClient, with ``base_url`` from ``settings.notion_api_url`` so
 tests talk to a local fake).
 
+The token belongs to the destination, not to the deployment: each organisation connects
+its own Notion integration, so a workflow can only reach databases that its organisation's
+integration was shared with (a deployment-wide token let anyone write, or update by title
+and commit, pages in another organisation's database). The token is a secret setting:
+stored encrypted and never shown again (backend.workflows.secrets).
+
 Notion API 2025-09-03 (the version notion-client 3 speaks) puts a database's rows in a
 *data source*: we read the database's first data source (unless one is configured), query
 it for a page of the same project and commit, and update that page instead of adding a
@@ -66,6 +72,14 @@ class NotionSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     database_id: str = Field(description="The database's id or URL.")
+    token: str = Field(
+        min_length=1,
+        max_length=500,
+        repr=False,
+        description="Your Notion integration's secret (ntn_… or secret_…); share the "
+        "database with that integration. Stored encrypted, never shown again.",
+        json_schema_extra={"secret": True},
+    )
     data_source_id: str | None = Field(
         default=None, description="Which of the database's data sources; default: the first."
     )
@@ -75,6 +89,15 @@ class NotionSettings(BaseModel):
     @classmethod
     def _notion_id(cls, value: str | None) -> str | None:
         return normalise_id(value) if value is not None else None
+
+    @field_validator("token")
+    @classmethod
+    def _one_word(cls, value: str) -> str:
+        # A pasted secret often carries a newline or "Bearer "; sent as is it only fails later.
+        value = value.strip()
+        if not value or any(char.isspace() for char in value):
+            raise ValueError("expected the integration secret alone (ntn_… or secret_…)")
+        return value
 
 
 def title_prefix(report: RunReport) -> str:
@@ -135,15 +158,12 @@ class NotionReporter(Reporter):
         ctx: ReporterContext,
     ) -> DeliveryResult:
         cfg = coerce_settings(NotionSettings, settings)
-        token = getattr(ctx.settings, "notion_token", None)
-        if token is None:
-            raise DeliveryError("no Notion token: set TESTABLE_NOTION_TOKEN", retryable=False)
         properties = page_properties(report, cfg.properties)
         # notion-client rewrites the base URL and headers of the httpx client it is given,
         # so it gets its own (closed on exit), not the shared ctx.http. Its own retries are
         # off: the delivery service retries with backoff and records every attempt.
         async with AsyncClient(
-            auth=token.get_secret_value(),
+            auth=cfg.token,
             base_url=str(getattr(ctx.settings, "notion_api_url", "https://api.notion.com")),
             timeout_ms=TIMEOUT_MS,
             retry=False,

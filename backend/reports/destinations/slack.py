@@ -1,5 +1,11 @@
-"""Slack: a Block Kit message through an incoming webhook, or through the deployment's bot
-token (``chat.postMessage``, then ``chat.update`` of the same message on a retry).
+"""Slack: a Block Kit message through an incoming webhook, or through a bot token
+(``chat.postMessage``, then ``chat.update`` of the same message on a retry).
+
+Both credentials belong to the destination, not to the deployment: each organisation posts
+with its own webhook or its own Slack app's bot token, so a workflow can only reach the
+channels its organisation's Slack app can (a deployment-wide bot token let anyone post to
+another organisation's channels). Both are secret settings: stored encrypted and never
+shown again (backend.workflows.secrets).
 
 The message is an attachment (its ``color`` shows the status) holding the blocks; the
 top-level ``text`` is the notification fallback and carries the mention on failure.
@@ -22,7 +28,6 @@ from pydantic import (
     HttpUrl,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from backend.reports.base import (
@@ -66,6 +71,8 @@ _MENTION = re.compile(
 _RETRYABLE_ERRORS = frozenset(
     {"ratelimited", "rate_limited", "service_unavailable", "internal_error", "fatal_error"}
 )
+# Bot (xoxb-) or user (xoxp-) tokens, optionally of an app with token rotation (xoxe.).
+_TOKEN = re.compile(r"^(xoxe\.)?xox[bp]-\S+$")
 
 
 class SlackSettings(BaseModel):
@@ -73,16 +80,26 @@ class SlackSettings(BaseModel):
 
     webhook_url: HttpUrl | None = Field(
         default=None,
-        description="An incoming webhook URL; without it the deployment's bot token "
-        "(TESTABLE_SLACK_BOT_TOKEN) posts to `channel`.",
+        description="An incoming webhook URL; without it, `bot_token` posts to `channel`.",
         # The URL is the credential: stored encrypted, never shown (backend.workflows.secrets).
+        json_schema_extra={"secret": True},
+    )
+    # Checked after webhook_url and before channel: each validator reads the fields before it.
+    bot_token: str | None = Field(
+        default=None,
+        repr=False,
+        validate_default=True,
+        max_length=500,
+        description="Your Slack app's bot token (xoxb-…, scope chat:write), which posts to "
+        "`channel`. Stored encrypted, never shown again.",
         json_schema_extra={"secret": True},
     )
     channel: str | None = Field(
         default=None,
         min_length=2,
         max_length=80,
-        description="Channel name (#qa) or id (C0123…) for the bot token.",
+        validate_default=True,
+        description="Channel name (#qa) or id (C0123…) the bot token posts to.",
     )
     notify_on: list[Notify] = Field(
         default_factory=lambda: list(ALWAYS),
@@ -95,6 +112,25 @@ class SlackSettings(BaseModel):
         "@channel, mentioned when the run did not pass.",
     )
 
+    @field_validator("bot_token")
+    @classmethod
+    def _one_credential(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if "webhook_url" not in info.data:
+            return value  # webhook_url itself is invalid; that error says enough
+        if info.data["webhook_url"] is not None:
+            if value is not None:
+                raise ValueError(
+                    "give webhook_url or bot_token, not both (to post with the bot token "
+                    'instead, send "webhook_url_set": false)'
+                )
+            return value
+        if value is None:
+            raise ValueError("give webhook_url, or bot_token and channel")
+        value = value.strip()
+        if not _TOKEN.match(value):
+            raise ValueError("expected a Slack bot token (xoxb-…)")
+        return value
+
     @field_validator("channel")
     @classmethod
     def _channel_needs_bot(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -103,6 +139,8 @@ class SlackSettings(BaseModel):
                 "an incoming webhook always posts to the channel it was created for; "
                 "leave channel out, or drop webhook_url to post with the bot token"
             )
+        if value is None and info.data.get("bot_token") is not None:
+            raise ValueError("say which channel the bot token posts to")
         return value
 
     @field_validator("mention_on_failure")
@@ -111,12 +149,6 @@ class SlackSettings(BaseModel):
         if value is not None and not _MENTION.match(value.strip()):
             raise ValueError("expected <@U…>, U…, <!subteam^S…>, S…, @here or @channel")
         return value.strip() if value else value
-
-    @model_validator(mode="after")
-    def _one_way_to_post(self) -> SlackSettings:
-        if self.webhook_url is None and self.channel is None:
-            raise ValueError("give webhook_url, or channel to post with the bot token")
-        return self
 
 
 def mention_markup(mention: str) -> str:
@@ -242,8 +274,11 @@ class SlackReporter(Reporter):
 
     def key(self, settings: BaseModel) -> str:
         cfg = coerce_settings(SlackSettings, settings)
-        if cfg.channel:
-            return f"slack:{cfg.channel}"
+        if cfg.bot_token and cfg.channel:
+            # The same channel name in two workspaces is two destinations. A digest, never
+            # the token itself: keys are shown in the API.
+            digest = hashlib.sha256(cfg.bot_token.encode()).hexdigest()[:12]
+            return f"slack:{cfg.channel}:{digest}"
         # Never the webhook URL itself: it is a credential and keys are shown in the API.
         digest = hashlib.sha256(str(cfg.webhook_url).encode()).hexdigest()[:12]
         return f"slack:webhook:{digest}"
@@ -264,8 +299,10 @@ class SlackReporter(Reporter):
                 return DeliveryResult(WEBHOOK_SENT, None)  # already posted; cannot be edited
             await _post_webhook(ctx, str(cfg.webhook_url), payload)
             return DeliveryResult(WEBHOOK_SENT, None)
+        # Validated settings: without a webhook there are both (see the validators).
+        assert cfg.bot_token is not None
         assert cfg.channel is not None
-        return await _post_with_bot(ctx, cfg.channel, payload, state)
+        return await _post_with_bot(ctx, cfg.bot_token, cfg.channel, payload, state)
 
 
 def _webhook_allowed(url: str, api_url: str) -> bool:
@@ -297,16 +334,14 @@ async def _post_webhook(ctx: ReporterContext, url: str, payload: dict[str, Any])
 
 
 async def _post_with_bot(
-    ctx: ReporterContext, channel: str, payload: dict[str, Any], state: DeliveryState
+    ctx: ReporterContext,
+    token: str,
+    channel: str,
+    payload: dict[str, Any],
+    state: DeliveryState,
 ) -> DeliveryResult:
-    token = getattr(ctx.settings, "slack_bot_token", None)
-    if token is None:
-        raise DeliveryError(
-            "no Slack bot token: set TESTABLE_SLACK_BOT_TOKEN or use a webhook_url",
-            retryable=False,
-        )
     api_url = str(getattr(ctx.settings, "slack_api_url", "https://slack.com/api")).rstrip("/")
-    headers = {"Authorization": f"Bearer {token.get_secret_value()}"}
+    headers = {"Authorization": f"Bearer {token}"}
     if state.external_id and ":" in state.external_id:
         channel_id, ts = state.external_id.split(":", 1)
         answer = await _call(

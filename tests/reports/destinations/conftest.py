@@ -89,9 +89,7 @@ def reporter_settings(fake: FakeService, tmp_path: Path) -> Settings:
         data_dir=tmp_path,
         github_api_url=fake.base_url,
         slack_api_url=fake.base_url + "/api",
-        slack_bot_token="xoxb-test-token",
         notion_api_url=fake.base_url,
-        notion_token="secret_notion_token",
     )
 
 

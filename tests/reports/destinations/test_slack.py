@@ -12,6 +12,7 @@ from backend.reports.base import DeliveryError, DeliveryState, ReporterContext
 from backend.reports.destinations.slack import SlackReporter, SlackSettings, message
 from tests.reports.destinations.conftest import failing_test, make_report
 from tests.reports.destinations.fake_http import Answer, FakeService, Recorded
+from tests.reports.destinations.slack_fake import BOT_TOKEN, fake_slack
 
 HEX_COLOUR = re.compile(r"^#[0-9a-f]{6}$")
 
@@ -52,33 +53,6 @@ def block_kit_problems(payload: dict[str, Any]) -> list[str]:
     return problems
 
 
-def fake_slack(fake: FakeService) -> dict[str, Any]:
-    """Webhook endpoint + chat.postMessage / chat.update, answering like Slack."""
-    state: dict[str, Any] = {"messages": {}, "next_ts": 1}
-
-    @fake.route("POST", r"/services/T000/B000/XXXX")
-    def webhook(request: Recorded, match: re.Match[str]) -> Answer:
-        return Answer(200, "ok")
-
-    @fake.route("POST", r"/api/chat\.postMessage")
-    def post(request: Recorded, match: re.Match[str]) -> Answer:
-        if request.header("authorization") != "Bearer xoxb-test-token":
-            return Answer(200, {"ok": False, "error": "invalid_auth"})
-        ts = f"1700000000.{state['next_ts']:06d}"
-        state["next_ts"] += 1
-        state["messages"][ts] = request.body
-        return Answer(200, {"ok": True, "channel": "C0QA", "ts": ts, "message": {}})
-
-    @fake.route("POST", r"/api/chat\.update")
-    def update(request: Recorded, match: re.Match[str]) -> Answer:
-        if request.body.get("ts") not in state["messages"] or request.body["channel"] != "C0QA":
-            return Answer(200, {"ok": False, "error": "message_not_found"})
-        state["messages"][request.body["ts"]] = request.body
-        return Answer(200, {"ok": True, "channel": "C0QA", "ts": request.body["ts"]})
-
-    return state
-
-
 async def test_webhook_message_has_status_colour_blocks_and_the_failure_mention(
     fake: FakeService, ctx: ReporterContext
 ) -> None:
@@ -109,7 +83,7 @@ async def test_bot_token_posts_to_the_channel_then_updates_the_same_message(
     fake: FakeService, ctx: ReporterContext
 ) -> None:
     slack = fake_slack(fake)
-    reporter, cfg = SlackReporter(), SlackSettings(channel="#qa")
+    reporter, cfg = SlackReporter(), SlackSettings(bot_token=BOT_TOKEN, channel="#qa")
 
     first = await reporter.deliver(make_report(), cfg, DeliveryState(), ctx)
     second = await reporter.deliver(
@@ -119,19 +93,25 @@ async def test_bot_token_posts_to_the_channel_then_updates_the_same_message(
     assert first.external_id == second.external_id == "C0QA:1700000000.000001"
     (post,) = fake.calls("POST", r"/api/chat\.postMessage")
     assert post.body["channel"] == "#qa"
+    assert post.header("authorization") == f"Bearer {BOT_TOKEN}"  # the destination's own
     (update,) = fake.calls("POST", r"/api/chat\.update")
     assert (update.body["channel"], update.body["ts"]) == ("C0QA", "1700000000.000001")
     assert update.body["attachments"][0]["color"] == "#2eb67d"  # now green
     assert len(slack["messages"]) == 1
-    assert reporter.key(cfg) == "slack:#qa"
+    # The same channel name with another workspace's token is another destination; the
+    # key (shown in the api) names the channel, never the token.
+    other = SlackSettings(bot_token="xoxb-2-another-workspace", channel="#qa")
+    assert reporter.key(cfg).startswith("slack:#qa:")
+    assert reporter.key(cfg) != reporter.key(other)
+    assert BOT_TOKEN not in reporter.key(cfg)
 
 
 async def test_notify_on_decides_whether_a_run_is_announced(
     fake: FakeService, ctx: ReporterContext
 ) -> None:
     fake_slack(fake)
-    only_failures = SlackSettings(channel="#qa", notify_on=["failure"])
-    only_success = SlackSettings(channel="#qa", notify_on=["success"])
+    only_failures = SlackSettings(bot_token=BOT_TOKEN, channel="#qa", notify_on=["failure"])
+    only_success = SlackSettings(bot_token=BOT_TOKEN, channel="#qa", notify_on=["success"])
 
     await SlackReporter().deliver(make_report(status="passed"), only_failures, DeliveryState(), ctx)
     await SlackReporter().deliver(make_report(status="failed"), only_success, DeliveryState(), ctx)
@@ -148,7 +128,12 @@ def test_block_kit_limits_hold_for_a_huge_run() -> None:
         project_name="p" * 400,
     )
 
-    payload = message(report, SlackSettings(channel="#qa", mention_on_failure="U123ABC"))
+    payload = message(
+        report,
+        SlackSettings(
+            webhook_url="https://hooks.slack.com/services/T/B/X", mention_on_failure="U123ABC"
+        ),
+    )
 
     assert block_kit_problems(payload) == []
     blocks = payload["attachments"][0]["blocks"]
@@ -157,17 +142,31 @@ def test_block_kit_limits_hold_for_a_huge_run() -> None:
 
 
 def test_settings_name_the_field_that_is_wrong() -> None:
+    hook = "https://hooks.slack.com/services/T/B/X"
     with pytest.raises(ValidationError) as both:
-        SlackSettings(webhook_url="https://hooks.slack.com/services/T/B/X", channel="#qa")
+        SlackSettings(webhook_url=hook, channel="#qa")
     assert both.value.errors()[0]["loc"] == ("channel",)
+    with pytest.raises(ValidationError) as two_credentials:
+        SlackSettings(webhook_url=hook, bot_token=BOT_TOKEN)
+    assert [e["loc"] for e in two_credentials.value.errors()] == [("bot_token",)]
+    assert "webhook_url_set" in two_credentials.value.errors()[0]["msg"]
     with pytest.raises(ValidationError) as mention:
-        SlackSettings(channel="#qa", mention_on_failure="everyone!")
+        SlackSettings(webhook_url=hook, mention_on_failure="everyone!")
     assert mention.value.errors()[0]["loc"] == ("mention_on_failure",)
     with pytest.raises(ValidationError) as webhook:
         SlackSettings(webhook_url="not a url")
-    assert webhook.value.errors()[0]["loc"] == ("webhook_url",)
-    with pytest.raises(ValidationError):
-        SlackSettings()  # neither a webhook nor a channel
+    assert [e["loc"] for e in webhook.value.errors()] == [("webhook_url",)]
+    # No deployment-wide bot token to fall back on: a channel needs the destination's own.
+    for incomplete, field in (
+        ({}, "bot_token"),
+        ({"channel": "#qa"}, "bot_token"),
+        ({"bot_token": BOT_TOKEN}, "channel"),
+        ({"bot_token": "not-a-token", "channel": "#qa"}, "bot_token"),
+    ):
+        with pytest.raises(ValidationError) as missing:
+            SlackSettings.model_validate(incomplete)
+        assert [e["loc"] for e in missing.value.errors()] == [(field,)], incomplete
+    assert BOT_TOKEN not in repr(SlackSettings(bot_token=BOT_TOKEN, channel="#qa"))
 
 
 async def test_errors_from_slack_are_reported_and_only_transient_ones_retried(
@@ -193,7 +192,10 @@ async def test_errors_from_slack_are_reported_and_only_transient_ones_retried(
 
     with pytest.raises(DeliveryError) as limit:
         await SlackReporter().deliver(
-            make_report(), SlackSettings(channel="#qa"), DeliveryState(), ctx
+            make_report(),
+            SlackSettings(bot_token=BOT_TOKEN, channel="#qa"),
+            DeliveryState(),
+            ctx,
         )
     assert limit.value.retryable
 

@@ -30,6 +30,7 @@ from tests.runs.helpers import signed_in_api
 
 PAT = "ghp_personal_access_token"
 NOTION_DATABASE = "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9"
+NOTION_TOKEN = "ntn_destination_secret"
 
 
 @pytest.fixture
@@ -47,14 +48,16 @@ def settings_overrides(fake: FakeService) -> dict[str, Any]:
         "github_api_url": fake.base_url,
         "slack_api_url": fake.base_url + "/api",
         "notion_api_url": fake.base_url,
-        "notion_token": "secret_notion_token",
         "report_delivery_attempts": 2,
         "report_retry_base_seconds": 0.01,
         "report_destinations": [
             {"type": "github_checks", "settings": {}},
             {"type": "pr_comment", "settings": {"verbosity": "full"}},
             {"type": "slack", "settings": {"webhook_url": f"{fake.base_url}/services/T/B/X"}},
-            {"type": "notion", "settings": {"database_id": NOTION_DATABASE}},
+            {
+                "type": "notion",
+                "settings": {"database_id": NOTION_DATABASE, "token": NOTION_TOKEN},
+            },
             {"type": "email", "settings": {"recipients": ["qa@example.com"]}},
         ],
     }
