@@ -135,6 +135,25 @@ async def test_a_slack_webhook_url_is_encrypted_masked_kept_and_revealed_to_the_
     assert "webhook_url_set" not in settings_now
     assert (settings_now["bot_token"], settings_now["bot_token_set"]) == (None, True)
 
+    # Back to a webhook: the saved bot token is kept unless dropped, and two credentials
+    # are refused (naming the field and how to drop it), so nothing posts with a stale one.
+    both = await client.patch(url, json={"config": _slack(webhook_url=HOOK)}, headers=api.headers)
+    assert both.status_code == 422
+    assert both.json()["details"][0]["field"] == (
+        "config.reporting.destinations[0].settings.bot_token"
+    )
+    assert "bot_token_set" in both.json()["details"][0]["message"]
+    back = await client.patch(
+        url,
+        json={"config": _slack(webhook_url=HOOK, bot_token_set=False)},
+        headers=api.headers,
+    )
+    assert back.status_code == 200, back.text
+    settings_now = back.json()["config"]["reporting"]["destinations"][0]["settings"]
+    assert settings_now["webhook_url_set"] is True
+    assert settings_now.get("bot_token") is None
+    assert "bot_token_set" not in settings_now
+
 
 async def test_an_omitted_secret_is_refused_when_destinations_of_its_type_were_removed(
     app: FastAPI, client: httpx.AsyncClient, github: FakeGitHub, tmp_path: Path

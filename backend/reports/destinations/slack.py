@@ -119,9 +119,10 @@ class SlackSettings(BaseModel):
             return value  # webhook_url itself is invalid; that error says enough
         if info.data["webhook_url"] is not None:
             if value is not None:
+                # Switching a saved destination over keeps the other secret unless dropped.
                 raise ValueError(
-                    "give webhook_url or bot_token, not both (to post with the bot token "
-                    'instead, send "webhook_url_set": false)'
+                    "give webhook_url or bot_token, not both (to drop a saved one, send "
+                    '"webhook_url_set": false or "bot_token_set": false)'
                 )
             return value
         if value is None:
@@ -137,7 +138,7 @@ class SlackSettings(BaseModel):
         if value is not None and info.data.get("webhook_url") is not None:
             raise ValueError(
                 "an incoming webhook always posts to the channel it was created for; "
-                "leave channel out, or drop webhook_url to post with the bot token"
+                'leave channel out, or send "webhook_url_set": false and a bot_token'
             )
         if value is None and info.data.get("bot_token") is not None:
             raise ValueError("say which channel the bot token posts to")
