@@ -469,8 +469,8 @@ def _destination_secrets(destinations: Sequence[Destination]) -> list[str]:
             continue
         for name in secret_fields(type(destination.settings)):
             value = getattr(destination.settings, name, None)
-            if isinstance(value, str) and value:
-                values.append(value)
+            if value is not None and str(value):  # a webhook URL is an HttpUrl, not a str
+                values.append(str(value))
     return values
 
 
