@@ -6,15 +6,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.config import Mode, Settings, get_settings
 from backend.db import Database
 from backend.db.deps import ReadSessionDep
-from backend.kit.errors import install_error_handlers
+from backend.kit.errors import error_response, install_error_handlers
 from backend.kit.keys import load_keyring
 from backend.kit.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from backend.version import __version__
@@ -64,6 +65,22 @@ def _api_routers() -> list[APIRouter]:
     ]
 
 
+def _serve_dashboard_when_no_route_matches(app: FastAPI, directory: Path) -> None:
+    """The exported dashboard answers what no route does. A fallback instead of a mount at
+    "/": the api keeps its JSON 404/405 answers, and routes added later still match."""
+    static = StaticFiles(directory=directory, html=True)
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        path = request.url.path
+        is_api = path == "/api" or path.startswith(("/api/", "/reports/"))
+        if request.method in ("GET", "HEAD") and not is_api:
+            return await static.get_response(path.lstrip("/"), request.scope)
+        detail = exc.detail if isinstance(exc, StarletteHTTPException) else "Not Found"
+        return error_response(404, "not_found", str(detail))
+
+    app.add_exception_handler(404, not_found)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     keyring = load_keyring(settings)  # fails fast in production when a key is missing
@@ -103,7 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
 
     if (DASHBOARD_DIR / "index.html").exists():
-        app.mount("/", StaticFiles(directory=DASHBOARD_DIR, html=True), name="dashboard")
+        _serve_dashboard_when_no_route_matches(app, DASHBOARD_DIR)
     else:
 
         @app.get("/", include_in_schema=False)

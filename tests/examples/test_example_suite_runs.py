@@ -39,7 +39,9 @@ def _explain(run: SuiteRun) -> str:
     return f"{run.variant} run failed: {run.summary.failed}\n{run.output[-6000:]}"
 
 
-@pytest.fixture(scope="module")
+# Session scope: xdist may hand this worker other modules' tests between these ones, and a
+# module-scoped fixture would then run the three suites again.
+@pytest.fixture(scope="session")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     root: Path = tmp_path_factory.mktemp("example-suite")
     cache = root / "cache"  # fresh: the first run is cold
