@@ -7,7 +7,14 @@ from types import TracebackType
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from backend.events.progress import Progress as RunProgress
@@ -16,20 +23,25 @@ from backend.runs.models import Run, RunTest
 _STYLE = {"passed": "green", "failed": "red", "error": "red", "timed_out": "yellow"}
 
 
+def run_progress_bar(console: Console) -> tuple[Progress, TaskID]:
+    """The terminal's progress bar of a run: phase, tests done of collected, time, current test."""
+    bar = Progress(
+        TextColumn("[bold]{task.fields[phase]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[current]}"),
+        console=console,
+        transient=True,
+    )
+    return bar, bar.add_task("run", total=None, phase="queued", current="")
+
+
 class RunView:
     def __init__(self, console: Console) -> None:
         self.console = console
         self.state = RunProgress()
-        self.bar = Progress(
-            TextColumn("[bold]{task.fields[phase]}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[current]}"),
-            console=console,
-            transient=True,
-        )
-        self.task = self.bar.add_task("run", total=None, phase="queued", current="")
+        self.bar, self.task = run_progress_bar(console)
 
     def __enter__(self) -> RunView:
         self.bar.start()

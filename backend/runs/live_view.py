@@ -19,9 +19,9 @@ from typing import Any
 import websockets
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from backend.events.progress import TERMINAL_STATUSES
+from backend.runs.cli_view import run_progress_bar
 
 _TEST_MARKS = {
     "passed": "[green]✓[/green]",
@@ -67,16 +67,7 @@ class LiveRunView:
         self.console = console
         self.run = LiveRun()
         self._steps: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
-        self.bar = Progress(
-            TextColumn("[bold]{task.fields[phase]}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[current]}"),
-            console=console,
-            transient=True,
-        )
-        self.task = self.bar.add_task("run", total=None, phase="queued", current="")
+        self.bar, self.task = run_progress_bar(console)
 
     def __enter__(self) -> LiveRunView:
         self.bar.start()
