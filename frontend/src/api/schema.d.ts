@@ -898,6 +898,27 @@ export interface paths {
         patch: operations["update_envvar_api_projects__project_id__envvars__variable_id__patch"];
         trace?: never;
     };
+    "/api/projects/{project_id}/insights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Project Insights
+         * @description The dashboard home: pass and cache hit rates per day, failing and flaky tests,
+         *     upcoming schedules (viewers and up; another organisation's project is a 404).
+         */
+        get: operations["get_project_insights_api_projects__project_id__insights_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project_id}/repository": {
         parameters: {
             query?: never;
@@ -1420,6 +1441,28 @@ export interface components {
              */
             reason?: string;
         };
+        /** DayPoint */
+        DayPoint: {
+            /** Cache Hit Rate */
+            cache_hit_rate: number | null;
+            /** Cache Hits */
+            cache_hits: number;
+            /** Cache Steps */
+            cache_steps: number;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Pass Rate */
+            pass_rate: number | null;
+            /** Passed */
+            passed: number;
+            /** Runs */
+            runs: number;
+            /** Tests */
+            tests: number;
+        };
         /** DeliveryDetail */
         DeliveryDetail: {
             /** Action */
@@ -1884,6 +1927,21 @@ export interface components {
              * @description A git URL (https://, file://) or, where allowed, a local path.
              */
             repository: string;
+        };
+        /** ProjectInsights */
+        ProjectInsights: {
+            /** Daily */
+            daily: components["schemas"]["DayPoint"][];
+            /** Days */
+            days: number;
+            /** Failing */
+            failing: components["schemas"]["TestTrend"][];
+            /** Flaky */
+            flaky: components["schemas"]["TestTrend"][];
+            /** Recent Runs */
+            recent_runs: number;
+            /** Schedules */
+            schedules: components["schemas"]["UpcomingSchedule"][];
         };
         /** ProjectOut */
         ProjectOut: {
@@ -2379,6 +2437,22 @@ export interface components {
             /** Traceback */
             traceback: string | null;
         };
+        /** TestTrend */
+        TestTrend: {
+            /** Failures */
+            failures: number;
+            /** Last Outcome */
+            last_outcome: string;
+            /**
+             * Last Run Id
+             * Format: uuid
+             */
+            last_run_id: string;
+            /** Node Id */
+            node_id: string;
+            /** Runs */
+            runs: number;
+        };
         /** TokenPair */
         TokenPair: {
             /** Access Token */
@@ -2402,6 +2476,25 @@ export interface components {
          * @enum {string}
          */
         Trigger: "manual" | "push" | "pull_request" | "schedule";
+        /** UpcomingSchedule */
+        UpcomingSchedule: {
+            /** Cron */
+            cron: string;
+            /**
+             * Next At
+             * Format: date-time
+             */
+            next_at: string;
+            /** Timezone */
+            timezone: string;
+            /**
+             * Workflow Id
+             * Format: uuid
+             */
+            workflow_id: string;
+            /** Workflow Name */
+            workflow_name: string;
+        };
         /** UserOut */
         UserOut: {
             /**
@@ -4398,6 +4491,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EnvVarOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_project_insights_api_projects__project_id__insights_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectInsights"];
                 };
             };
             /** @description Validation Error */
