@@ -57,9 +57,9 @@ async def _create_project(page: Page, repository: str, shots: Path) -> None:
     await form.get_by_label("Project name").fill(PROJECT)
     await form.get_by_label("Repository").fill(repository)
     await form.get_by_role("button", name="Create project").click()
-    await expect(page.get_by_role("link", name=PROJECT)).to_be_visible()
+    await expect(page.get_by_role("link", name=PROJECT, exact=True)).to_be_visible()
     await page.screenshot(path=shots / "projects.png", full_page=True)
-    await page.get_by_role("link", name=PROJECT).click()
+    await page.get_by_role("link", name=PROJECT, exact=True).click()
     await expect(page.get_by_text("No runs match")).to_be_visible()
     onboarding = page.get_by_role("list").filter(has_text="Connect the repository")
     await expect(onboarding).to_contain_text("Start the first run and watch it live")
@@ -223,6 +223,18 @@ async def test_first_journey_sign_up_to_live_run_to_cache(
         await expect(
             page.get_by_role("img", name="Last 1 runs: pass rate 50 %, cache hit rate 0 %")
         ).to_be_visible()
+
+        # The project's overview: today's pass rate, the failing test, no schedule yet.
+        await page.get_by_role("link", name=f"Overview of {PROJECT}").click()
+        await expect(page.get_by_text("Pass rate 50 % · cache hit rate 0 %")).to_be_visible()
+        await expect(page.get_by_role("list", name="Failing tests")).to_contain_text(SECOND)
+        await expect(page.get_by_role("list", name="Recent runs")).to_contain_text("1/2 passed")
+        await expect(page.get_by_text("No scheduled workflows.")).to_be_visible()
+        await page.get_by_text("Pass rate: show as a table").click()
+        await expect(page.get_by_role("table", name="Pass rate per day")).to_contain_text(
+            "1 of 2 tests passed in 1 runs"
+        )
+        await page.screenshot(path=screenshot_dir / "home.png", full_page=True)
     finally:
         await asyncio.to_thread(gate.touch)  # never leave the suite waiting
         await context.close()

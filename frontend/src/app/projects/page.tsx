@@ -73,7 +73,10 @@ function OrgProjects({ org }: { org: OrgOut }) {
             </Link>
             <span className="break-all text-sm text-slate-600">{project.repository}</span>
             <RunTrend projectId={project.id} />
-            <Link href={`/cache/?project=${project.id}`} className="ml-auto text-sm text-blue-800 underline">
+            <Link href={`/home/?project=${project.id}`} className="ml-auto text-sm text-blue-800 underline">
+              Overview<span className="sr-only"> of {project.name}</span>
+            </Link>
+            <Link href={`/cache/?project=${project.id}`} className="text-sm text-blue-800 underline">
               Element cache
             </Link>
           </li>

@@ -95,6 +95,9 @@ function RunsPage() {
         <h1 className="text-2xl font-semibold">{project.data?.name ?? "Project"} · runs</h1>
         {project.isError && <ErrorNote error={project.error} />}
         <nav aria-label="Project" className="flex flex-wrap gap-4 text-sm">
+          <Link href={`/home/?project=${projectId}`} className="text-blue-800 underline">
+            Overview: trends, failing and flaky tests, schedules
+          </Link>
           <Link href={`/cache/?project=${projectId}`} className="text-blue-800 underline">
             Element cache of this project
           </Link>
