@@ -20,6 +20,7 @@ EMAIL = "ada@example.com"
 PASSWORD = "violet-Anchor-42-river"
 ORG = "Ada's QA team"
 PROJECT = "Teapot shop"
+SLACK_WEBHOOK = "https://hooks.slack.com/services/T000/B000/secret-part"
 WAIT_MS = 60_000  # a run starts a pytest process in a fresh environment
 WIDER_THAN_PHONE = """[...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > 391).slice(0, 5)
@@ -182,6 +183,22 @@ async def _configure_workflow(page: Page, repository: str) -> None:
     await editor.get_by_role("button", name="Save workflow").click()
     await expect(editor.get_by_role("status")).to_contain_text("Saved as version 2")
 
+    # A Slack destination and a schedule: the webhook URL (a secret) is shown as saved,
+    # never as its value; the schedule's next slots and the version history follow.
+    await editor.get_by_role("button", name="Add a destination").click()
+    await editor.get_by_label("Destination 1 webhook url").fill(SLACK_WEBHOOK)
+    await editor.get_by_label("On a schedule").check()
+    await editor.get_by_role("button", name="Save workflow").click()
+    await expect(editor.get_by_role("status")).to_contain_text("Saved as version 3")
+    await expect(editor.get_by_test_id("secret-setting")).to_contain_text("saved")
+    next_runs = page.get_by_role("list", name="Next scheduled runs")
+    await expect(next_runs.locator("li")).to_have_count(5)
+    await expect(page.get_by_test_id("workflow-version")).to_have_count(3)
+    await expect(page.get_by_test_id("workflow-version").first).to_contain_text(
+        "config.triggers.schedule"
+    )
+    assert SLACK_WEBHOOK not in await page.content()
+
 
 async def test_first_journey_sign_up_to_live_run_to_cache(
     dashboard: str, chromium: Browser, screenshot_dir: Path, tmp_path: Path
@@ -224,12 +241,14 @@ async def test_first_journey_sign_up_to_live_run_to_cache(
             page.get_by_role("img", name="Last 1 runs: pass rate 50 %, cache hit rate 0 %")
         ).to_be_visible()
 
-        # The project's overview: today's pass rate, the failing test, no schedule yet.
+        # The project's overview: today's pass rate, the failing test, the schedule saved above.
         await page.get_by_role("link", name=f"Overview of {PROJECT}").click()
         await expect(page.get_by_text("Pass rate 50 % · cache hit rate 0 %")).to_be_visible()
         await expect(page.get_by_role("list", name="Failing tests")).to_contain_text(SECOND)
         await expect(page.get_by_role("list", name="Recent runs")).to_contain_text("1/2 passed")
-        await expect(page.get_by_text("No scheduled workflows.")).to_be_visible()
+        await expect(page.get_by_role("list", name="Upcoming schedules")).to_contain_text(
+            "Every push"
+        )
         await page.get_by_text("Pass rate: show as a table").click()
         await expect(page.get_by_role("table", name="Pass rate per day")).to_contain_text(
             "1 of 2 tests passed in 1 runs"

@@ -8,6 +8,8 @@ import { withSuspense } from "@/components/Page";
 import { Button, Card, Empty, ErrorNote, Field, Loading, Notice } from "@/components/ui";
 import { ApiError, unwrap, type FieldErrors } from "@/lib/errors";
 import { getPath, setPath, splitList, type Json } from "@/lib/paths";
+import { isSaved, publicSettings, secretPart, secretsOf, withSecret, withoutSecret } from "@/lib/destinationSecrets";
+import { SchedulePreview, VersionHistory } from "@/components/WorkflowHistory";
 import { useParam, useRequireAuth } from "@/lib/useRequireAuth";
 
 type Workflow = Schemas["WorkflowOut"];
@@ -104,6 +106,50 @@ function Fieldset({ legend, children }: { legend: string; children: ReactNode })
   );
 }
 
+/** A secret setting: "saved" with a Replace button once stored, never its value. */
+function SecretSetting({
+  label,
+  saved,
+  error,
+  onChange,
+  onRemove,
+}: {
+  label: string;
+  saved: boolean;
+  error?: string;
+  onChange: (text: string) => void;
+  onRemove: () => void;
+}) {
+  const [replacing, setReplacing] = useState(false);
+  if (saved && !replacing) {
+    return (
+      <div className="flex flex-wrap items-center gap-2 text-sm sm:col-span-3" data-testid="secret-setting">
+        <span className="font-medium">{label}:</span>
+        <span className="rounded bg-green-100 px-2 py-0.5 text-xs font-semibold text-green-900">saved</span>
+        <Button type="button" variant="secondary" onClick={() => setReplacing(true)}>
+          Replace {label}
+        </Button>
+        <Button type="button" variant="secondary" onClick={onRemove}>
+          Remove {label}
+        </Button>
+        {error && <p className="w-full text-sm text-red-700">{error}</p>}
+      </div>
+    );
+  }
+  return (
+    <div className="sm:col-span-3">
+      <Field
+        label={label}
+        type="password"
+        autoComplete="off"
+        hint={saved ? "Leave empty to keep the saved value." : "Stored encrypted; never shown again."}
+        error={error}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </div>
+  );
+}
+
 function DestinationsEditor({
   value,
   onChange,
@@ -114,7 +160,7 @@ function DestinationsEditor({
   fields: FieldErrors;
 }) {
   const id = useId();
-  const [drafts, setDrafts] = useState(value.map((d) => JSON.stringify(d.settings, null, 2)));
+  const [drafts, setDrafts] = useState(value.map((d) => JSON.stringify(publicSettings(d.type, d.settings), null, 2)));
   const [parseErrors, setParseErrors] = useState<Record<number, string>>({});
   return (
     <div className="flex flex-col gap-3 sm:col-span-2">
@@ -131,7 +177,7 @@ function DestinationsEditor({
               hint="github_checks, pr_comment, slack, notion, email"
             />
             <label className="flex flex-col gap-1 text-sm font-medium sm:col-span-2" htmlFor={`${id}-${i}`}>
-              Settings (JSON)
+              {secretsOf(destination.type).length ? "Other settings (JSON)" : "Settings (JSON)"}
               <textarea
                 id={`${id}-${i}`}
                 className="h-24 rounded border border-slate-400 p-2 font-mono text-xs"
@@ -140,7 +186,10 @@ function DestinationsEditor({
                 onChange={(e) => setDrafts(drafts.map((d, j) => (j === i ? e.target.value : d)))}
                 onBlur={() => {
                   try {
-                    const settings = JSON.parse(drafts[i] ?? "{}") as Json;
+                    const parsed = JSON.parse(drafts[i] ?? "{}") as Json;
+                    // Secrets live in their own inputs below; a secret typed into the
+                    // JSON instead still counts (the api encrypts it either way).
+                    const settings = { ...secretPart(destination.type, destination.settings), ...parsed };
                     setParseErrors({ ...parseErrors, [i]: undefined as unknown as string });
                     onChange(value.map((d, j) => (j === i ? { ...d, settings } : d)));
                   } catch {
@@ -149,6 +198,20 @@ function DestinationsEditor({
                 }}
               />
             </label>
+            {secretsOf(destination.type).map((field) => (
+              <SecretSetting
+                key={field}
+                label={`Destination ${i + 1} ${field.replace("_", " ")}`}
+                saved={isSaved(destination.settings, field)}
+                error={fields[`config.reporting.destinations[${i}].settings.${field}`]}
+                onChange={(text) =>
+                  onChange(value.map((d, j) => (j === i ? { ...d, settings: withSecret(d.settings, field, text) } : d)))
+                }
+                onRemove={() =>
+                  onChange(value.map((d, j) => (j === i ? { ...d, settings: withoutSecret(d.settings, field) } : d)))
+                }
+              />
+            ))}
             {error && <p className="text-sm text-red-700 sm:col-span-3">{error}</p>}
             <div className="sm:col-span-3">
               <Button
@@ -288,6 +351,7 @@ function WorkflowEditor({ workflow }: { workflow: Workflow }) {
       </Fieldset>
       <Fieldset legend="Reporting">
         <DestinationsEditor
+          key={workflow.version}
           value={(getPath(config, "reporting.destinations") as { type: string; settings: Json }[] | undefined) ?? []}
           onChange={(v) => set("reporting.destinations", v)}
           fields={fields}
@@ -428,6 +492,26 @@ function WorkflowsPage() {
           {workflows.isPending && <Loading what="workflows" />}
           {workflows.data?.length === 0 && <Empty>No workflow yet: add one to choose what runs when.</Empty>}
           {chosen && <WorkflowEditor key={chosen.id} workflow={chosen} />}
+          {chosen && (
+            <div className="mt-6 grid gap-6 lg:grid-cols-2">
+              <section aria-labelledby="schedule-heading" className="min-w-0">
+                <h3 id="schedule-heading" className="mb-2 font-semibold">
+                  Next scheduled runs
+                </h3>
+                {getPath(chosen.config as Json, "triggers.schedule") ? (
+                  <SchedulePreview workflowId={chosen.id} version={chosen.version} />
+                ) : (
+                  <Empty>No schedule saved: turn on &ldquo;On a schedule&rdquo; and save to see when it runs.</Empty>
+                )}
+              </section>
+              <section aria-labelledby="history-heading" className="min-w-0">
+                <h3 id="history-heading" className="mb-2 font-semibold">
+                  Version history
+                </h3>
+                <VersionHistory workflowId={chosen.id} version={chosen.version} />
+              </section>
+            </div>
+          )}
         </Card>
       )}
     </div>
