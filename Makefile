@@ -61,7 +61,7 @@ typecheck: install
 # thread, which breaks every asyncio test that runs after it in the same process.
 pytest: install chromium services frontend
 	set -a && source .services.env && set +a && \
-	$(RUN) pytest -n 2 --dist loadgroup -m "not sync_browser" $(PYTEST_ARGS) && \
+	$(RUN) pytest -n 3 --dist loadgroup -m "not sync_browser" $(PYTEST_ARGS) && \
 	$(RUN) pytest -n 2 --dist loadgroup -m "sync_browser" $(PYTEST_ARGS)
 
 test: lint typecheck api-client pytest
