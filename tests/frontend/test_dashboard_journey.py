@@ -7,6 +7,7 @@ invalidate the healed element. Screenshots of each main page are kept (path prin
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,16 @@ async def _read_detail(page: Page, shots: Path) -> None:
     await expect(failed).to_contain_text("failed")
     await expect(failed).to_contain_text("sold out")
     await expect(page.get_by_role("button", name="Re-run failed")).to_be_visible()
+
+    # A public share link, shown once, then revoked.
+    await page.get_by_role("button", name="Create share link").click()
+    await expect(page.get_by_label("Share link (shown only now: copy it)")).to_have_value(
+        re.compile(r"/reports/s/\S+$")
+    )
+    await page.get_by_role("button", name="Revoke all share links").click()
+    await expect(page.get_by_role("status").filter(has_text="Revoked")).to_have_text(
+        "Revoked 1 share link."
+    )
     await page.screenshot(path=shots / "run-detail.png", full_page=True)
 
     # The report page (server-rendered, with the trace viewer) opens as this user.
@@ -254,6 +265,13 @@ async def test_first_journey_sign_up_to_live_run_to_cache(
             "1 of 2 tests passed in 1 runs"
         )
         await page.screenshot(path=screenshot_dir / "home.png", full_page=True)
+
+        # The organisation's GitHub webhook deliveries (admins): none on a local repository.
+        await page.get_by_role("link", name="← Projects").click()
+        team = page.locator("section").filter(has=page.get_by_role("heading", name=ORG))
+        await team.get_by_role("link", name="Members", exact=True).click()
+        await page.get_by_role("link", name="GitHub webhook deliveries").click()
+        await expect(page.get_by_text("No webhook deliveries yet.")).to_be_visible()
     finally:
         await asyncio.to_thread(gate.touch)  # never leave the suite waiting
         await context.close()

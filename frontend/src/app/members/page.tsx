@@ -83,9 +83,14 @@ function MembersPage() {
         </Link>
         <h1 className="text-2xl font-semibold">{org.data?.name ?? "Organisation"} · members</h1>
         {admin && (
-          <Link href={`/audit/?org=${orgId}`} className="text-sm text-blue-800 underline">
-            Audit log
-          </Link>
+          <nav aria-label="Organisation" className="flex flex-wrap gap-4 text-sm">
+            <Link href={`/audit/?org=${orgId}`} className="text-blue-800 underline">
+              Audit log
+            </Link>
+            <Link href={`/deliveries/?org=${orgId}`} className="text-blue-800 underline">
+              GitHub webhook deliveries
+            </Link>
+          </nav>
         )}
         {org.isError && <ErrorNote error={org.error} />}
       </div>

@@ -6,6 +6,7 @@ import { useEffect, useRef } from "react";
 import { api, type RunDetail, type Schemas } from "@/api/client";
 import { Decision } from "@/components/Decision";
 import { withSuspense } from "@/components/Page";
+import { ShareLink } from "@/components/ShareLink";
 import { Button, Card, Empty, ErrorNote, Loading, StatusBadge } from "@/components/ui";
 import { download, useObjectUrl } from "@/lib/artifacts";
 import { unwrap } from "@/lib/errors";
@@ -328,6 +329,9 @@ function RunPage() {
           </Card>
           <Card title="Reports">
             <Deliveries runId={detail.id} />
+          </Card>
+          <Card title="Share">
+            <ShareLink runId={detail.id} />
           </Card>
           <Card title="Artifacts">
             {others.length === 0 ? (
