@@ -265,6 +265,11 @@ async def test_first_journey_sign_up_to_live_run_to_cache(
             "1 of 2 tests passed in 1 runs"
         )
         await page.screenshot(path=screenshot_dir / "home.png", full_page=True)
+        await page.set_viewport_size({"width": 390, "height": 844})
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        wide = await page.evaluate(WIDER_THAN_PHONE) if width > 390 else []
+        assert width <= 390, f"the overview is {width}px wide on a 390px phone: {wide}"
+        await page.set_viewport_size({"width": 1280, "height": 900})
 
         # The organisation's GitHub webhook deliveries (admins): none on a local repository.
         await page.get_by_role("link", name="← Projects").click()
