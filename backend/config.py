@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     github_app_private_key: SecretStr | None = None
     github_webhook_secret: SecretStr | None = None
     github_timeout_seconds: float = Field(default=10, gt=0)
+    # The App's public page name; the install URL defaults to its "installations/new" page.
+    github_app_slug: str | None = None
+    github_app_install_url: str | None = None
     # How often the beat (or `testable up`) looks for due schedule slots.
     schedule_tick_seconds: float = Field(default=60, gt=0)
 

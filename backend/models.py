@@ -5,6 +5,7 @@ from backend.cache import models as cache_models
 from backend.db.base import Base
 from backend.email import models as email_models
 from backend.envvars import models as envvars_models
+from backend.github import installations as github_installations
 from backend.github import models as github_models
 from backend.orgs import models as orgs_models
 from backend.projects import models as projects_models
@@ -19,6 +20,7 @@ __all__ = [
     "cache_models",
     "email_models",
     "envvars_models",
+    "github_installations",
     "github_models",
     "orgs_models",
     "projects_models",

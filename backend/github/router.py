@@ -11,16 +11,17 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from loguru import logger
 from pydantic import BaseModel, ConfigDict
 
 from backend.auth.audit import client_ip
 from backend.config import Settings
 from backend.db.deps import DatabaseDep, ReadSessionDep, SessionDep
-from backend.github import service, tasks
+from backend.github import installations, service, tasks
 from backend.github.models import DeliveryStatus, WebhookDelivery
 from backend.github.webhooks import (
     DELIVERY_HEADER,
@@ -36,6 +37,7 @@ from backend.github.webhooks import (
 from backend.kit.errors import (
     BadRequest,
     Conflict,
+    Forbidden,
     PayloadTooLarge,
     ServiceUnavailable,
     TestableError,
@@ -44,6 +46,8 @@ from backend.kit.errors import (
 from backend.kit.ratelimit import get_rate_limiter
 from backend.kit.time import utcnow
 from backend.orgs.deps import OrgAdmin
+from backend.orgs.models import Role
+from backend.orgs.service import find_membership
 
 router = APIRouter(tags=["github"])
 
@@ -346,3 +350,70 @@ async def redeliver(
     # SessionDep commits before the response; the background task runs after it.
     background.add_task(tasks.enqueue_delivery, delivery.id, _settings(request))
     return DeliveryOut.model_validate(delivery)
+
+
+# ------------------------------------------------------------- App installation flow
+
+
+class InstallUrl(BaseModel):
+    url: str
+
+
+def _install_page(settings: Settings) -> str:
+    if settings.github_app_install_url:
+        return settings.github_app_install_url
+    if settings.github_app_slug:
+        return f"https://github.com/apps/{settings.github_app_slug}/installations/new"
+    raise ServiceUnavailable(
+        "The GitHub App is not configured on this server "
+        "(TESTABLE_GITHUB_APP_SLUG or TESTABLE_GITHUB_APP_INSTALL_URL).",
+        code="github_app_not_configured",
+    )
+
+
+@router.get("/api/orgs/{org_id}/github/install-url", response_model=InstallUrl)
+async def github_install_url(access: OrgAdmin, request: Request) -> InstallUrl:
+    """Where an admin installs the App; GitHub sends them back to the setup URL below with
+    the signed state, which binds the installation to this organisation."""
+    page = _install_page(request.app.state.settings)
+    state = installations.sign_state(
+        request.app.state.keyring, org_id=access.org.id, user_id=access.membership.user_id
+    )
+    separator = "&" if "?" in page else "?"
+    return InstallUrl(url=f"{page}{separator}{urlencode({'state': state})}")
+
+
+@router.get("/api/github/app/setup", status_code=303, response_class=RedirectResponse)
+async def github_app_setup(
+    request: Request,
+    session: SessionDep,
+    installation_id: Annotated[int, Query(gt=0)],
+    state: Annotated[str, Query(min_length=1, max_length=2048)],
+) -> RedirectResponse:
+    """GitHub's "Setup URL" callback. The caller is the admin's browser, redirected by
+    GitHub, so it carries no bearer token: the signed state says which organisation and
+    user asked, and that user must still be an admin there."""
+    claimed = installations.verify_state(request.app.state.keyring, state)
+    found = await find_membership(session, claimed.org_id, claimed.user_id)
+    if found is None or not found[1].role_enum.at_least(Role.ADMIN):
+        raise Forbidden(
+            "state: the user who started the installation is no longer an admin of it",
+            details=[{"field": "state", "message": "no longer an admin of the organisation"}],
+        )
+    bound = await installations.bind(
+        session,
+        installation_id=installation_id,
+        org_id=claimed.org_id,
+        user_id=claimed.user_id,
+    )
+    if not bound:
+        raise Conflict(
+            "installation_id: this GitHub App installation belongs to another organisation",
+            details=[{"field": "installation_id", "message": "bound to another organisation"}],
+        )
+    logger.info(
+        "GitHub App installation {} bound to organisation {}", installation_id, claimed.org_id
+    )
+    settings: Settings = request.app.state.settings
+    query = urlencode({"org": str(claimed.org_id), "installed": str(installation_id)})
+    return RedirectResponse(f"{settings.public_url.rstrip('/')}/repositories/?{query}", 303)

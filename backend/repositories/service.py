@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.config import Settings
+from backend.github import installations
 from backend.github.app import GitHubNotConfigured, installation_token
 from backend.github.client import GitHubClient, GitHubError
 from backend.kit.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
@@ -126,14 +127,22 @@ async def connect_github(
 async def _refuse_installation_of_another_org(
     session: AsyncSession, org_id: uuid.UUID, installation_id: int
 ) -> None:
-    """422 when another organisation's repositories use this App installation.
+    """422 when the App installation belongs to another organisation.
 
     The App mints a token for any installation id it is given, and installation ids are
     small, guessable numbers: without this, any org admin could connect (and clone, and
-    read the deliveries of) another customer's private repositories. This binds an
-    installation to the first organisation that connects through it; binding it at install
-    time (the App's setup URL with a signed state, or the user's own GitHub token listing
-    ``/user/installations``) would also close the first-come window."""
+    read the deliveries of) another customer's private repositories. An installation bound
+    at install time (``backend.github.installations``: the setup URL with a signed state)
+    belongs to that organisation only. One nobody has bound yet (installed before the setup
+    URL existed) keeps the older rule: it belongs to the first organisation that connects
+    through it."""
+    bound_to = await installations.owner_of(session, installation_id)
+    if bound_to is not None:
+        if bound_to != org_id:
+            raise _invalid(
+                "installation_id", "this GitHub App installation belongs to another organisation"
+            )
+        return
     claimed = await session.scalar(
         select(Repository.id)
         .where(Repository.installation_id == installation_id, Repository.org_id != org_id)

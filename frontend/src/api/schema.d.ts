@@ -392,6 +392,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/github/app/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Github App Setup
+         * @description GitHub's "Setup URL" callback. The caller is the admin's browser, redirected by
+         *     GitHub, so it carries no bearer token: the signed state says which organisation and
+         *     user asked, and that user must still be an admin there.
+         */
+        get: operations["github_app_setup_api_github_app_setup_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -536,6 +558,27 @@ export interface paths {
          * @description Process a stored delivery again (after fixing a workflow, or when it failed).
          */
         post: operations["redeliver_api_orgs__org_id__github_deliveries__delivery_pk__redeliver_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{org_id}/github/install-url": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Github Install Url
+         * @description Where an admin installs the App; GitHub sends them back to the setup URL below with
+         *     the signed state, which binds the installation to this organisation.
+         */
+        get: operations["github_install_url_api_orgs__org_id__github_install_url_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1733,6 +1776,11 @@ export interface components {
             line: number | null;
             /** Secret */
             secret: boolean;
+        };
+        /** InstallUrl */
+        InstallUrl: {
+            /** Url */
+            url: string;
         };
         /** InvalidateBody */
         InvalidateBody: {
@@ -3432,6 +3480,36 @@ export interface operations {
             };
         };
     };
+    github_app_setup_api_github_app_setup_get: {
+        parameters: {
+            query: {
+                installation_id: number;
+                state: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     health_api_health_get: {
         parameters: {
             query?: never;
@@ -3693,6 +3771,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["backend__github__router__DeliveryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    github_install_url_api_orgs__org_id__github_install_url_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstallUrl"];
                 };
             };
             /** @description Validation Error */
