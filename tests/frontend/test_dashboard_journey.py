@@ -277,6 +277,18 @@ async def test_first_journey_sign_up_to_live_run_to_cache(
         await team.get_by_role("link", name="Members", exact=True).click()
         await page.get_by_role("link", name="GitHub webhook deliveries").click()
         await expect(page.get_by_text("No webhook deliveries yet.")).to_be_visible()
+
+        # The organisation's repositories: the project's local one, disconnected from here;
+        # installing the App says what this server is missing.
+        await page.get_by_role("link", name="← Members").click()
+        await page.get_by_role("link", name="Repositories", exact=True).click()
+        row = page.get_by_test_id("org-repository")
+        await expect(row).to_contain_text("remote.git")
+        await row.get_by_role("button", name="Disconnect").click()
+        await expect(page.get_by_text("Repository disconnected.")).to_be_visible()
+        await expect(row).to_contain_text("disconnected")
+        await page.get_by_role("button", name="Install the GitHub App").click()
+        await expect(page.get_by_text("The GitHub App is not configured")).to_be_visible()
     finally:
         await asyncio.to_thread(gate.touch)  # never leave the suite waiting
         await context.close()

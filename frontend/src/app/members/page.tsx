@@ -90,6 +90,9 @@ function MembersPage() {
             <Link href={`/deliveries/?org=${orgId}`} className="text-blue-800 underline">
               GitHub webhook deliveries
             </Link>
+            <Link href={`/repositories/?org=${orgId}`} className="text-blue-800 underline">
+              Repositories
+            </Link>
           </nav>
         )}
         {org.isError && <ErrorNote error={org.error} />}
