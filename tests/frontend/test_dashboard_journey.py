@@ -289,6 +289,15 @@ async def test_first_journey_sign_up_to_live_run_to_cache(
         await expect(row).to_contain_text("disconnected")
         await page.get_by_role("button", name="Install the GitHub App").click()
         await expect(page.get_by_text("The GitHub App is not configured")).to_be_visible()
+
+        # Members: an invitation sent shows as pending; the account page lists this session.
+        await page.get_by_role("link", name="← Members").click()
+        invite = page.get_by_role("form", name="Invite someone")
+        await invite.get_by_label("E-mail").fill("grace@example.com")
+        await invite.get_by_role("button", name="Send invitation").click()
+        await expect(page.get_by_text("grace@example.com")).to_be_visible()
+        await page.get_by_role("link", name="ada@example.com").click()
+        await expect(page.get_by_text("this session")).to_be_visible()
     finally:
         await asyncio.to_thread(gate.touch)  # never leave the suite waiting
         await context.close()
