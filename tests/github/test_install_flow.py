@@ -15,9 +15,11 @@ import httpx
 import jwt
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 
 from backend.github import installations
 from backend.kit.time import utcnow
+from backend.orgs.models import Membership, Role
 from tests.github.fake_github import FakeGitHub
 from tests.repositories.helpers import connect, fake_github, github_settings
 from tests.runs.helpers import Api, make_git_repo, signed_in_api
@@ -150,3 +152,23 @@ async def test_an_installation_bound_to_one_organisation_serves_only_that_one(
     ours = await first.project(make_git_repo(tmp_path / "a", {"README.md": "a"}))
     connected = (await connect(first, ours["id"], body)).json()
     assert connected["installation_id"] == 77
+
+
+async def test_a_state_from_someone_no_longer_admin_binds_nothing(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    api = await signed_in_api(client, "demoted@example.com")
+    state = await install_state(api)
+    async with app.state.db.session() as session:
+        await session.execute(
+            update(Membership)
+            .where(Membership.org_id == uuid.UUID(api.org_id))
+            .values(role=Role.VIEWER.value)
+        )
+
+    response = await setup(client, 77, state)
+
+    assert response.status_code == 403
+    assert response.json()["details"][0]["field"] == "state"
+    async with app.state.db.session(read_only=True) as session:
+        assert await installations.owner_of(session, 77) is None
