@@ -49,6 +49,7 @@ SLACK_WEBHOOK = "https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXX
 # Routes that do not take a signed-in user, and what authenticates them instead.
 EXEMPT = {
     ("POST", "/api/webhooks/github"): "GitHub's X-Hub-Signature-256 (tests/github)",
+    ("GET", "/api/github/app/setup"): "the signed install state (test_install_flow)",
     ("GET", "/reports/s/{token}"): "a public share link: the unguessable token",
     ("GET", "/reports/s/{token}/artifacts/{artifact_id}"): "a public share link",
     ("GET", "/reports/trace-viewer/{path:path}"): "Playwright's static viewer, no data",
@@ -110,6 +111,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/orgs/{org_id}/github/deliveries"): Rule("admin", 200),
     ("GET", "/api/orgs/{org_id}/github/deliveries/{delivery_pk}"): Rule("admin", 200),
     ("POST", "/api/orgs/{org_id}/github/deliveries/{delivery_pk}/redeliver"): Rule("admin"),
+    ("GET", "/api/orgs/{org_id}/github/install-url"): Rule("admin"),
     # reports
     ("GET", "/api/runs/{run_id}/deliveries"): Rule("viewer", 200),
     ("POST", "/api/runs/{run_id}/deliver"): Rule("member"),
