@@ -287,6 +287,11 @@ async def test_first_journey_sign_up_to_live_run_to_cache(
         await row.get_by_role("button", name="Disconnect").click()
         await expect(page.get_by_text("Repository disconnected.")).to_be_visible()
         await expect(row).to_contain_text("disconnected")
+        # Where GitHub's setup callback lands after binding an installation.
+        await page.goto(f"{page.url}&installed=77")
+        await expect(
+            page.get_by_text("The GitHub App is installed (installation 77)")
+        ).to_be_visible()
         await page.get_by_role("button", name="Install the GitHub App").click()
         await expect(page.get_by_text("The GitHub App is not configured")).to_be_visible()
 
