@@ -52,9 +52,10 @@ class DemoSuite:
     timeout: int = 900
 
 
-def example_suite(shop_url: str) -> DemoSuite:
+def example_suite(shop_url: str, variant: str = "original") -> DemoSuite:
     """The example suite (examples/tests and the shop package it imports), with a
-    pytest.ini so node ids read ``examples/tests/...``; it tests the shop at ``shop_url``."""
+    pytest.ini so node ids read ``examples/tests/...``; it tests the ``variant`` shop
+    served at ``shop_url``."""
     return DemoSuite(
         files={"pytest.ini": "[pytest]\n", "examples/__init__.py": ""},
         trees={
@@ -62,7 +63,7 @@ def example_suite(shop_url: str) -> DemoSuite:
             "examples/tests": ROOT / "examples" / "tests",
         },
         selection={"test_paths": ["examples/tests"]},
-        env={"TESTABLE_DEMO_URL": shop_url},
+        env={"TESTABLE_DEMO_URL": shop_url, "TESTABLE_DEMO_VARIANT": variant},
     )
 
 
@@ -257,7 +258,8 @@ def demo_settings(base: Settings) -> Settings:
 def print_access(console: Console, base_url: str, demo: DemoRun) -> None:
     console.print(
         f"\n[bold]Dashboard[/bold]: {base_url}/  "
-        f"(this run: {base_url}/runs/view/?id={demo.run['id']})\n"
+        f"(the redesigned shop's run, with its healed steps: "
+        f"{base_url}/runs/view/?id={demo.run['id']})\n"
         f"[bold]Login[/bold]: {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
         f"API docs: {base_url}/api/docs"
     )
@@ -269,12 +271,23 @@ def main(argv: list[str] | None = None) -> int:
     console = Console()
     try:
         settings = demo_settings(get_settings())
-        with running_demo_app(Variant.ORIGINAL) as shop, serving(settings) as base_url:
+        repository = settings.data_dir / "demo-repository"
+        with serving(settings) as base_url:
             console.print(f"TestAble (embedded) on {base_url}, data in {settings.data_dir}")
-            suite = example_suite(shop.base_url)
-            demo = asyncio.run(
-                live_run(base_url, settings.data_dir / "demo-repository", suite, console)
-            )
+            with running_demo_app(Variant.ORIGINAL) as shop:
+                asyncio.run(live_run(base_url, repository, example_suite(shop.base_url), console))
+            # The same suite against the redesigned shop: the steps the first run cached now
+            # heal (renamed ids, reworded labels, a look-alike button that is never clicked).
+            console.print("\nThe same suite against the [bold]redesigned[/bold] shop:")
+            with running_demo_app(Variant.CHANGED) as shop:
+                demo = asyncio.run(
+                    live_run(
+                        base_url,
+                        repository,
+                        example_suite(shop.base_url, Variant.CHANGED.value),
+                        console,
+                    )
+                )
             print_access(console, base_url, demo)
             console.print("Serving until Ctrl-C.")
             try:

@@ -125,6 +125,11 @@ class MemoryEventBus:
 # --------------------------------------------------------------------------- Redis
 
 
+# What a broken Redis connection raises: redis-py's errors, socket errors, and uvloop's
+# RuntimeError when redis-py retries on a transport the server already closed.
+_CONNECTION_ERRORS = (RedisError, OSError, RuntimeError)
+
+
 class _RedisSubscription:
     def __init__(self, pubsub: Any) -> None:
         self.pubsub = pubsub
@@ -132,7 +137,7 @@ class _RedisSubscription:
     async def get(self, wait: float) -> Message | None:
         try:
             raw = await self.pubsub.get_message(ignore_subscribe_messages=True, timeout=wait)
-        except (RedisError, OSError) as exc:
+        except _CONNECTION_ERRORS as exc:
             raise BusUnavailable(f"the Redis subscription broke: {exc}") from exc
         if raw is None or raw.get("type") != "message":
             return None
@@ -179,9 +184,9 @@ class RedisEventBus:
                 raise BusUnavailable(f"cannot subscribe on Redis: {exc}") from exc
             yield _RedisSubscription(pubsub)
         finally:
-            with contextlib.suppress(RedisError, OSError):
+            with contextlib.suppress(*_CONNECTION_ERRORS):
                 await pubsub.unsubscribe()
-            with contextlib.suppress(RedisError, OSError):
+            with contextlib.suppress(*_CONNECTION_ERRORS):
                 await pubsub.aclose()  # type: ignore[attr-defined]  # types-redis predates aclose
 
     async def close(self) -> None:
