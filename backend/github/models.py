@@ -55,7 +55,3 @@ class WebhookDelivery(IdMixin, Base):
     processed_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     run_ids: Mapped[list[Any]] = mapped_column(default=list)
-
-    @property
-    def status_enum(self) -> DeliveryStatus:
-        return DeliveryStatus(self.status)
