@@ -156,7 +156,18 @@ def _is_id(segment: str) -> bool:
 
 def _normalise_path(path: str) -> str:
     segments = [s for s in path.split("/") if s]
+    # "/app/index.html" is the document a server sends for "/app/": one page, one route.
+    if segments and segments[-1].lower() in _INDEX_DOCUMENTS:
+        segments.pop()
     return "/" + "/".join(":id" if _is_id(s) else s for s in segments)
+
+
+_INDEX_DOCUMENTS = frozenset({"index.html", "index.htm"})
+
+
+def _query_keys(query: str) -> str:
+    keys = sorted({k for k, _ in parse_qsl(query, keep_blank_values=True)})
+    return "?" + "&".join(f"{k}=:v" for k in keys) if keys else ""
 
 
 def normalise_route(url: str) -> str:
@@ -164,22 +175,28 @@ def normalise_route(url: str) -> str:
 
     Scheme and host are dropped (the same suite runs against localhost, staging and CI
     hosts); path segments that are ids (numbers, UUIDs, hex, ``slug-123``, mixed tokens,
-    dates) become ``:id``; query keys are kept sorted with their values replaced by
-    ``:v``; the fragment is dropped, except a hash-router path (``#/orders/7``), which is
-    the real route of a single-page app.
+    dates) become ``:id``; a trailing ``index.html`` is the directory it is served for;
+    query keys are kept sorted with their values replaced by ``:v``; the fragment is
+    dropped, except a hash-router path (``#/orders/7``, ``#!/active``), which is the real
+    route of a single-page app. The hash router's root (``#/``, ``#!/``) is the page
+    without a hash: single-page apps redirect ``index.html`` to ``index.html#/`` on load,
+    and a step learnt before the redirect must be found after it.
 
     >>> normalise_route("https://shop.test/orders/8123/items?b=2&a=x#top")
     '/orders/:id/items?a=:v&b=:v'
+    >>> normalise_route("http://localhost:5173/index.html#/")
+    '/'
+    >>> normalise_route("http://localhost:5173/#/active")
+    '/#/active'
     """
     parts = urlsplit(url.strip())
-    route = _normalise_path(parts.path)
-    keys = sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True)})
-    if keys:
-        route += "?" + "&".join(f"{k}=:v" for k in keys)
+    route = _normalise_path(parts.path) + _query_keys(parts.query)
     fragment = parts.fragment
     if fragment.startswith(("/", "!/")):
         hash_route = urlsplit(fragment.removeprefix("!"))
-        route += "#" + _normalise_path(hash_route.path)
+        hash_path = _normalise_path(hash_route.path) + _query_keys(hash_route.query)
+        if hash_path != "/":
+            route += "#" + hash_path
     return route
 
 
