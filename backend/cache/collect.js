@@ -12,6 +12,13 @@
 //                  element its fingerprint and the page context (the cache-hit path in one
 //                  round trip; see resolveStored).
 // Field names follow backend/cache/records.py (Fingerprint, PageContext).
+//
+// Open shadow roots are read as Playwright's locators read them (web components, Lit):
+// candidates, labels, headings and containers are looked up through them, and stored
+// selectors are matched through them (Playwright's css/role/text/label engines pierce
+// open shadow roots; XPath does not, so elements inside one get no XPath selector).
+// Same-origin iframes are collected by the driver, which runs this function in each
+// frame (request.frame names the frame) and prefixes the frame's selector.
 (element, request) => {
   const MAX_CANDIDATES = request.maxCandidates || 1500;
   const TEXT_LIMIT = 200;
@@ -22,14 +29,62 @@
     return c.length > n ? c.slice(0, n) : c;
   };
 
-  // Keep in step with _IDENTITY_JS in collect.py (the same numbering).
+  // Keep in step with _IDENTITY_JS in collect.py (the same numbering). The numbering
+  // lives on the top window when this frame may reach it (same origin), so an element in
+  // an iframe never shares a number with one in the main frame.
+  const numbering = (() => {
+    try {
+      return window.top.document ? window.top : window;
+    } catch (e) {
+      return window; // a cross-origin parent
+    }
+  })();
   const identity = (el) => {
-    const ids = (window.__testableIds ||= new WeakMap());
+    const ids = (numbering.__testableIds ||= new WeakMap());
     if (!ids.has(el)) {
-      window.__testableNextId = (window.__testableNextId || 0) + 1;
-      ids.set(el, window.__testableNextId);
+      numbering.__testableNextId = (numbering.__testableNextId || 0) + 1;
+      ids.set(el, numbering.__testableNextId);
     }
     return ids.get(el);
+  };
+
+  // --- open shadow roots -------------------------------------------------------------
+  // The parent as a person sees the page: a shadow root's top elements sit in its host.
+  const parentOf = (el) => el.parentElement || (el.parentNode && el.parentNode.host) || null;
+  const inShadow = (el) => el.getRootNode() !== document;
+  let openRoots = null; // every open shadow root of the page, found once per evaluation
+  const shadowRoots = () => {
+    if (openRoots === null) {
+      openRoots = [];
+      const visit = (root) => {
+        for (const el of root.querySelectorAll("*")) {
+          if (el.shadowRoot) {
+            openRoots.push(el.shadowRoot);
+            visit(el.shadowRoot);
+          }
+        }
+      };
+      visit(document);
+    }
+    return openRoots;
+  };
+  // querySelectorAll through open shadow roots (what Playwright's css engine matches).
+  const deepQueryAll = (selector) => {
+    const found = [...document.querySelectorAll(selector)];
+    for (const root of shadowRoots()) found.push(...root.querySelectorAll(selector));
+    return found;
+  };
+  // Every element under `root` in page order, a shadow root's elements right after its host.
+  const deepElements = (root, out = []) => {
+    for (const el of root.querySelectorAll("*")) {
+      out.push(el);
+      if (el.shadowRoot) deepElements(el.shadowRoot, out);
+    }
+    return out;
+  };
+  const byId = (el, id) => {
+    const root = el.getRootNode();
+    return (root.getElementById ? root.getElementById(id) : null) || document.getElementById(id);
   };
 
   const INTERACTIVE =
@@ -119,7 +174,7 @@
     const byRef = collapse(el.getAttribute("aria-labelledby"))
       .split(" ")
       .filter(Boolean)
-      .map((id) => document.getElementById(id))
+      .map((id) => byId(el, id))
       .filter(Boolean)
       .map((n) => collapse(n.textContent))
       .join(" ");
@@ -138,7 +193,7 @@
     const byRef = collapse(el.getAttribute("aria-labelledby"))
       .split(" ")
       .filter(Boolean)
-      .map((id) => document.getElementById(id))
+      .map((id) => byId(el, id))
       .filter(Boolean)
       .map((n) => collapse(n.textContent))
       .join(" ");
@@ -221,7 +276,7 @@
 
   const parentsOf = (el) => {
     const out = [];
-    let p = el.parentElement;
+    let p = parentOf(el);
     while (p && out.length < 3 && p !== document.documentElement) {
       const info = { tag: p.tagName.toLowerCase() };
       if (p.id) info.id = p.id;
@@ -232,7 +287,7 @@
       const testId = testIdOf(p);
       if (testId) info.test_id = testId;
       out.push(info);
-      p = p.parentElement;
+      p = parentOf(p);
     }
     return out;
   };
@@ -249,15 +304,17 @@
     const tag = el.tagName.toLowerCase();
     return `${tag}[${siblingIndex(el) + 1}]`;
   };
+  // Through shadow hosts: a fingerprint's position on the page (no XPath selector is made
+  // from it for an element in a shadow root, see selectorsFor).
   const xpathOf = (el) => {
     const steps = [];
-    for (let n = el; n && n.nodeType === 1; n = n.parentElement) steps.unshift(xpathStep(n));
+    for (let n = el; n && n.nodeType === 1; n = parentOf(n)) steps.unshift(xpathStep(n));
     return "/" + steps.join("/");
   };
   const idXpathOf = (el) => {
     const steps = [];
-    for (let n = el; n && n.nodeType === 1; n = n.parentElement) {
-      if (n.id && document.querySelectorAll(`[id="${CSS.escape(n.id)}"]`).length === 1) {
+    for (let n = el; n && n.nodeType === 1; n = parentOf(n)) {
+      if (!inShadow(n) && n.id && document.querySelectorAll(`[id="${CSS.escape(n.id)}"]`).length === 1) {
         return `//*[@id=${JSON.stringify(n.id)}]` + (steps.length ? "/" + steps.join("/") : "");
       }
       steps.unshift(xpathStep(n));
@@ -273,12 +330,14 @@
       const legend = fieldset.querySelector("legend");
       if (legend) parts.push(collapse(legend.textContent));
     }
-    // The nearest heading before the element: the section a person would name.
-    const headings = document.querySelectorAll("h1, h2, h3, h4, h5, h6");
+    // The nearest heading before the element: the section a person would name. Looked
+    // for in the element's own tree first, then before its shadow host, and so on out.
     let nearest = null;
-    for (const h of headings) {
-      if (h === el || h.contains(el)) continue;
-      if (h.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) nearest = h;
+    for (let node = el; node && !nearest; node = node.getRootNode().host || null) {
+      for (const h of node.getRootNode().querySelectorAll("h1, h2, h3, h4, h5, h6")) {
+        if (h === node || h.contains(node)) continue;
+        if (h.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING) nearest = h;
+      }
     }
     if (nearest) parts.push(collapse(nearest.textContent));
     return cut(parts.filter(Boolean).join(" | "));
@@ -308,15 +367,18 @@
   // Only a *repeated* item counts (a sibling with the same tag and class): a product
   // page's single <article> would otherwise tie the element to one product's words.
   const isRepeated = (c) =>
-    !!c.parentElement &&
-    [...c.parentElement.children].some(
+    !!c.parentNode &&
+    !!c.parentNode.children &&
+    [...c.parentNode.children].some(
       (s) => s !== c && s.tagName === c.tagName && s.className === c.className,
     );
+  // null, not "": an element in no row or card has *no* container; two such elements
+  // share nothing (issue #12: "" == "" counted as "same row").
   const containerText = (el) => {
-    for (let c = el.parentElement; c && c !== document.body; c = c.parentElement) {
-      if (c.matches(CONTAINER) && isRepeated(c)) return cut(c.textContent);
+    for (let c = parentOf(el); c && c !== document.body; c = parentOf(c)) {
+      if (c.matches(CONTAINER) && isRepeated(c)) return cut(c.textContent) || null;
     }
-    return "";
+    return null;
   };
   const twinKey = (el) => `${roleOf(el)}\u0000${accessibleName(el)}`;
   // How many OTHER candidates share el's role and accessible name. Only elements with
@@ -327,8 +389,8 @@
     const key = twinKey(el);
     const tag = el.tagName.toLowerCase();
     const pool = role
-      ? document.querySelectorAll(`${tag}, [role=${CSS.escape(role)}]`)
-      : document.getElementsByTagName(tag);
+      ? deepQueryAll(`${tag}, [role=${CSS.escape(role)}]`)
+      : deepQueryAll(tag);
     let n = 0;
     for (const c of pool) {
       if (c !== el && roleOf(c) === role && twinKey(c) === key && isCandidate(c)) n++;
@@ -337,7 +399,8 @@
   };
   const collectCandidates = () => {
     const elements = [];
-    for (const el of document.querySelectorAll("body *")) {
+    if (!document.body) return elements;
+    for (const el of deepElements(document.body)) {
       if (elements.length >= MAX_CANDIDATES) break;
       if (isCandidate(el)) elements.push(el);
     }
@@ -416,6 +479,8 @@
   const looksGenerated = (id) => /\d{3,}|^[:_-]|[0-9a-f]{8,}/i.test(id);
   const cssPath = (el) => {
     const steps = [];
+    // Within the element's own tree (document or shadow root): Playwright's css engine
+    // then finds it through the shadow roots, and so does deepQueryAll.
     for (let n = el; n && n.nodeType === 1 && n !== document.documentElement; n = n.parentElement) {
       if (n !== el && n.id && !looksGenerated(n.id)) {
         steps.unshift(`#${CSS.escape(n.id)}`);
@@ -459,8 +524,10 @@
     const nameAttr = el.getAttribute("name");
     if (nameAttr) add("css", `css=${tag}[name=${quote(nameAttr)}]`);
     add("css", `css=${cssPath(el)}`);
-    add("xpath", `xpath=${idXpathOf(el)}`);
-    add("xpath", `xpath=${xpathOf(el)}`);
+    if (!inShadow(el)) {
+      add("xpath", `xpath=${idXpathOf(el)}`);
+      add("xpath", `xpath=${xpathOf(el)}`);
+    }
     return out;
   };
 
@@ -475,7 +542,7 @@
     paragraph: "p" };
   const deepest = (els) => els.filter((el) => !els.some((o) => o !== el && el.contains(o)));
   const matchesOf = (selector) => {
-    if (selector.startsWith("css=")) return [...document.querySelectorAll(selector.slice(4))];
+    if (selector.startsWith("css=")) return deepQueryAll(selector.slice(4));
     if (selector.startsWith("xpath=")) {
       const r = document.evaluate(selector.slice(6), document, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);
       const out = [];
@@ -485,7 +552,7 @@
     let m = /^internal:(?:testid|attr)=\[([\w-]+)=(".*")s\]$/.exec(selector);
     if (m) {
       const value = JSON.parse(m[2]);
-      return [...document.querySelectorAll(`[${m[1]}]`)].filter((el) => el.getAttribute(m[1]) === value);
+      return deepQueryAll(`[${m[1]}]`).filter((el) => el.getAttribute(m[1]) === value);
     }
     m = /^internal:role=([\w-]+)\[name=(".*")s\]$/.exec(selector);
     if (m) {
@@ -494,7 +561,7 @@
       // attribute, which a pool of [role] covers. An unlisted role: Playwright decides.
       const tags = ROLE_OF_TAG[role];
       if (tags === undefined) return null;
-      const pool = document.querySelectorAll(`${tags}, [role]`);
+      const pool = deepQueryAll(`${tags}, [role]`);
       // Like Playwright's role engine: elements hidden from assistive technology
       // (display:none, visibility:hidden, aria-hidden) do not count.
       const shown = (el) =>
@@ -505,12 +572,12 @@
     m = /^internal:label=(".*")s$/.exec(selector);
     if (m) {
       const label = JSON.parse(m[1]);
-      return [...document.querySelectorAll("input, select, textarea")].filter((el) => labelText(el) === label);
+      return deepQueryAll("input, select, textarea").filter((el) => labelText(el) === label);
     }
     m = /^internal:text=(".*")s$/.exec(selector);
     if (m) {
       const text = JSON.parse(m[1]);
-      const pool = [...document.querySelectorAll("body *")].filter(
+      const pool = deepElements(document.body).filter(
         (el) => !el.closest("script, style, noscript, template, head") &&
           collapse(el.textContent).includes(text) && visibleText(el) === text,
       );

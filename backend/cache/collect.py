@@ -37,13 +37,15 @@ def element_expression() -> str:
     return collect_js()
 
 
-# The same numbering as collect.js's ``identity`` (same WeakMap on window), written out
+# The same numbering as collect.js's ``identity`` (the same WeakMap, on the top window when
+# the frame is same-origin, so frames never share numbers), written out
 # so that the cache-hit path's frequent identity checks do not send and parse the whole
 # collector each time.
 _IDENTITY_JS = (
-    "(el) => { const ids = (window.__testableIds ||= new WeakMap()); "
-    "if (!ids.has(el)) { window.__testableNextId = (window.__testableNextId || 0) + 1; "
-    "ids.set(el, window.__testableNextId); } return ids.get(el); }"
+    "(el) => { let w = window; try { if (window.top.document) w = window.top; } catch (e) {} "
+    "const ids = (w.__testableIds ||= new WeakMap()); "
+    "if (!ids.has(el)) { w.__testableNextId = (w.__testableNextId || 0) + 1; "
+    "ids.set(el, w.__testableNextId); } return ids.get(el); }"
 )
 
 

@@ -1,0 +1,107 @@
+"""Parts of the page that used to go unread (issue #11 point 6), in real Chromium: open
+shadow roots (web components), same-origin iframes and elements rendered after ``load``;
+and hash routes (point 7): a step learnt on ``index.html`` is found after the redirect to
+``index.html#/``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from backend.client import TestAbleStepError
+
+from .conftest import CountingResolver, Site
+
+pytestmark = pytest.mark.browser
+
+# A web component as Lit and friends make them: its input and button live in an open
+# shadow root, invisible to document.querySelectorAll.
+TASK_FORM = """
+<h1>Tasks</h1>
+<task-form></task-form>
+<ul id="tasks"></ul>
+<script>
+customElements.define("task-form", class extends HTMLElement {
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: "open" });
+    root.innerHTML = `
+      <form>
+        <label for="title">New task</label>
+        <input id="title" class="task-input" placeholder="What should be done?">
+        <button type="submit" class="add">Add task</button>
+      </form>`;
+    root.querySelector("form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const input = root.querySelector("input");
+      const li = document.createElement("li");
+      li.textContent = input.value;
+      document.getElementById("tasks").append(li);
+      window.clicked.push("add:" + input.value);
+      input.value = "";
+    });
+  }
+});
+</script>
+"""
+
+
+def tasks(page: Any) -> list[str]:
+    return list(page.eval_on_selector_all("#tasks li", "els => els.map(e => e.textContent)"))
+
+
+def test_elements_in_an_open_shadow_root_are_found_cold_and_warm(
+    page: Any, site: Site, make_ai: Any, resolver: CountingResolver
+) -> None:
+    url = site.serve("shadow", TASK_FORM)
+    page.goto(url)
+    ai = make_ai()
+    typed = ai.act('type "pay rent" into the new task field')
+    added = ai.act("click the add task button")
+    assert (typed.decision, added.decision) == ("resolver", "resolver")
+    assert tasks(page) == ["pay rent"]
+    # The stored selectors reach into the shadow root (Playwright's engines pierce it).
+    assert added.selector is not None
+    assert page.locator(added.selector).evaluate("el => el.getRootNode() !== document")
+
+    page.goto(url)
+    calls = len(resolver.calls)
+    ai = make_ai()
+    warm_typed = ai.act('type "buy milk" into the new task field')
+    warm_added = ai.act("click the add task button")
+    assert (warm_typed.decision, warm_added.decision) == ("cache_hit", "cache_hit")
+    assert len(resolver.calls) == calls
+    assert tasks(page) == ["buy milk"]
+
+
+def test_shadow_elements_get_labels_and_headings_from_their_own_tree(
+    page: Any, site: Site, make_ai: Any
+) -> None:
+    page.goto(site.serve("shadow-observe", TASK_FORM))
+    found = make_ai().observe("the new task field")
+    assert found, "observe() found nothing inside the shadow root"
+    fingerprint = found[0].fingerprint or {}
+    assert fingerprint.get("label") == "New task"
+    assert fingerprint.get("attributes", {}).get("placeholder") == "What should be done?"
+    # The section a person would name: the heading before the component's host.
+    assert "Tasks" in (fingerprint.get("neighbour_text") or "")
+    # XPath does not pierce shadow roots: no XPath selector is offered for it.
+    assert all(s["kind"] != "xpath" for s in found[0].selectors)
+
+
+def test_container_text_is_null_outside_rows_and_cards(page: Any, site: Site) -> None:
+    from backend.cache.collect import page_expression, request
+
+    page.goto(
+        site.serve(
+            "containers",
+            '<button id="lone">Save</button>'
+            "<ul><li>Pay rent <button>Delete</button></li><li>Buy milk <button>Delete</button>"
+            "</li></ul>",
+        )
+    )
+    snapshot = page.evaluate(page_expression(), request("snapshot"))
+    by_text = {(c["tag"], c["text"], c.get("container_text")) for c in snapshot["candidates"]}
+    assert ("button", "Save", None) in by_text
+    assert ("button", "Delete", "Pay rent Delete") in by_text
