@@ -1,0 +1,136 @@
+"""Example apps written the way developers of each stack write them, never tuned for the
+resolver, each in an ``original`` and a ``redesign`` variant, with a plain-language spec
+(``<app>/spec.py``, shape in ``examples/apps/spec.py``).
+
+``serve(name, variant)`` serves one on 127.0.0.1 on a free port, from a background thread,
+and yields its base URL. Vite-built apps are served from their committed ``dist/<variant>``
+(tests never need npm); the server-rendered app runs under uvicorn.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+if TYPE_CHECKING:
+    from examples.apps.spec import AppSpec
+
+HERE = Path(__file__).resolve().parent
+VARIANTS = ("original", "redesign")
+
+
+@dataclass(frozen=True)
+class AppInfo:
+    name: str
+    stack: str
+    description: str
+    # static apps: served from <name>/dist/<variant>; otherwise `asgi` names "module:factory"
+    # where factory(variant) returns an ASGI app
+    asgi: str | None = None
+
+    @property
+    def spec(self) -> AppSpec:
+        module = importlib.import_module(f"examples.apps.{self.name}.spec")
+        spec: AppSpec = module.SPEC
+        return spec
+
+    def static_root(self, variant: str) -> Path:
+        return HERE / self.name / "dist" / variant
+
+
+APPS: dict[str, AppInfo] = {
+    "tasks_preact": AppInfo(
+        name="tasks_preact",
+        stack="Preact 11 + Vite, hash routing",
+        description="a task list: add, complete, edit in place on double-click, filters "
+        "#/ #/active #/completed, hover-only delete, clear completed",
+    ),
+}
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def _serve_static(root: Path) -> Iterator[str]:
+    if not (root / "index.html").is_file():
+        raise FileNotFoundError(f"{root} has no index.html (run the app's rebuild.sh)")
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(
+        target=server.serve_forever, name=f"app-{root.parent.parent.name}", daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@contextmanager
+def _serve_asgi(target: str, variant: str) -> Iterator[str]:
+    import uvicorn
+
+    module_name, factory_name = target.split(":")
+    app = getattr(importlib.import_module(module_name), factory_name)(variant)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name=f"app-{module_name}-{port}", daemon=True)
+    thread.start()
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 15
+    try:
+        while True:
+            try:
+                httpx.get(base_url + "/", timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or not thread.is_alive():
+                    raise RuntimeError(f"{target} did not start on {base_url}") from None
+                time.sleep(0.05)
+        yield base_url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextmanager
+def serve(name: str, variant: str = "original") -> Iterator[str]:
+    """Serve app `name` in `variant` ("original" or "redesign"); yields its base URL."""
+    if name not in APPS:
+        raise KeyError(f"unknown app {name!r}; known: {', '.join(sorted(APPS))}")
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
+    info = APPS[name]
+    if info.asgi is not None:
+        with _serve_asgi(info.asgi, variant) as url:
+            yield url
+    else:
+        with _serve_static(info.static_root(variant)) as url:
+            yield url
+
+
+__all__ = ["APPS", "VARIANTS", "AppInfo", "serve"]
