@@ -76,6 +76,27 @@ def parse_snapshot(raw: Any, *, mask: bool = False) -> Snapshot:
     return {"context": cast(PageContext, data.get("context", {})), "candidates": candidates}
 
 
+def snapshot_signature(raw: Any) -> int:
+    """What a person could see change between two raw snapshots: the candidates' kinds,
+    names, texts, visibility and DOM hashes (not their boxes: an animation that only moves
+    things does not make a step worth retrying)."""
+    data = cast(dict[str, Any], raw or {})
+    return hash(
+        tuple(
+            (
+                fp.get("frame"),
+                fp.get("tag"),
+                fp.get("name"),
+                fp.get("text"),
+                fp.get("visible"),
+                fp.get("enabled"),
+                fp.get("dom_hash"),
+            )
+            for fp in data.get("candidates", [])
+        )
+    )
+
+
 def parse_selectors(raw: Any) -> SelectorCandidates | None:
     if raw is None:
         return None

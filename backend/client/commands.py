@@ -40,6 +40,15 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class WaitForChange:
+    """Playwright-like auto-wait: poll the page (the same snapshot as ``Snapshot``) until
+    its candidates differ from the last snapshot taken, or ``timeout_ms`` passes.
+    -> bool: True when the page changed (the step is worth trying again)."""
+
+    timeout_ms: float
+
+
+@dataclass(frozen=True)
 class Identities:
     """-> list[int] | None: the identity of every element ``selector`` matches
     (None when the selector is not valid any more)."""
@@ -137,6 +146,7 @@ Command = (
     PageUrl
     | Goto
     | Snapshot
+    | WaitForChange
     | Identities
     | SnapshotSelectors
     | ElementSelectors

@@ -4,15 +4,30 @@ async store and resolver run on a private event-loop thread, ``LoopThread``).
 
 Both translate Playwright's errors into the engine's two exceptions: ``StaleElement``
 (detached / replaced element: the engine re-runs the lookup once) and ``ActionFailed``.
+
+**Frames.** A snapshot is the main frame's candidates followed by those of every
+same-origin iframe (nested up to ``MAX_FRAME_DEPTH``), as Playwright's own locators reach
+into frames. An element in a frame is addressed by Playwright's frame-entering selector
+chain: ``css=iframe[name="pay"] >> internal:control=enter-frame >> <selector in the
+frame>`` (what ``page.frame_locator(...).locator(...)`` builds). Every selector of such an
+element carries that prefix, its fingerprint's ``frame`` names it, and all commands that
+take a selector (identities, pin, act, read) work on it unchanged. Cross-origin frames
+(ads, payment widgets) are not collected: their content is not the application's.
+
+**Auto-wait.** ``WaitForChange`` polls the same snapshot until the page's candidates
+differ from the last snapshot the engine saw (see ``engine._locate_waiting``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
+import time
 from collections.abc import Coroutine
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 from playwright.async_api import ElementHandle as AsyncElementHandle
 from playwright.async_api import Error as PlaywrightError
@@ -28,6 +43,7 @@ from backend.cache.collect import (
     page_expression,
     pin_expression,
     request,
+    snapshot_signature,
 )
 from backend.cache.store.base import ElementStore
 from backend.client import commands as cmd
@@ -35,7 +51,9 @@ from backend.client.engine import Flow
 from backend.client.errors import TestAbleStepError
 
 if TYPE_CHECKING:
+    from playwright.async_api import Frame as AsyncFrame
     from playwright.async_api import Page as AsyncPage
+    from playwright.sync_api import Frame as SyncFrame
     from playwright.sync_api import Page as SyncPage
 
 T = TypeVar("T")
@@ -63,6 +81,98 @@ _TABLE_JS = """(table) => {
 }"""
 _DETACHED_MARKERS = ("not attached", "detached", "Execution context was destroyed")
 
+# --- frames -------------------------------------------------------------------------------
+ENTER_FRAME = " >> internal:control=enter-frame >> "
+MAX_FRAME_DEPTH = 3
+# Attributes that name an iframe for a person and survive reloads, most telling first.
+_FRAME_ATTRIBUTES_JS = """(el) => ({tag: el.tagName.toLowerCase(), name: el.getAttribute('name'),
+  id: el.id || null, title: el.getAttribute('title'), src: el.getAttribute('src'),
+  position: [...el.ownerDocument.querySelectorAll(el.tagName)].indexOf(el)})"""
+# Auto-wait polling, as Playwright's own retries: quick at first, then every second.
+_POLL_MS = (100, 250, 500, 1000)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _same_origin(page_url: str, frame_url: str) -> bool:
+    # about:blank and srcdoc frames run with their parent's origin.
+    if frame_url in ("about:blank", "about:srcdoc"):
+        return True
+    return _origin(frame_url) == _origin(page_url)
+
+
+def _frame_selectors(attributes: dict[str, Any]) -> list[str]:
+    """Ways to name one iframe within its parent document, most stable first; the caller
+    keeps the first that matches exactly one frame element."""
+    tag = attributes.get("tag") or "iframe"
+    out = []
+    for attr in ("name", "id", "title", "src"):
+        value = attributes.get(attr)
+        if value:
+            out.append(f"css={tag}[{attr}={json.dumps(value)}]")
+    out.append(f"css={tag} >> nth={attributes.get('position', 0)}")
+    return out
+
+
+def split_frame(selector: str) -> tuple[str, str]:
+    """("<frame prefix> >> internal:control=enter-frame >> ", rest) of a selector; the
+    prefix is "" for an element of the main frame."""
+    at = selector.rfind(ENTER_FRAME)
+    if at < 0:
+        return "", selector
+    end = at + len(ENTER_FRAME)
+    return selector[:end], selector[end:]
+
+
+def _in_frame(prefix: str, raw: Any) -> Any:
+    """A frame's raw {identity, selectors} with the frame prefix on every selector."""
+    if raw is None or not prefix:
+        return raw
+    data = dict(raw)
+    data["selectors"] = [
+        {**s, "value": prefix + str(s["value"])} for s in data.get("selectors", [])
+    ]
+    return data
+
+
+class _FramePart:
+    """One frame's slice of the last snapshot: candidates ``start .. start+count``."""
+
+    __slots__ = ("count", "frame", "prefix", "start")
+
+    def __init__(self, frame: Any, prefix: str, start: int, count: int) -> None:
+        self.frame = frame
+        self.prefix = prefix
+        self.start = start
+        self.count = count
+
+
+def _merge(parts: list[tuple[Any, str, Any]]) -> tuple[dict[str, Any], list[_FramePart]]:
+    """One snapshot from each frame's raw snapshot (main frame first): candidates
+    renumbered, each knowing its frame."""
+    candidates: list[dict[str, Any]] = []
+    slices: list[_FramePart] = []
+    context: Any = {}
+    for frame, prefix, raw in parts:
+        if not prefix:
+            context = raw.get("context", {})
+        found = raw.get("candidates", [])
+        slices.append(_FramePart(frame, prefix, len(candidates), len(found)))
+        for fp in found:
+            fp["index"] = len(candidates)
+            candidates.append(fp)
+    return {"context": context, "candidates": candidates}, slices
+
+
+def _part_of(slices: list[_FramePart], index: int) -> tuple[_FramePart, int] | None:
+    for part in slices:
+        if part.start <= index < part.start + part.count:
+            return part, index - part.start
+    return None
+
 
 def _is_detached(error: Exception) -> bool:
     return any(marker in str(error) for marker in _DETACHED_MARKERS)
@@ -88,6 +198,10 @@ class AsyncDriver:
         # Identity of the element ResolveCached left in window.__testablePinned (the handle
         # is only fetched when acting: an observe() or a failed verification needs none).
         self._stashed: int | None = None
+        # The last snapshot's frames (which frame holds which candidate index) and what
+        # it showed (for WaitForChange).
+        self._frames: list[_FramePart] = []
+        self._last_signature: int | None = None
 
     async def run(self, flow: Flow[T]) -> T:
         try:
@@ -114,6 +228,73 @@ class AsyncDriver:
         self._stashed = None
         self._pinned = None
 
+    # --- snapshots through frames, and auto-wait ------------------------------------------
+
+    async def _snapshot(self) -> dict[str, Any]:
+        main = self.page.main_frame
+        raw = await main.evaluate(page_expression(), request("snapshot", frame=""))
+        parts: list[tuple[Any, str, Any]] = [(main, "", raw)]
+        if main.child_frames:
+            parts += await self._frame_snapshots(main, "", 1)
+        merged, self._frames = _merge(parts)
+        self._last_signature = snapshot_signature(merged)
+        return merged
+
+    async def _frame_snapshots(
+        self, parent: AsyncFrame, prefix: str, depth: int
+    ) -> list[tuple[Any, str, Any]]:
+        out: list[tuple[Any, str, Any]] = []
+        if depth > MAX_FRAME_DEPTH:
+            return out
+        for child in parent.child_frames:
+            if child.is_detached() or not _same_origin(self.page.url, child.url):
+                continue
+            try:
+                element = await child.frame_element()
+                attributes = await element.evaluate(_FRAME_ATTRIBUTES_JS)
+                named = None
+                for selector in _frame_selectors(attributes):
+                    if await self.page.locator(prefix + selector).count() == 1:
+                        named = prefix + selector + ENTER_FRAME
+                        break
+                if named is None:
+                    continue
+                raw = await child.evaluate(page_expression(), request("snapshot", frame=named))
+            except PlaywrightError:
+                continue  # navigated or detached meanwhile: not part of this snapshot
+            out.append((child, named, raw))
+            out += await self._frame_snapshots(child, named, depth + 1)
+        return out
+
+    async def _snapshot_selectors(self, index: int) -> Any:
+        found = _part_of(self._frames, index)
+        if found is None:
+            return await self.page.evaluate(page_expression(), request("selectors", index=index))
+        part, local = found
+        try:
+            raw = await part.frame.evaluate(page_expression(), request("selectors", index=local))
+        except PlaywrightError:
+            return None  # its frame went away
+        return _in_frame(part.prefix, raw)
+
+    async def _wait_for_change(self, timeout_ms: float) -> bool:
+        deadline = time.monotonic() + timeout_ms / 1000
+        base = self._last_signature
+        if base is None:
+            base = snapshot_signature(await self._snapshot())
+        for attempt in range(1_000_000):
+            remaining_ms = (deadline - time.monotonic()) * 1000
+            if remaining_ms <= 0:
+                return False
+            await self.page.wait_for_timeout(min(_POLL_MS[min(attempt, 3)], remaining_ms))
+            try:
+                raw = await self._snapshot()
+            except PlaywrightError:
+                continue  # a navigation in progress: look again
+            if snapshot_signature(raw) != base:
+                return True
+        return False
+
     async def _execute(self, command: cmd.Command) -> Any:
         page = self.page
         match command:
@@ -122,17 +303,22 @@ class AsyncDriver:
             case cmd.Goto(url=url):
                 await page.goto(url)
                 return None
-            case cmd.Snapshot(frame=frame):
-                return await page.evaluate(page_expression(), request("snapshot", frame=frame))
+            case cmd.Snapshot():
+                # The frame label is the collector's own; the snapshot covers the page
+                # and its same-origin frames (see the module's docstring).
+                return await self._snapshot()
+            case cmd.WaitForChange(timeout_ms=timeout_ms):
+                return await self._wait_for_change(timeout_ms)
             case cmd.SnapshotSelectors(index=index):
-                return await page.evaluate(page_expression(), request("selectors", index=index))
+                return await self._snapshot_selectors(index)
             case cmd.ElementSelectors(selector=selector):
                 try:
-                    return await page.locator(selector).evaluate(
+                    raw = await page.locator(selector).evaluate(
                         element_expression(), request("selectors"), timeout=PIN_TIMEOUT_MS
                     )
                 except PlaywrightError:
                     return None
+                return _in_frame(split_frame(selector)[0], raw)
             case cmd.Identities(selector=selector):
                 try:
                     return await page.locator(selector).evaluate_all(all_identities_expression())
@@ -267,6 +453,8 @@ class SyncDriver:
         self.loop = loop
         self._pinned: SyncElementHandle | None = None
         self._stashed: int | None = None  # as in AsyncDriver
+        self._frames: list[_FramePart] = []
+        self._last_signature: int | None = None
 
     def run(self, flow: Flow[T]) -> T:
         try:
@@ -289,6 +477,73 @@ class SyncDriver:
         self._stashed = None  # see AsyncDriver._unpin
         self._pinned = None
 
+    # --- snapshots through frames, and auto-wait ------------------------------------------
+
+    def _snapshot(self) -> dict[str, Any]:
+        main = self.page.main_frame
+        raw = main.evaluate(page_expression(), request("snapshot", frame=""))
+        parts: list[tuple[Any, str, Any]] = [(main, "", raw)]
+        if main.child_frames:
+            parts += self._frame_snapshots(main, "", 1)
+        merged, self._frames = _merge(parts)
+        self._last_signature = snapshot_signature(merged)
+        return merged
+
+    def _frame_snapshots(
+        self, parent: SyncFrame, prefix: str, depth: int
+    ) -> list[tuple[Any, str, Any]]:
+        out: list[tuple[Any, str, Any]] = []
+        if depth > MAX_FRAME_DEPTH:
+            return out
+        for child in parent.child_frames:
+            if child.is_detached() or not _same_origin(self.page.url, child.url):
+                continue
+            try:
+                element = child.frame_element()
+                attributes = element.evaluate(_FRAME_ATTRIBUTES_JS)
+                named = None
+                for selector in _frame_selectors(attributes):
+                    if self.page.locator(prefix + selector).count() == 1:
+                        named = prefix + selector + ENTER_FRAME
+                        break
+                if named is None:
+                    continue
+                raw = child.evaluate(page_expression(), request("snapshot", frame=named))
+            except PlaywrightError:
+                continue  # navigated or detached meanwhile: not part of this snapshot
+            out.append((child, named, raw))
+            out += self._frame_snapshots(child, named, depth + 1)
+        return out
+
+    def _snapshot_selectors(self, index: int) -> Any:
+        found = _part_of(self._frames, index)
+        if found is None:
+            return self.page.evaluate(page_expression(), request("selectors", index=index))
+        part, local = found
+        try:
+            raw = part.frame.evaluate(page_expression(), request("selectors", index=local))
+        except PlaywrightError:
+            return None  # its frame went away
+        return _in_frame(part.prefix, raw)
+
+    def _wait_for_change(self, timeout_ms: float) -> bool:
+        deadline = time.monotonic() + timeout_ms / 1000
+        base = self._last_signature
+        if base is None:
+            base = snapshot_signature(self._snapshot())
+        for attempt in range(1_000_000):
+            remaining_ms = (deadline - time.monotonic()) * 1000
+            if remaining_ms <= 0:
+                return False
+            self.page.wait_for_timeout(min(_POLL_MS[min(attempt, 3)], remaining_ms))
+            try:
+                raw = self._snapshot()
+            except PlaywrightError:
+                continue  # a navigation in progress: look again
+            if snapshot_signature(raw) != base:
+                return True
+        return False
+
     def _execute(self, command: cmd.Command) -> Any:
         page = self.page
         match command:
@@ -297,17 +552,22 @@ class SyncDriver:
             case cmd.Goto(url=url):
                 page.goto(url)
                 return None
-            case cmd.Snapshot(frame=frame):
-                return page.evaluate(page_expression(), request("snapshot", frame=frame))
+            case cmd.Snapshot():
+                # The frame label is the collector's own; the snapshot covers the page
+                # and its same-origin frames (see the module's docstring).
+                return self._snapshot()
+            case cmd.WaitForChange(timeout_ms=timeout_ms):
+                return self._wait_for_change(timeout_ms)
             case cmd.SnapshotSelectors(index=index):
-                return page.evaluate(page_expression(), request("selectors", index=index))
+                return self._snapshot_selectors(index)
             case cmd.ElementSelectors(selector=selector):
                 try:
-                    return page.locator(selector).evaluate(
+                    raw = page.locator(selector).evaluate(
                         element_expression(), request("selectors"), timeout=PIN_TIMEOUT_MS
                     )
                 except PlaywrightError:
                     return None
+                return _in_frame(split_frame(selector)[0], raw)
             case cmd.Identities(selector=selector):
                 try:
                     return page.locator(selector).evaluate_all(all_identities_expression())

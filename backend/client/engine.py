@@ -567,6 +567,34 @@ def _locate(
     return (yield from _resolved(config, parsed, snapshot, resolution, None))
 
 
+def _locate_waiting(
+    config: EngineConfig, parsed: ParsedInstruction, cached: CachedElement | None, started: float
+) -> Flow[Located]:
+    """``_locate``, retried the way Playwright auto-waits: a page that builds itself after
+    ``load`` (scripts, data fetched late) may not show the element yet. While the action
+    timeout lasts, a failed lookup waits until the page's candidates change and tries
+    again (the resolver is asked again only about a changed page); the failure then says
+    how long it waited. One place for every step kind's lookup (act here; extract uses
+    the same ``WaitForChange``)."""
+    waited = False
+    while True:
+        try:
+            return (yield from _locate(config, parsed, cached))
+        except StepFailure as failure:
+            if isinstance(failure.__cause__, ResolverError):
+                raise  # the resolver could not answer: waiting would not help
+            remaining = config.action_timeout_ms - (time.perf_counter() - started) * 1000
+            changed = remaining > 0 and (yield cmd.WaitForChange(remaining))
+            waited = waited or remaining > 0
+            if not changed:
+                if waited:
+                    failure.explanation += (
+                        f" (waited {(time.perf_counter() - started):.1f} s for the page to "
+                        "show a matching element)"
+                    )
+                raise
+
+
 def _state_problem(method: str, value: str | None, state: Mapping[str, Any]) -> str | None:
     """Why the element's state after acting is not what the action should have left."""
     if method in ("fill", "type"):
@@ -702,7 +730,7 @@ def act(
     located: Located | None = None
     for attempt in (1, 2):
         try:
-            located = yield from _locate(config, parsed, cached)
+            located = yield from _locate_waiting(config, parsed, cached, started)
             resolver_calls += located.resolver_calls
             yield cmd.Perform(
                 parsed.action["method"],

@@ -105,3 +105,83 @@ def test_container_text_is_null_outside_rows_and_cards(page: Any, site: Site) ->
     by_text = {(c["tag"], c["text"], c.get("container_text")) for c in snapshot["candidates"]}
     assert ("button", "Save", None) in by_text
     assert ("button", "Delete", "Pay rent Delete") in by_text
+
+
+# The page builds its form 500 ms after load, as scripts that fetch first do.
+LATE = """
+<div id="app">Loading…</div>
+<script>
+window.addEventListener("load", () => setTimeout(() => {
+  document.getElementById("app").innerHTML =
+    '<label for="q">Search</label><input id="q">' +
+    '<button onclick="window.clicked.push(\\'go:\\' + document.getElementById(\\'q\\').value)">' +
+    "Go</button>";
+}, 500));
+</script>
+"""
+
+
+def test_an_element_rendered_after_load_is_waited_for(page: Any, site: Site, make_ai: Any) -> None:
+    url = site.serve("late", LATE)
+    page.goto(url)
+    ai = make_ai()
+    typed = ai.act('type "rent" into the search field')
+    ai.act("click the go button")
+    assert typed.decision == "resolver"
+    assert clicked(page) == ["go:rent"]
+
+    page.goto(url)  # warm: the stored selectors match nothing until the form is there
+    warm = make_ai().act('type "milk" into the search field')
+    assert warm.decision == "cache_hit"
+    assert page.input_value("#q") == "milk"
+
+
+def test_a_missing_element_fails_after_the_action_timeout_saying_it_waited(
+    page: Any, site: Site, make_ai: Any
+) -> None:
+    page.goto(site.serve("late-missing", LATE))
+    with pytest.raises(TestAbleStepError) as failure:
+        make_ai().act("click the checkout button")
+    assert "waited" in str(failure.value)
+    assert "for the page to show a matching element" in str(failure.value)
+
+
+def clicked(page: Any) -> list[str]:
+    return list(page.evaluate("window.clicked"))
+
+
+# A same-origin iframe (an embedded form, a preview pane) and a page button with the
+# same words outside it.
+FRAME_CHILD = """
+<h2>Payment</h2>
+<label for="card">Card number</label><input id="card">
+<button onclick="parent.clicked.push('pay')">Pay now</button>
+"""
+
+
+def test_elements_in_a_same_origin_iframe_are_found_cold_and_warm(
+    page: Any, site: Site, make_ai: Any, resolver: CountingResolver
+) -> None:
+    site.serve("frame-child", FRAME_CHILD)
+    url = site.serve(
+        "frame-parent",
+        '<h1>Checkout</h1><iframe name="payment" src="/frame-child"></iframe>',
+    )
+    page.goto(url)
+    ai = make_ai()
+    typed = ai.act('type "4242" into the card number field')
+    paid = ai.act("click the pay now button")
+    assert (typed.decision, paid.decision) == ("resolver", "resolver")
+    assert clicked(page) == ["pay"]
+    assert paid.selector is not None
+    assert "enter-frame" in paid.selector
+    assert page.frame("payment").input_value("#card") == "4242"
+
+    page.goto(url)
+    calls = len(resolver.calls)
+    ai = make_ai()
+    warm = [ai.act('type "4000" into the card number field'), ai.act("click the pay now button")]
+    assert [step.decision for step in warm] == ["cache_hit", "cache_hit"]
+    assert len(resolver.calls) == calls
+    assert clicked(page) == ["pay"]
+    assert page.frame("payment").input_value("#card") == "4000"
