@@ -3,7 +3,13 @@
 One virtual environment per distinct set of dependency files, cached under
 ``cache_dir/envs/<hash>``: the hash covers the files' names and bytes, the interpreter
 version and the layout version below, so a cache hit is a directory lookup and never
-calls uv. A repository without a dependency file shares one base environment.
+calls uv. A repository without a dependency file runs in the current environment (the
+worker's, or the one ``testable run`` was started from): it has pytest, the plugin and
+everything else the bridge below would give, and nothing needs building.
+
+uv is found as: the ``uv`` argument, ``$UV``, ``uv`` on PATH, then the binary of the ``uv``
+package from PyPI (a TestAble dependency, so a ``pip install``ed TestAble has it). Without
+any of them the environment is built with the standard library's ``venv`` and ``pip``.
 
 How the TestAble side gets in: the environment's ``site-packages`` holds a
 ``_testable_platform.pth`` that calls ``site.addsitedir`` on the worker's own
@@ -131,7 +137,16 @@ def prepare_environment(
     files = find_dependency_files(repo, dependency_file)
     key = cache_key(repo, files)
     names = tuple(str(file.relative_to(repo)) for file in files)
-    env_dir = cache_dir / "envs" / (key if files else f"base-{key}")
+    if not files:
+        # Nothing to install: the current interpreter already has what the bridge would add.
+        return PythonEnvironment(
+            path=Path(sys.prefix),
+            python=Path(sys.executable),
+            cache_key=key,
+            dependency_files=(),
+            reused=True,
+        )
+    env_dir = cache_dir / "envs" / key
     result = PythonEnvironment(
         path=env_dir,
         python=env_dir / "bin" / "python",
@@ -161,18 +176,26 @@ def _locked(lock_path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _uv_binary(uv: str | None) -> str:
+def _uv_binary(uv: str | None) -> str | None:
+    """uv's path, or None: then ``venv`` + ``pip`` build the environment."""
     candidate = uv or os.environ.get("UV") or shutil.which("uv")
-    if not candidate:
-        raise DependencyError("uv was not found: put it on PATH or set UV to its path")
-    return candidate
+    if candidate:
+        return candidate
+    try:
+        from uv import find_uv_bin  # the PyPI package's binary, beside this interpreter
+    except ImportError:
+        return None
+    try:
+        return find_uv_bin()
+    except FileNotFoundError:
+        return None
 
 
 def _build(
     repo: Path,
     env_dir: Path,
     files: list[Path],
-    uv: str,
+    uv: str | None,
     uv_env: Mapping[str, str],
     masker: Masker,
     timeout: float,
@@ -186,8 +209,12 @@ def _build(
         "UV_NO_PROGRESS": "1",
         **uv_env,
     }
+    if uv is not None:
+        create = [uv, "venv", "--quiet", "--python", sys.executable, str(env_dir)]
+    else:  # the standard library's venv, with pip in it for the installs below
+        create = [sys.executable, "-m", "venv", str(env_dir)]
     created = run_captured(
-        [uv, "venv", "--quiet", "--python", sys.executable, str(env_dir)],
+        create,
         cwd=repo,
         env=env,
         timeout=timeout,
@@ -211,8 +238,14 @@ def _build(
     if not install_args:
         return
     env["VIRTUAL_ENV"] = str(env_dir)
+    python = str(env_dir / "bin" / "python")
+    if uv is not None:
+        install = [uv, "pip", "install", "--python", python, *install_args]
+    else:
+        install = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        install += install_args
     installed = run_captured(
-        [uv, "pip", "install", "--python", str(env_dir / "bin" / "python"), *install_args],
+        install,
         cwd=repo,  # requirement lines such as "-e ." are relative to the repository
         env=env,
         timeout=timeout,
