@@ -18,107 +18,18 @@ import json
 import re
 from urllib.parse import parse_qsl, urlsplit
 
+from backend.ai.instructions import key_parts
 from backend.cache.synonyms import ROLE_WORDS, canonical_tokens, contradicts
 
 # Near-identical instructions (same action class, same target words) reuse one entry.
 NEAR_IDENTICAL_THRESHOLD = 0.85
 
-# First word(s) of an instruction -> action class. Only the class is keyed: "press",
-# "tap" and "click" do the same thing to the same element.
-_VERBS: dict[str, str] = {
-    "click": "click",
-    "press": "click",
-    "tap": "click",
-    "hit": "click",
-    "push": "click",
-    "open": "click",
-    "follow": "click",
-    "double": "click",  # "double click"
-    "type": "fill",
-    "fill": "fill",
-    "enter": "fill",
-    "input": "fill",
-    "write": "fill",
-    "set": "fill",
-    "put": "fill",
-    "clear": "fill",
-    "select": "select",
-    "choose": "select",
-    "pick": "select",
-    "check": "check",
-    "uncheck": "check",
-    "tick": "check",
-    "untick": "check",
-    "toggle": "check",
-    "hover": "hover",
-    "upload": "upload",
-    "attach": "upload",
-    "focus": "focus",
-    "scroll": "scroll",
-    "observe": "observe",
-    "extract": "observe",
-    "find": "observe",
-    "get": "observe",
-    "read": "observe",
-    "locate": "observe",
-}
-# Actions whose quoted argument is a value, not the target's description.
-_VALUE_ACTIONS = frozenset({"fill", "select", "upload"})
-# "press Enter" presses a key; "press the login button" clicks.
-_KEY_NAMES = frozenset(
-    {
-        "enter",
-        "return",
-        "tab",
-        "escape",
-        "esc",
-        "space",
-        "backspace",
-        "delete",
-        "arrowup",
-        "arrowdown",
-        "arrowleft",
-        "arrowright",
-        "home",
-        "end",
-        "pageup",
-        "pagedown",
-    }
-)
-_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|'[^']*'|‘[^’]*’")
-_LEADING_FILLER = re.compile(r"^(?:(?:please|kindly|now|then|and|just)[\s,]+)+", re.I)
-_PLACEHOLDER = re.compile(r"%[A-Za-z_][A-Za-z0-9_]*%")
-
 
 def _split_instruction(text: str) -> tuple[str, list[str]]:
-    """(action class, canonical target tokens)."""
-    text = _LEADING_FILLER.sub("", text.strip())
-    words = text.split(maxsplit=1)
-    verb = words[0].lower().strip(".,:;!") if words else ""
-    rest = words[1] if len(words) > 1 else ""
-    if verb == "mouse" and rest.lower().startswith("over"):
-        verb, rest = "hover", rest[4:]
-    action = _VERBS.get(verb, "")
-    if verb == "double" and rest.lower().startswith("click"):
-        rest = rest[5:]
-    if not action:
-        # no verb: a description to observe or extract ("the product prices")
-        action, rest = "observe", text
-    if verb == "press":
-        remaining = rest.strip().strip("\"'").lower().replace(" ", "")
-        if remaining in _KEY_NAMES:
-            return "press", [remaining]
-    if action in _VALUE_ACTIONS:
-        rest = _QUOTED.sub(" ", rest)
-        rest = _PLACEHOLDER.sub(" ", rest)
-    else:
-        rest = _PLACEHOLDER.sub(" ", rest)
-    tokens = canonical_tokens(rest)
-    if action in {"click", "select", "check", "hover", "fill"}:
-        # "click on", "select from", "type into": the connective says nothing about the target
-        while tokens and tokens[0] in {"on", "to", "from", "over"}:
-            tokens = tokens[1:]
-    return action, tokens
+    """(action class, canonical target tokens), from the one instruction grammar
+    (``backend.ai.instructions``): what the client understands is what the key holds."""
+    action, description = key_parts(text)
+    return action, canonical_tokens(description)
 
 
 def normalise_instruction(text: str) -> str:

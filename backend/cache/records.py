@@ -128,7 +128,19 @@ class ActionSpec(TypedDict):
     ``%placeholder%`` naming a variable."""
 
     method: Literal[
-        "click", "fill", "type", "select", "check", "uncheck", "press", "hover", "upload", "none"
+        "click",
+        "fill",
+        "type",
+        "select",
+        "check",
+        "uncheck",
+        "press",
+        "hover",
+        "upload",
+        "scroll",
+        "drag",
+        "edit",
+        "none",
     ]
     argument: NotRequired[str | None]
 
