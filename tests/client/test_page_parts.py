@@ -185,3 +185,29 @@ def test_elements_in_a_same_origin_iframe_are_found_cold_and_warm(
     assert len(resolver.calls) == calls
     assert clicked(page) == ["pay"]
     assert page.frame("payment").input_value("#card") == "4000"
+
+
+SPA = """
+<nav><a href="#/">All</a> <a href="#/active">Active</a></nav>
+<button onclick="window.clicked.push('clear:' + location.hash)">Clear completed</button>
+<script>addEventListener("hashchange", () => { document.title = location.hash; });</script>
+"""
+
+
+def test_a_step_learnt_on_index_html_is_found_after_the_redirect_to_the_hash_root(
+    page: Any, site: Site, make_ai: Any, resolver: CountingResolver
+) -> None:
+    url = site.serve("spa/index.html", SPA)
+    page.goto(url)
+    assert make_ai().act("click the clear completed button").decision == "resolver"
+
+    page.goto(url + "#/")  # what a hash router does on load
+    warm = make_ai().act("click the clear completed button")
+    assert warm.decision == "cache_hit"
+    assert len(resolver.calls) == 1
+
+    # A hash path is a route of its own: its steps are learnt there.
+    page.goto(url + "#/active")
+    other = make_ai().act("click the clear completed button")
+    assert other.decision == "resolver"
+    assert clicked(page)[-1] == "clear:#/active"
