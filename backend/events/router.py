@@ -208,14 +208,10 @@ async def project_events(websocket: WebSocket, project_id: uuid.UUID) -> None:
                 async with bus.subscribe(project_channel(project_id)) as subscription:
                     async with database.session(read_only=True) as session:
                         runs, _ = await service.list_runs(session, project_id, limit=50)
-                    await websocket.send_json(
-                        {
-                            "type": "runs",
-                            "runs": [
-                                RunOut.model_validate(r).model_dump(mode="json") for r in runs
-                            ],
-                        }
-                    )
+                        # Serialise inside the session: leaving it expires the rows, and
+                        # reading them afterwards raised DetachedInstanceError (issue #13).
+                        snapshot = [RunOut.model_validate(r).model_dump(mode="json") for r in runs]
+                    await websocket.send_json({"type": "runs", "runs": snapshot})
                     while True:
                         message = await subscription.get(settings.ws_heartbeat_seconds)
                         if message is None:

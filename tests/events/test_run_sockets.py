@@ -119,3 +119,25 @@ async def test_the_memory_bus_delivers_across_threads(settings: Settings) -> Non
         await asyncio.to_thread(bus.publish_nowait, "testable:run:other", {"seq": 9})
         assert await subscription.get(5) == {"seq": 1}
         assert await subscription.get(0.2) is None
+
+
+async def test_the_project_socket_sends_the_runs_of_a_project_that_has_runs(
+    client: httpx.AsyncClient, settings: Settings, tmp_path: Path
+) -> None:
+    """Regression (issue #13): serialising the runs after their session closed raised
+    DetachedInstanceError and dropped the socket for every project with a run."""
+    api = await signed_in_api(client, "has-runs@example.com")
+    project = await api.project(make_git_repo(tmp_path, SUITE))
+    run = await api.start(project["id"])
+    await api.wait(run["id"])
+    with live_api(settings) as base_url:
+        url = ws_url(base_url, f"/api/ws/projects/{project['id']}")
+        async with websockets.connect(url) as socket:
+            await socket.send(json.dumps({"type": "auth", "token": access_token(api.headers)}))
+            snapshot = json.loads(await asyncio.wait_for(socket.recv(), 30))
+            heartbeat = json.loads(await asyncio.wait_for(socket.recv(), 10))
+
+    assert snapshot["type"] == "runs"
+    assert [r["id"] for r in snapshot["runs"]] == [run["id"]]
+    assert snapshot["runs"][0]["status"] == "failed"
+    assert heartbeat["type"] == "heartbeat"
