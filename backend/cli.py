@@ -63,6 +63,13 @@ def _serve(host: str | None, port: int | None, factory: str = "backend.app:creat
     )
 
 
+def sandbox_line(settings: Settings) -> str:
+    """Which sandbox the test processes get here (said at start, SECURITY.md)."""
+    from backend.execution.sandbox import describe
+
+    return describe(settings.sandbox)
+
+
 @app.command()
 def up(host: HostOption = None, port: PortOption = None) -> None:
     """Everything in one process (embedded mode): migrate the database, then serve the api,
@@ -81,6 +88,7 @@ def up(host: HostOption = None, port: PortOption = None) -> None:
     end_runs_of_a_stopped_server(settings)  # the previous process's runs died with it
     url = f"http://{host or settings.host}:{port or settings.port}"
     console.print(f"[green]TestAble[/green] data in {settings.data_dir}; open {url}")
+    console.print(sandbox_line(settings))
     # Embedded mode has no Celery beat: the app ticks schedules itself.
     _serve(host, port, factory="backend.workflows.embedded:create_embedded_app")
 
@@ -100,6 +108,7 @@ def worker(
     """A Celery worker on Redis that executes runs and sends reports."""
     from workers.celery_app import celery_app
 
+    console.print(sandbox_line(get_settings()))
     celery_app.worker_main(
         [
             "worker",

@@ -13,6 +13,8 @@ from typing import Any
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from backend.execution.sandbox import SandboxMode
+
 
 class Mode(StrEnum):
     """``embedded`` generates missing keys once; ``production`` refuses to start without them."""
@@ -96,6 +98,9 @@ class Settings(BaseSettings):
     allow_local_repositories: bool | None = None
     env_cache_dir: Path | None = None
     checkout_timeout_seconds: float = Field(default=300, gt=0)
+    # How test processes are isolated: bwrap (bubblewrap; a run refuses to start where it
+    # cannot run) or off (the operator's explicit opt-out; see SECURITY.md).
+    sandbox: SandboxMode = SandboxMode.BWRAP
     install_timeout_seconds: float = Field(default=900, gt=0)
     ws_heartbeat_seconds: float = Field(default=15, gt=0)
 

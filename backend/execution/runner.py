@@ -51,6 +51,14 @@ from backend.execution.results import (
     load_report,
     merge_retries,
 )
+from backend.execution.sandbox import (
+    NOBODY,
+    Sandbox,
+    SandboxMode,
+    platform_paths,
+    probe,
+    without_reserved,
+)
 
 RUN_ENV_PREFIX = "TESTABLE_RUN_"
 ARTIFACTS_ENV = "TESTABLE_RUN_ARTIFACTS"
@@ -92,6 +100,8 @@ class PytestSpec:
     run_id: str | None = None
     extra_args: tuple[str, ...] = ()
     html_report: bool = False  # needs pytest-html in the environment
+    sandbox: SandboxMode = SandboxMode.BWRAP  # OFF only by the operator's explicit choice
+    sandbox_uid: int = NOBODY  # the test user when the worker runs as root
 
     def __post_init__(self) -> None:
         for value in (*self.test_paths, *self.node_ids):
@@ -205,7 +215,10 @@ def build_env(spec: PytestSpec, paths: RunPaths, tmp_dir: Path) -> dict[str, str
     )
     if Path(browsers).is_dir():  # the temporary HOME would hide Playwright's browsers
         env["PLAYWRIGHT_BROWSERS_PATH"] = browsers
-    env |= {key: value for key, value in spec.env.items() if not key.startswith(RUN_ENV_PREFIX)}
+    # Reserved names (TESTABLE_RUN_*, PYTHONPATH, LD_PRELOAD, ...) are refused where a run
+    # is created and where variables are saved; dropped here again, whatever their source.
+    # TESTABLE_PROJECT is the worker's own (the executor adds it, the api refuses it).
+    env |= without_reserved(spec.env, keep=("TESTABLE_PROJECT",))
     env["TMPDIR"] = str(tmp_dir)  # ours, whatever the workflow says: it is removed after
     env[EVENTS_ENV] = str(paths.events)
     env[ARTIFACTS_ENV] = str(paths.artifacts)
@@ -270,8 +283,11 @@ def run_pytest(
         folder.mkdir(parents=True, exist_ok=True)
     token = spec.run_token.get_secret_value() if spec.run_token else None
     masker = Masker([*spec.secrets, token])
+    if spec.sandbox is SandboxMode.BWRAP and (problem := probe()) is not None:
+        return _refused(problem, started)
     tmp_dir = short_tmp_dir()
     env = build_env(spec, paths, tmp_dir)
+    sandbox = _sandbox(spec, tmp_dir)
     stream = _EventStream(on_event, masker, EventReader(paths.events))
     is_cancelled = _cancel_check(cancel)
 
@@ -286,6 +302,7 @@ def run_pytest(
                 is_cancelled,
                 stream,
                 paths.pid_file,
+                sandbox,
             )
             _mask_reports(masker, paths, 0)
             report = load_report(paths.report(0), paths.junit(0))
@@ -300,10 +317,13 @@ def run_pytest(
                 failing = failing_node_ids(merge_retries(tests, retry_reports))
                 if not failing:
                     break
-                (spec.run_dir / f"retry-{attempts}").mkdir(exist_ok=True)
+                retry_dir = spec.run_dir / f"retry-{attempts}"
+                retry_dir.mkdir(exist_ok=True)
+                if sandbox is not None:
+                    sandbox.prepare_folder(retry_dir)
                 args = pytest_args(spec, paths, attempts, _absolute(failing, report.root))
                 retry_end = _run_attempt(
-                    spec, env, args, deadline, is_cancelled, stream, paths.pid_file
+                    spec, env, args, deadline, is_cancelled, stream, paths.pid_file, sandbox
                 )
                 _mask_reports(masker, paths, attempts)
                 retry_report = load_report(paths.report(attempts), paths.junit(attempts))
@@ -339,6 +359,50 @@ def run_pytest(
         attempts=attempts,
         events_rejected=stream.reader.rejected,
         plugin_summary=report.plugin_summary if report else None,
+    )
+
+
+def _sandbox(spec: PytestSpec, tmp_dir: Path) -> Sandbox | None:
+    """The bubblewrap sandbox of this run (None when the operator turned it off): the
+    checkout, the run's folder and its temporary folder writable, the interpreter and the
+    platform's packages read-only; nothing else of this machine's files."""
+    if spec.sandbox is SandboxMode.OFF:
+        return None
+    readonly = list(platform_paths(spec.python))
+    browsers = os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or str(
+        Path.home() / ".cache" / "ms-playwright"
+    )
+    if Path(browsers).is_dir():
+        readonly.append(Path(browsers).resolve())
+    writable = [spec.run_dir.absolute(), tmp_dir]
+    local_cache = getattr(spec, "local_cache", None)
+    if local_cache is not None:  # `testable run PATH`: the store's folder
+        writable.append(Path(local_cache.folder).absolute())
+    sandbox = Sandbox(
+        workdir=spec.workdir.absolute(),
+        writable=tuple(writable),
+        readonly=tuple(readonly),
+        uid=spec.sandbox_uid,
+        gid=spec.sandbox_uid,
+    )
+    sandbox.prepare()
+    return sandbox
+
+
+def _refused(reason: str, started: float) -> PytestOutcome:
+    """The outcome of a run that could not start its tests safely."""
+    return PytestOutcome(
+        status=RunStatus.ERROR,
+        reason=reason,
+        exit_code=None,
+        tests=[],
+        counts=RunCounts.of([]),
+        collection_errors=[],
+        artifacts=[],
+        duration=time.monotonic() - started,
+        attempts=0,
+        events_rejected=0,
+        plugin_summary=None,
     )
 
 
@@ -420,11 +484,13 @@ def _run_attempt(
     is_cancelled: Callable[[], bool],
     stream: _EventStream,
     pid_file: Path,
+    sandbox: Sandbox | None,
 ) -> ProcessEnd:
     stream.running.clear()
     stream.tail.clear()
+    command = [str(spec.python), *args]
     process = subprocess.Popen(  # noqa: S603 - argv list, no shell
-        [str(spec.python), *args],
+        sandbox.argv(command) if sandbox is not None else command,
         cwd=spec.workdir,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -465,6 +531,9 @@ def _run_attempt(
     _drain(lines, stream, wait=0)
     stream.poll_channel(final=True)
     returncode = process.returncode
+    if sandbox is not None and returncode > 128:
+        # bwrap reports a command killed by signal N as exit code 128 + N, like a shell.
+        returncode = -(returncode - 128)
     return ProcessEnd(
         exit_code=returncode if returncode >= 0 else None,
         signal=-returncode if returncode < 0 else None,

@@ -400,6 +400,7 @@ class _Execution:
             run_id=str(self.run.id),
             # Test progress comes from the TestAble plugin the runner always loads.
             extra_args=tuple(options.get("extra_args", ())),
+            sandbox=self.settings.sandbox,
         )
         self._phase("tests", selection=spec.selection())
         return await asyncio.to_thread(

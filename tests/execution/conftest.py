@@ -284,6 +284,22 @@ def process_alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def processes_running(argv: list[str]) -> list[int]:
+    """Pids (as this process sees them) of live processes whose command line is ``argv``."""
+    wanted = "\0".join(argv).encode() + b"\0"
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if cmdline == wanted and process_alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
 def wait_for_file(path: Path, timeout: float = 30.0) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from backend.execution.artifacts import ArtifactKind
 from backend.execution.channel import EventType, RunEvent
 from backend.execution.results import RunStatus, TestOutcome
-from tests.execution.conftest import RunSuite, process_alive
+from tests.execution.conftest import RunSuite, processes_running
 
 
 def code(text: str) -> str:
@@ -184,42 +184,39 @@ def test_selection_runs_only_the_selected_tests(
         assert run.outcome.reason == "no tests were collected for other -m 'smoke'"
 
 
-def test_parallel_runs_tests_on_two_xdist_workers(run_suite: RunSuite, tmp_path: Path) -> None:
-    seen = tmp_path / "workers"
-    seen.mkdir()
+def test_parallel_runs_tests_on_two_xdist_workers(run_suite: RunSuite) -> None:
+    # Written into the checkout (the working directory): the sandbox lets nothing else in.
     tests = "\n".join(
         f"def test_{number}():\n"
         f"    import os, pathlib, time\n"
         f"    time.sleep(0.3)\n"
         f"    worker = os.environ['PYTEST_XDIST_WORKER']\n"
-        f"    pathlib.Path({str(seen)!r}, worker + '-{number}').touch()\n"
+        f"    pathlib.Path('workers', worker + '-{number}').touch()\n"
         for number in range(6)
     )
-    run = run_suite({"test_parallel.py": tests}, parallel=2)
+    run = run_suite({"test_parallel.py": tests, "workers/.keep": ""}, parallel=2)
 
     assert run.outcome.status is RunStatus.PASSED
     assert run.outcome.counts.passed == 6
-    workers = {path.name.split("-")[0] for path in seen.iterdir()}
+    seen = [path for path in (run.suite / "workers").iterdir() if path.name != ".keep"]
+    workers = {path.name.split("-")[0] for path in seen}
     assert workers == {"gw0", "gw1"}
 
 
-def test_failed_tests_are_retried_and_a_pass_on_retry_is_flaky(
-    run_suite: RunSuite, tmp_path: Path
-) -> None:
-    counts = tmp_path / "counts"
-    counts.mkdir()
+def test_failed_tests_are_retried_and_a_pass_on_retry_is_flaky(run_suite: RunSuite) -> None:
     counter = code(
-        f"""
+        """
         import pathlib
 
         def attempt(name):
-            path = pathlib.Path({str(counts)!r}, name)
+            path = pathlib.Path(__file__).parent / "counts" / name
             number = int(path.read_text()) + 1 if path.exists() else 1
             path.write_text(str(number))
             return number
         """
     )
     suite = {
+        "counts/.keep": "",
         "counter.py": counter,
         "test_retry.py": code(
             """
@@ -247,7 +244,8 @@ def test_failed_tests_are_retried_and_a_pass_on_retry_is_flaky(
     stable = by_id["test_retry.py::test_stable"]
     assert (stable.outcome, stable.retries) == (TestOutcome.PASSED, 0)
     # Only failed tests are re-run: 1 run of the stable one, 2 of the flaky, 3 of the broken.
-    assert {path.name: path.read_text() for path in counts.iterdir()} == {
+    counts = [path for path in (run.suite / "counts").iterdir() if path.name != ".keep"]
+    assert {path.name: path.read_text() for path in counts} == {
         "stable": "1",
         "flaky": "2",
         "broken": "3",
@@ -291,9 +289,11 @@ def test_hanging_test_is_interrupted_at_the_soft_timeout_even_from_a_worker_igno
 
 
 def test_test_ignoring_sigint_is_killed_with_its_whole_process_group(
-    run_suite: RunSuite, tmp_path: Path
+    run_suite: RunSuite,
 ) -> None:
-    pid_file = tmp_path / "grandchild.pid"
+    # The grandchild is found by a command line of its own: inside the sandbox's PID
+    # namespace it has another pid than the one this process sees.
+    marker = f"600.{os.getpid()}{threading.get_ident() % 100000}"
     suite = {
         "conftest.py": EMITTING_CONFTEST,
         "test_stubborn.py": code(
@@ -302,8 +302,8 @@ def test_test_ignoring_sigint_is_killed_with_its_whole_process_group(
 
             def test_stubborn():
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the grandchild
-                child = subprocess.Popen(["sleep", "600"])
-                pathlib.Path({str(pid_file)!r}).write_text(str(child.pid))
+                subprocess.Popen(["sleep", {marker!r}])
+                pathlib.Path("started").write_text("yes")
                 while True:
                     time.sleep(1)
             """
@@ -315,8 +315,8 @@ def test_test_ignoring_sigint_is_killed_with_its_whole_process_group(
     assert run.outcome.reason is not None
     assert "while running test_stubborn.py::test_stubborn" in run.outcome.reason
     assert "process group was killed" in run.outcome.reason
-    grandchild = int(pid_file.read_text())
-    assert not process_alive(grandchild)
+    assert (run.suite / "started").read_text() == "yes"
+    assert processes_running(["sleep", marker]) == []
 
 
 def test_test_process_killed_by_a_signal_is_an_error_naming_the_test(run_suite: RunSuite) -> None:
@@ -366,7 +366,7 @@ def test_test_process_sees_only_workflow_and_run_variables(
     monkeypatch.setenv("TESTABLE_DATABASE_URL", "postgresql://postgres@127.0.0.1/platform")
     monkeypatch.setenv("TESTABLE_ENCRYPTION_KEYS", "platform-key-material")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "worker-credentials")
-    dump = tmp_path / "environ.json"
+    dump = "environ.json"  # in the checkout, the working directory
     suite = {
         "test_env.py": code(
             f"""
@@ -387,7 +387,8 @@ def test_test_process_sees_only_workflow_and_run_variables(
     )
 
     assert run.outcome.status is RunStatus.PASSED
-    environ = json.loads(dump.read_text())
+    environ = json.loads((run.suite / dump).read_text())
+    environ.pop("PWD", None)  # bubblewrap's --chdir sets it: the checkout
     expected = {
         "APP_URL",
         "PATH",

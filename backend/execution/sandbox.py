@@ -1,0 +1,440 @@
+"""The test process's sandbox: bubblewrap (``bwrap``) around the user's pytest.
+
+The test process runs code from the user's repository, so it must not reach what the
+worker holds: the data directory (database file, ``keys/``, other runs' checkouts and
+folders), the home directory, the worker's environment and its processes. ``Sandbox``
+describes what the test process may see; ``Sandbox.argv`` turns that into a bwrap
+command line:
+
+- a fresh root with only read-only system directories (``/usr``, the ``/bin``-style
+  links, a short list of ``/etc`` files for DNS, certificates, fonts and Chromium), the
+  interpreter and the platform's packages it needs, read-only;
+- writable: the run's checkout and the run's folder (reports, artifacts, the event
+  channel, the test process's ``HOME``); ``/tmp`` and ``/dev/shm`` are private tmpfs;
+- its own PID, IPC and UTS namespaces and ``/proc`` (no view of the worker or other
+  runs), ``--die-with-parent`` (a killed runner takes the whole namespace with it);
+- an unprivileged user: when the worker runs as root, the test process runs as ``uid``
+  (65534, "nobody", by default) without capabilities or a way to regain them; when the
+  worker is an ordinary user, as that user inside a user namespace.
+
+The network is shared with the worker on purpose: tests must reach the app under test.
+
+This module also holds the one list of environment variables a run may not set
+(``reserved_variable``): they change how the interpreter, pytest or the dynamic loader
+start, or they are the platform's own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+NOBODY = 65534
+
+INSTALL_HINT = (
+    "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install "
+    "bubblewrap; or scripts/install-bubblewrap.sh) so test processes run sandboxed, or set "
+    "TESTABLE_SANDBOX=off to run them unsandboxed with the worker's own rights (not safe "
+    "for repositories you do not trust)"
+)
+
+
+class SandboxMode(StrEnum):
+    BWRAP = "bwrap"
+    OFF = "off"
+
+
+class SandboxUnavailable(Exception):
+    """bubblewrap cannot run here; the message says why and what to do."""
+
+
+# --------------------------------------------------------------------------- variables
+
+# Variables that change how Python, pytest or the dynamic loader start: a run's options or
+# saved variables may not set them (they would run code or load files before the suite's
+# own code, or outside what the run selected). Documented in SECURITY.md.
+RESERVED_NAMES = frozenset(
+    {
+        # the interpreter
+        "PYTHONPATH",
+        "PYTHONHOME",
+        "PYTHONSTARTUP",
+        "PYTHONINSPECT",
+        "PYTHONUSERBASE",
+        "PYTHONNOUSERSITE",
+        "PYTHONSAFEPATH",
+        "PYTHONWARNINGS",
+        "PYTHONEXECUTABLE",
+        "PYTHONPLATLIBDIR",
+        "PYTHONPYCACHEPREFIX",
+        "PYTHONDONTWRITEBYTECODE",
+        "PYTHONBREAKPOINT",
+        "PYTHONDEVMODE",
+        "PYTHONMALLOC",
+        "PYTHONPROFILEIMPORTTIME",
+        "PYTHONTRACEMALLOC",
+        "PYTHONVERBOSE",
+        "PYTHONDEBUG",
+        "PYTHONOPTIMIZE",
+        "PYTHONCASEOK",
+        "PYTHONHASHSEED",
+        "PYTHONIOENCODING",
+        "PYTHONUNBUFFERED",
+        "PYTHONLEGACYWINDOWSFSENCODING",
+        "PYTHONLEGACYWINDOWSSTDIO",
+        "PYTHONCOERCECLOCALE",
+        "PYTHONUTF8",
+        "PYTHONFAULTHANDLER",
+        "PYTHONASYNCIODEBUG",
+        "PYTHONINTMAXSTRDIGITS",
+        "PYTHONNODEBUGRANGES",
+        "PYTHONFROZENMODULES",
+        "PYTHONPERFSUPPORT",
+        "VIRTUAL_ENV",
+        # pytest
+        "PYTEST_ADDOPTS",
+        "PYTEST_PLUGINS",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD",
+        "PYTEST_DEBUG",
+        "PYTEST_CURRENT_TEST",
+        "PYTEST_XDIST_WORKER",
+        "PYTEST_XDIST_WORKER_COUNT",
+        "PY_COLORS",
+        # the dynamic loader, the shell and the process itself
+        "LD_PRELOAD",
+        "LD_LIBRARY_PATH",
+        "LD_AUDIT",
+        "LD_BIND_NOW",
+        "LD_DEBUG",
+        "LD_DEBUG_OUTPUT",
+        "LD_PROFILE",
+        "LD_PROFILE_OUTPUT",
+        "LD_ORIGIN_PATH",
+        "LD_DYNAMIC_WEAK",
+        "LD_SHOW_AUXV",
+        "LD_USE_LOAD_BIAS",
+        "GCONV_PATH",
+        "GETCONF_DIR",
+        "HOSTALIASES",
+        "LOCALDOMAIN",
+        "MALLOC_TRACE",
+        "NLSPATH",
+        "RESOLV_HOST_CONF",
+        "RES_OPTIONS",
+        "TZDIR",
+        "BASH_ENV",
+        "ENV",
+        "SHELLOPTS",
+        "PS4",
+        "IFS",
+        "PLAYWRIGHT_DRIVER_PATH",
+        "NODE_OPTIONS",
+    }
+)
+# Set by the runner for every test process (``runner.build_env``).
+RUNNER_NAMES = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "TMPDIR",
+        "LANG",
+        "VIRTUAL_ENV",
+        "PYTHONUNBUFFERED",
+        "PLAYWRIGHT_BROWSERS_PATH",
+    }
+)
+# Every name beginning with one of these is refused too.
+RESERVED_PREFIXES = ("LD_", "PYTHON", "PYTEST_", "TESTABLE_", "COV_CORE_")
+# TESTABLE_* names a run may set: the plugin's own knobs (which resolver, the cache on or
+# off, timeouts) and the example suite's settings. Everything else under TESTABLE_ is the
+# platform's (the worker's settings, TESTABLE_RUN_*, where the cache and artifacts go).
+ALLOWED_TESTABLE_NAMES = frozenset(
+    {
+        "TESTABLE_BRANCH_SCOPE",
+        "TESTABLE_CACHE",
+        "TESTABLE_CACHE_MASK_PERSONAL_DATA",
+        "TESTABLE_RESOLVER",
+        "TESTABLE_ACTION_TIMEOUT_MS",
+        "TESTABLE_BROWSER_EXECUTABLE",
+    }
+)
+ALLOWED_TESTABLE_PREFIXES = ("TESTABLE_DEMO_", "TESTABLE_APP_")
+
+
+def reserved_variable(name: str) -> str | None:
+    """Why a run may not set ``name`` (None when it may). Case-insensitive: the loader and
+    Python read upper case, but a lower-case twin would be confusing at best."""
+    upper = name.upper()
+    if upper.startswith("TESTABLE_"):
+        if upper in ALLOWED_TESTABLE_NAMES or upper.startswith(ALLOWED_TESTABLE_PREFIXES):
+            return None
+        return f"{name} is set by TestAble and cannot be given (TESTABLE_* names are its own)"
+    if upper in RUNNER_NAMES:
+        return f"{name} is set by TestAble and cannot be given"
+    if upper in RESERVED_NAMES or upper.startswith(RESERVED_PREFIXES):
+        return (
+            f"{name} changes how the interpreter, pytest or the loader start and cannot be "
+            "given (SECURITY.md, 'The test sandbox', lists these names)"
+        )
+    return None
+
+
+def without_reserved(env: Mapping[str, str], *, keep: Iterable[str] = ()) -> dict[str, str]:
+    """``env`` without reserved names: the runner's defence in depth (values stored before
+    the rule existed, or set by a path that forgot to check). ``keep``: names the worker
+    itself put there (the executor's TESTABLE_PROJECT)."""
+    kept = frozenset(keep)
+    return {
+        key: value for key, value in env.items() if key in kept or reserved_variable(key) is None
+    }
+
+
+# --------------------------------------------------------------------------- the sandbox
+
+# /etc entries the test process needs (users, DNS, TLS certificates, fonts, time zone, the
+# loader's cache, Chromium's launcher settings); the rest of /etc stays out of sight.
+ETC_ENTRIES = (
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "hosts",
+    "host.conf",
+    "resolv.conf",
+    "gai.conf",
+    "services",
+    "protocols",
+    "ssl",
+    "ca-certificates",
+    "ca-certificates.conf",
+    "pki",
+    "crypto-policies",
+    "fonts",
+    "localtime",
+    "timezone",
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "alternatives",
+    "mime.types",
+    "chromium",
+    "chromium.d",
+    "os-release",
+    "machine-id",
+    "mailcap",
+    "xdg",
+)
+# Top-level system folders, bound read-only (or recreated as links on merged-/usr systems).
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", "/opt")
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """What the test process may see. Paths are bound at the same place inside."""
+
+    workdir: Path  # the checkout: writable, the working directory
+    writable: tuple[Path, ...] = ()  # the run's folder (reports, artifacts, channel, HOME)
+    readonly: tuple[Path, ...] = ()  # the environment, the interpreter, platform packages
+    uid: int = NOBODY  # used when the worker runs as root
+    gid: int = NOBODY
+    bwrap: str = "bwrap"
+    etc_entries: tuple[str, ...] = ETC_ENTRIES
+    system_dirs: tuple[str, ...] = SYSTEM_DIRS
+    extra_args: tuple[str, ...] = field(default=())
+
+    @property
+    def drops_to_uid(self) -> bool:
+        """The worker is root: the test process becomes ``uid`` inside the sandbox."""
+        return os.geteuid() == 0
+
+    def argv(self, command: Sequence[str]) -> list[str]:
+        """``env --ignore-signal=INT bwrap ... -- [setpriv ...] command``.
+
+        bwrap itself must not die of the runner's soft stop (SIGINT to the process group):
+        with ``--die-with-parent`` its death would SIGKILL pytest before it wrote its
+        reports. The ignore is inherited, so the command must reset SIGINT (the runner's
+        pytest entry point does)."""
+        args = [*_env_ignoring_sigint(), self.bwrap]
+        args += [
+            "--unshare-pid",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--die-with-parent",
+            "--hostname",
+            "testable-run",
+        ]
+        if not self.drops_to_uid:
+            # An ordinary worker user: bwrap needs a user namespace to mount anything.
+            args += ["--unshare-user"]
+        for name in self.system_dirs:
+            args += _bind_system(Path(name))
+        # Private, empty /tmp and /dev/shm (Chromium's shared memory) inside the sandbox.
+        args += ["--proc", "/proc", "--dev", "/dev"]
+        args += ["--perms", "1777", "--tmpfs", "/dev/shm"]  # noqa: S108
+        args += ["--perms", "1777", "--tmpfs", "/tmp"]  # noqa: S108
+        made = {Path("/"), Path("/tmp")}  # noqa: S108
+        args += _parents(Path("/etc/passwd"), made)
+        for entry in self.etc_entries:
+            args += ["--ro-bind-try", f"/etc/{entry}", f"/etc/{entry}"]
+        # Parents before children (a folder inside a bound one is bound after it).
+        binds = [("--ro-bind", path) for path in _unique(self.readonly)]
+        binds += [("--bind", path) for path in _unique([self.workdir, *self.writable])]
+        for option, path in sorted(binds, key=lambda bind: len(bind[1].parts)):
+            args += [*_parents(path, made), option, str(path), str(path)]
+            made.add(path)
+        args += ["--chdir", str(self.workdir), *self.extra_args, "--"]
+        if self.drops_to_uid:
+            # Root would be root inside too: become an unprivileged user for good, with no
+            # capabilities (bounding set empty, no-new-privs: a setuid binary gains nothing).
+            args += [
+                _setpriv(),
+                f"--reuid={self.uid}",
+                f"--regid={self.gid}",
+                "--clear-groups",
+                "--inh-caps=-all",
+                "--bounding-set=-all",
+                "--no-new-privs",
+                "--",
+            ]
+        return [*args, *command]
+
+    def prepare(self) -> None:
+        """Make the writable folders the test user's (when the worker is root)."""
+        if not self.drops_to_uid:
+            return
+        for root in _unique([self.workdir, *self.writable]):
+            chown_tree(root, self.uid, self.gid)
+
+    def prepare_folder(self, folder: Path) -> None:
+        """A folder the runner made after ``prepare`` (a re-run's report folder)."""
+        if self.drops_to_uid:
+            chown_tree(folder, self.uid, self.gid)
+
+
+def chown_tree(root: Path, uid: int, gid: int) -> None:
+    """chown -R without following links (a link in a checkout may point anywhere)."""
+    os.chown(root, uid, gid, follow_symlinks=False)
+    for directory, dirs, files in os.walk(root):
+        for name in (*dirs, *files):
+            os.chown(os.path.join(directory, name), uid, gid, follow_symlinks=False)
+
+
+def _unique(paths: Iterable[Path]) -> list[Path]:
+    seen: dict[str, Path] = {}
+    for path in paths:
+        seen.setdefault(str(path), path)
+    return list(seen.values())
+
+
+def _parents(path: Path, made: set[Path]) -> list[str]:
+    """``--dir`` for the folders above ``path`` that the sandbox's root does not have yet,
+    world-readable: bwrap would make them 0700 (root's), and the test user could not pass."""
+    args: list[str] = []
+    for parent in reversed(path.parents):
+        if parent not in made:
+            args += ["--perms", "0755", "--dir", str(parent)]
+            made.add(parent)
+    return args
+
+
+def _bind_system(path: Path) -> list[str]:
+    if path.is_symlink():
+        return ["--symlink", os.readlink(path), str(path)]
+    if path.is_dir():
+        return ["--ro-bind", str(path), str(path)]
+    return []
+
+
+def _env_ignoring_sigint() -> list[str]:
+    return [shutil.which("env", path="/usr/bin:/bin") or "/usr/bin/env", "--ignore-signal=INT"]
+
+
+def _setpriv() -> str:
+    return shutil.which("setpriv", path="/usr/bin:/bin:/usr/sbin:/sbin") or "setpriv"
+
+
+def platform_paths(python: Path) -> tuple[Path, ...]:
+    """What the run's environment needs from outside it, read-only: the environment, the
+    base interpreter its ``python`` links to (a uv or venv environment holds links, not a
+    copy), the worker's site-packages (the environment's bridge adds them, see
+    ``environment``) and the folder of the ``backend`` package (the TestAble plugin), which
+    an editable install keeps outside site-packages."""
+    venv = python.parent.parent
+    paths = [venv]
+    home = _pyvenv_home(venv)
+    if home is not None:
+        paths.append(_prefix_of(home))
+    resolved = Path(os.path.realpath(python))
+    paths.append(_prefix_of(resolved.parent))
+    paths += [Path(sys.base_prefix), Path(os.path.realpath(sys.base_prefix))]
+    for key in ("purelib", "platlib"):
+        paths.append(Path(sysconfig.get_paths()[key]))
+    import backend  # the plugin's package, wherever it is installed
+
+    paths.append(Path(backend.__file__).resolve().parent)
+    return tuple(path for path in _unique(paths) if path.exists())
+
+
+def _pyvenv_home(venv: Path) -> Path | None:
+    try:
+        text = (venv / "pyvenv.cfg").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "home" and value.strip():
+            return Path(value.strip())
+    return None
+
+
+def _prefix_of(bin_dir: Path) -> Path:
+    """``/x/bin`` -> ``/x`` (an interpreter's prefix holds its bin, lib and include)."""
+    return bin_dir.parent if bin_dir.name == "bin" else bin_dir
+
+
+# --------------------------------------------------------------------------- availability
+
+
+def probe(bwrap: str = "bwrap") -> str | None:
+    """None when bubblewrap works here, else why not (with how to fix it)."""
+    executable = shutil.which(bwrap, path=os.environ.get("PATH", "") + ":/usr/bin:/bin")
+    if executable is None:
+        return f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}"
+    args = [*_env_ignoring_sigint(), executable, "--ro-bind", "/", "/"]
+    if os.geteuid() != 0:
+        args.append("--unshare-user")
+    args += ["--unshare-pid", "--die-with-parent", "--proc", "/proc", "true"]
+    try:
+        done = subprocess.run(  # noqa: S603 - argv list, no shell
+            args, capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"bubblewrap cannot run here ({exc}): {INSTALL_HINT}"
+    if done.returncode != 0:
+        why = (done.stderr or done.stdout).strip().splitlines()
+        detail = why[-1] if why else f"exit code {done.returncode}"
+        return f"bubblewrap cannot run here ({detail}): {INSTALL_HINT}"
+    return None
+
+
+def describe(mode: SandboxMode, bwrap: str = "bwrap") -> str:
+    """One line for the start of ``testable up`` and the worker."""
+    if mode is SandboxMode.OFF:
+        return (
+            "test sandbox: OFF (TESTABLE_SANDBOX=off) - test processes run with this "
+            "process's rights and can read its data directory and keys"
+        )
+    problem = probe(bwrap)
+    if problem is not None:
+        return (
+            f"test sandbox: bwrap UNAVAILABLE - runs of repositories will end in error: {problem}"
+        )
+    who = f"uid {NOBODY}" if os.geteuid() == 0 else "this user in a user namespace"
+    return f"test sandbox: bwrap (test processes run as {who}, without the data directory)"
