@@ -10,8 +10,10 @@ export UV
 install:
 	$(UV) sync --frozen
 
+# Chromium, and bubblewrap: the sandbox every test process of a run is started in.
 chromium: install
 	scripts/install-chromium.sh
+	scripts/install-bubblewrap.sh
 
 # The cache table (cold / warm / changed shop), then a run live through the platform,
 # which keeps serving the dashboard until Ctrl-C.
