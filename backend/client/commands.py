@@ -115,10 +115,21 @@ class ReadState:
 
 @dataclass(frozen=True)
 class ReadTexts:
-    """-> list[str] | None: the visible text (or value of a form field) of every element
-    ``selector`` matches (None when the selector is not valid)."""
+    """-> list[str | None] | None: what every element ``selector`` matches shows (None when
+    the selector is not valid). ``mode``: "text" (visible text; a form field's current
+    value), "value" (a form field's value: a select's chosen labels, a check box's
+    "true"/"false"), "label" (the value the element labels: a <dt>'s <dd>, a row header's
+    next cell, a <label>'s field, the element after "Name:", None when there is none),
+    "after-colon" (the part of "Total: $4.50" after the colon)."""
 
     selector: str
+    mode: str = "text"
+
+
+@dataclass(frozen=True)
+class FindLists:
+    """-> [{items: css selector of the items, count, words, texts}] for every repeated
+    structure on the page (list items, table body rows, sibling cards), page order."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +167,7 @@ Command = (
     | PressOnPage
     | ReadState
     | ReadTexts
+    | FindLists
     | ReadTable
     | StoreCall
     | Resolve

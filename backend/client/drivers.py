@@ -26,6 +26,8 @@ import threading
 import time
 from collections.abc import Coroutine
 from concurrent.futures import Future
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -67,9 +69,22 @@ _STATE_JS = """(el) => ({
   checked: 'checked' in el ? !!el.checked : null,
   selected: el.selectedOptions ? [...el.selectedOptions].map((o) => [o.value, o.label]) : null,
 })"""
-_TEXTS_JS = """(els) => els.map((el) =>
-  ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName)
-    ? String(el.value) : (el.innerText || el.textContent || '').replace(/\\s+/g, ' ').trim())"""
+
+
+@cache
+def _reading_js() -> str:
+    """backend/client/reading.js: the extract() readers (texts, lists)."""
+    return Path(__file__).with_name("reading.js").read_text(encoding="utf-8")
+
+
+def _texts_expression(mode: str) -> str:
+    return f"(els) => ({_reading_js()}).texts([els, {json.dumps(mode)}])"
+
+
+def _lists_expression() -> str:
+    return f"() => ({_reading_js()}).lists()"
+
+
 _TABLE_JS = """(table) => {
   const text = (c) => (c.innerText || c.textContent || '').replace(/\\s+/g, ' ').trim();
   const rows = [...table.querySelectorAll('tr')];
@@ -324,11 +339,16 @@ class AsyncDriver:
                     return await page.locator(selector).evaluate_all(all_identities_expression())
                 except PlaywrightError:
                     return None
-            case cmd.ReadTexts(selector=selector):
+            case cmd.ReadTexts(selector=selector, mode=mode):
                 try:
-                    return await page.locator(selector).evaluate_all(_TEXTS_JS)
+                    return await page.locator(selector).evaluate_all(_texts_expression(mode))
                 except PlaywrightError:
                     return None
+            case cmd.FindLists():
+                try:
+                    return await page.evaluate(_lists_expression())
+                except PlaywrightError:
+                    return []
             case cmd.ReadTable(selector=selector):
                 try:
                     return await page.locator(selector).evaluate(_TABLE_JS, timeout=PIN_TIMEOUT_MS)
@@ -573,11 +593,16 @@ class SyncDriver:
                     return page.locator(selector).evaluate_all(all_identities_expression())
                 except PlaywrightError:
                     return None
-            case cmd.ReadTexts(selector=selector):
+            case cmd.ReadTexts(selector=selector, mode=mode):
                 try:
-                    return page.locator(selector).evaluate_all(_TEXTS_JS)
+                    return page.locator(selector).evaluate_all(_texts_expression(mode))
                 except PlaywrightError:
                     return None
+            case cmd.FindLists():
+                try:
+                    return page.evaluate(_lists_expression())
+                except PlaywrightError:
+                    return []
             case cmd.ReadTable(selector=selector):
                 try:
                     return page.locator(selector).evaluate(_TABLE_JS, timeout=PIN_TIMEOUT_MS)

@@ -9,6 +9,21 @@ headers alone (decision "healed", no resolver call), other fields with the resol
 Field shapes understood: scalars (one element each), lists of scalars (repeated
 elements, e.g. product names) and lists of models (rows of an HTML table whose column
 headers name the fields).
+
+What a scalar reads depends on the element the resolver found for it (``_read_mode``):
+
+* a form field: its current value (a select's chosen option, a check box's true/false);
+* a label of a value — a ``<dt>`` (its ``<dd>``), a row header or first cell (the next
+  cell), a ``<label>`` (its field), "Name:" in ``<b>Name:</b> <span>Ada</span>`` or a
+  key in a key/value card (the element after it): the value it labels, when the
+  element's own words are only words of the request ("the country" → "Country");
+* "Total: $4.50" in one element: the part after the colon;
+* "the second task", "the last order": the n-th item of the repeated structure (list,
+  table body, sibling cards) whose words best match the rest of the request;
+* otherwise the element's visible text.
+
+A lookup that finds nothing waits for the page to change, as ``act()`` does, until the
+action timeout (``WaitForChange``).
 """
 
 from __future__ import annotations
@@ -35,6 +50,47 @@ from backend.client.errors import TestAbleStepError
 from backend.client.results import StepResult
 
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
+_ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "last": -1,
+}
+_ORDINAL = re.compile(r"\b(?:(" + "|".join(_ORDINALS) + r")|(\d+)(?:st|nd|rd|th))\b", re.IGNORECASE)
+# Words that say *that* something is a list or a value, not *which* one.
+_GENERIC = frozenset(
+    {
+        "list",
+        "item",
+        "items",
+        "row",
+        "rows",
+        "entry",
+        "entries",
+        "value",
+        "title",
+        "name",
+        "text",
+        "shown",
+        "show",
+        "read",
+        "get",
+        "extract",
+        "what",
+        "which",
+        "now",
+        "count",
+    }
+)
+_LABEL_VALUE = re.compile(r"^\s*([^:]{1,60}):\s*(\S.*)$")
+_FIELD_TAGS = frozenset({"input", "select", "textarea"})
 MIN_LIST_ITEM_SCORE = 50.0  # the resolver's score (0..100) an example list item needs
 _JSON_TYPES: dict[str, type] = {"string": str, "integer": int, "number": float, "boolean": bool}
 
@@ -111,6 +167,34 @@ def _words(text: str) -> set[str]:
     return set(canonical_tokens(text))
 
 
+def _ordinal(target: str) -> tuple[int, str] | None:
+    """(position, the request without it): "the second task" -> (2, "the task"),
+    "the last order" -> (-1, ...). None without an ordinal."""
+    match = _ORDINAL.search(target)
+    if match is None:
+        return None
+    position = _ORDINALS[match.group(1).lower()] if match.group(1) else int(match.group(2))
+    if position == 0:
+        return None
+    return position, (target[: match.start()] + target[match.end() :]).strip()
+
+
+def _read_mode(fp: Fingerprint, target: str) -> str:
+    """How to read the element the resolver found for ``target`` (see the module doc)."""
+    if fp.get("tag") in _FIELD_TAGS:
+        return "value"
+    text = fp.get("text") or fp.get("name") or ""
+    wanted = _words(target) - _GENERIC
+    pair = _LABEL_VALUE.match(text)
+    if pair and _words(pair.group(1)) & wanted:
+        return "after-colon"
+    own = _words(text.rstrip(": "))
+    if own and wanted and own <= wanted:
+        # The element only repeats words of the request: it names the value, it is not it.
+        return "label"
+    return "text"
+
+
 # --- planning ------------------------------------------------------------------------------
 
 
@@ -125,13 +209,46 @@ def _resolve_index(
         "shortlist": None,
     }
     resolution: Resolution = yield cmd.Resolve(request)
-    if resolution["index"] is not None or not many:
+    if resolution["index"] is not None:
         return resolution["index"]
+    if not many:
+        return _one_datum(resolution, snapshot["candidates"])
     # A list's items look alike, so the resolver cannot pick *one* of them and abstains;
     # any of the best-scored items is a fine example of the list.
     closest = resolution.get("closest") or []
     if closest and closest[0]["score"] >= MIN_LIST_ITEM_SCORE:
         return closest[0]["index"]
+    return None
+
+
+def _one_datum(resolution: Resolution, candidates: list[Fingerprint]) -> int | None:
+    """When the resolver's tie is between two faces of one datum — a label and the field it
+    labels, a table row and its header cell, a list item and its text — the field, else the
+    innermost element (read as a label of the value next to it). A tie between unrelated
+    elements stays an abstention."""
+    closest = resolution.get("closest") or []
+    if not closest or closest[0]["score"] < MIN_LIST_ITEM_SCORE:
+        return None
+    best = closest[0]["score"]
+    tied = [
+        c["index"] for c in closest if best - c["score"] < 10 and 0 <= c["index"] < len(candidates)
+    ]
+    if len(tied) < 2:
+        return None
+    fields = [i for i in tied if candidates[i].get("tag") in _FIELD_TAGS]
+    if len(fields) == 1:
+        name = _words(candidates[fields[0]].get("name") or "")
+        others = [i for i in tied if i != fields[0]]
+        if name and all(
+            candidates[i].get("tag") == "label" and _words(candidates[i].get("name") or "") == name
+            for i in others
+        ):
+            return fields[0]
+        return None
+    paths = sorted(((candidates[i].get("xpath") or "", i) for i in tied), key=lambda p: len(p[0]))
+    innermost_path, innermost = paths[-1]
+    if all(innermost_path.startswith(path + "/") for path, _ in paths[:-1]):
+        return innermost
     return None
 
 
@@ -171,6 +288,11 @@ def _plan_field(
     # A lone field without a description is what the instruction itself describes.
     target = instruction if single and not (info.description or info.title) else None
     target = target or _describe_field(name, info)
+    ordinal = _ordinal(target) if shape == "one" else None
+    if ordinal is not None:
+        entry = yield from _plan_nth(*ordinal)
+        if entry is not None:
+            return entry
     index = yield from _resolve_index(config, instruction, target, snapshot, shape == "many")
     if index is None or not 0 <= index < len(candidates):
         return None
@@ -178,7 +300,11 @@ def _plan_field(
         found = yield from _unique_selectors(cmd.SnapshotSelectors(index))
         if found is None or not found[1]:
             return None
-        return {"kind": "one", "selectors": [s["value"] for s in found[1]]}
+        return {
+            "kind": "one",
+            "selectors": [s["value"] for s in found[1]],
+            "read": _read_mode(candidates[index], target),
+        }
     example = parse_selectors((yield cmd.SnapshotSelectors(index)))
     if example is None:
         return None
@@ -187,6 +313,37 @@ def _plan_field(
         if identities and example["identity"] in identities:
             return {"kind": "many", "selectors": [selector]}
     return None
+
+
+def _plan_nth(position: int, rest: str) -> Flow[dict[str, Any] | None]:
+    """The ``position``-th item (1-based; -1 the last) of the repeated structure whose words
+    best match ``rest``; with no word in common, the page's only list. None otherwise."""
+    lists = (yield cmd.FindLists()) or []
+    wanted = _words(rest) - _GENERIC
+    # Its own names (classes, ids, labels of the list and its items) count twice the
+    # heading before it, which a neighbouring list may share.
+    scored = sorted(
+        (
+            (
+                2 * len(wanted & _words(found["words"]))
+                + len(wanted & _words(found.get("heading") or "")),
+                i,
+            )
+            for i, found in enumerate(lists)
+        ),
+        key=lambda pair: (-pair[0], pair[1]),
+    )
+    if not scored:
+        return None
+    best, index = scored[0]
+    if best == 0 and len(lists) > 1:
+        return None  # several lists and nothing names the one asked for: do not guess
+    if len(scored) > 1 and scored[1][0] == best:
+        return None  # two lists match the request equally
+    chosen = lists[index]
+    if not (-chosen["count"] <= (position - 1 if position > 0 else position) < chosen["count"]):
+        return None
+    return {"kind": "nth", "selectors": [f"css={chosen['items']}"], "position": position}
 
 
 def _plan_table(
@@ -237,17 +394,24 @@ def _read(plan: Mapping[str, Any], model: type[BaseModel]) -> Flow[dict[str, Any
         if entry["kind"] == "one":
             texts = None
             for selector in entry["selectors"]:
-                texts = yield cmd.ReadTexts(selector)
+                texts = yield cmd.ReadTexts(selector, entry.get("read", "text"))
                 if texts is not None and len(texts) == 1:
                     break
-            if texts is None or len(texts) != 1:
+            if texts is None or len(texts) != 1 or texts[0] is None:
                 return None
             data[field] = _coerce(texts[0], item)
+        elif entry["kind"] == "nth":
+            texts = yield cmd.ReadTexts(entry["selectors"][0])
+            position = entry["position"]
+            at = position - 1 if position > 0 else position
+            if not texts or not -len(texts) <= at < len(texts) or texts[at] is None:
+                return None
+            data[field] = _coerce(texts[at], item)
         elif entry["kind"] == "many":
             texts = yield cmd.ReadTexts(entry["selectors"][0])
             if not texts:
                 return None
-            data[field] = [_coerce(t, item) for t in texts]
+            data[field] = [_coerce(t, item) for t in texts if t is not None]
         else:
             table = yield cmd.ReadTable(entry["selectors"][0])
             if not table:
@@ -301,22 +465,35 @@ def extract_flow(
 
     if value is None:
         decision = "resolver"
-        snapshot = yield from _snapshot(config)
-        fields: dict[str, Any] = {}
-        unplanned = []
-        for name, info in model.model_fields.items():
-            entry = yield from _plan_field(
-                config, instruction, name, info, snapshot, len(model.model_fields) == 1
-            )
-            resolver_calls += _shape(info)[0] != "table"
-            if entry is None:
-                if info.is_required():
-                    unplanned.append(name)
-                continue
-            fields[name] = entry
+        waited = False
+        while True:
+            snapshot = yield from _snapshot(config)
+            fields: dict[str, Any] = {}
+            unplanned = []
+            for name, info in model.model_fields.items():
+                entry = yield from _plan_field(
+                    config, instruction, name, info, snapshot, len(model.model_fields) == 1
+                )
+                resolver_calls += _shape(info)[0] != "table"
+                if entry is None:
+                    if info.is_required():
+                        unplanned.append(name)
+                    continue
+                fields[name] = entry
+            # As act() does: a page that is still building may show the data a moment later.
+            remaining = config.action_timeout_ms - (time.perf_counter() - started) * 1000
+            if not unplanned or remaining <= 0:
+                break
+            waited = True
+            if not (yield cmd.WaitForChange(remaining)):
+                break
         if unplanned:
             explanation = (
                 f"extract {instruction!r}: no element found for field(s) {', '.join(unplanned)}"
+            ) + (
+                f" (waited {time.perf_counter() - started:.1f} s for the page to show it)"
+                if waited
+                else ""
             )
             yield from _audit_failure(config, key, step, explanation, started)
             raise TestAbleStepError(

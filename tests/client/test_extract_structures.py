@@ -1,0 +1,109 @@
+"""extract() on the structures pages use for data (issue #11 point 9), in real Chromium:
+definition lists, key/value tables, "label: value" text, labelled values in cards, current
+form values, and the n-th item of a list ("the second task")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, Field
+
+from .conftest import Site
+
+pytestmark = pytest.mark.browser
+
+ORDER = """
+<h1>Order A-1042</h1>
+<dl class="details">
+  <dt>Status</dt><dd>Shipped</dd>
+  <dt>Carrier</dt><dd>Parcel Express</dd>
+</dl>
+<table class="totals">
+  <tr><th>Subtotal</th><td>$38.00</td></tr>
+  <tr><th>Shipping</th><td>$4.50</td></tr>
+</table>
+<p class="eta">Delivery: Tuesday morning</p>
+<p class="owner"><b>Customer:</b> <span>Ada Lovelace</span></p>
+<div class="kv"><span class="kv-key">Plan</span><span class="kv-value">Business</span></div>
+<form>
+  <label for="email">E-mail</label><input id="email" value="ada@example.com">
+  <label for="size">Size</label>
+  <select id="size"><option>Small</option><option selected>Large</option></select>
+  <label><input type="checkbox" id="gift" checked> Gift wrap</label>
+</form>
+<h2>Tasks</h2>
+<ul class="task-list"><li>buy milk</li><li>call mom</li><li>water plants</li></ul>
+<nav><ul class="menu"><li><a href="#a">Home</a></li><li><a href="#b">Help</a></li></ul></nav>
+"""
+
+
+def one(ai: Any, instruction: str, kind: str = "string") -> Any:
+    schema = {"type": "object", "properties": {"value": {"type": kind}}, "required": ["value"]}
+    return ai.extract(instruction, schema)["value"]
+
+
+@pytest.mark.parametrize(
+    ("instruction", "kind", "expected"),
+    [
+        ("the status", "string", "Shipped"),  # <dt> -> its <dd>
+        ("the carrier", "string", "Parcel Express"),
+        ("the shipping cost", "number", 4.5),  # row header -> the next cell
+        ("the delivery", "string", "Tuesday morning"),  # "Delivery: Tuesday morning"
+        ("the customer", "string", "Ada Lovelace"),  # <b>Customer:</b> <span>...</span>
+        ("the plan", "string", "Business"),  # key/value card
+        ("the e-mail", "string", "ada@example.com"),  # a field's current value
+        ("the size", "string", "Large"),  # a select's chosen option
+        ("the gift wrap checkbox", "boolean", True),  # a check box's state
+        ("the second task", "string", "call mom"),  # the n-th item of a list
+        ("the last task in the list", "string", "water plants"),
+    ],
+)
+def test_extract_reads_the_value_a_structure_holds(
+    page: Any, site: Site, make_ai: Any, instruction: str, kind: str, expected: Any
+) -> None:
+    page.goto(site.serve("order", ORDER))
+    assert one(make_ai(), instruction, kind) == expected
+
+
+def test_a_typed_value_is_read_as_it_is_now_and_the_plan_is_replayed(
+    page: Any, site: Site, make_ai: Any
+) -> None:
+    page.goto(site.serve("order-typed", ORDER))
+    page.fill("#email", "grace@example.com")
+    page.select_option("#size", "Small")
+    assert one(make_ai(), "the e-mail") == "grace@example.com"
+    ai = make_ai()
+    assert one(ai, "the size") == "Small"
+    page.select_option("#size", "Large")
+    assert one(ai, "the size") == "Large"
+    assert ai.steps[-1].decision == "cache_hit"
+
+
+class Details(BaseModel):
+    status: str = Field(description="status")
+    carrier: str = Field(description="carrier")
+    subtotal: float = Field(description="subtotal")
+
+
+def test_a_model_is_filled_from_a_definition_list_and_a_table(
+    page: Any, site: Site, make_ai: Any
+) -> None:
+    page.goto(site.serve("order-model", ORDER))
+    details = make_ai().extract("the order details", Details)
+    assert details == Details(status="Shipped", carrier="Parcel Express", subtotal=38.0)
+
+
+LATE_TOTAL = """
+<div id="app"></div>
+<script>
+addEventListener("load", () => setTimeout(() => {
+  document.getElementById("app").innerHTML = "<p>Total: <strong>$42.00</strong></p>";
+}, 500));
+</script>
+"""
+
+
+def test_extract_waits_for_data_rendered_after_load(page: Any, site: Site, make_ai: Any) -> None:
+    page.goto(site.serve("late-total", LATE_TOTAL))
+    assert one(make_ai(), "the total", "number") == 42.0
