@@ -1,0 +1,202 @@
+"""The test sandbox against the attack of issue #13: a repository's test tries to read the
+server's data directory, keys, database, the worker's environment (through ``/proc``),
+another run's folder and the worker's home. Real runs on the in-process dispatcher, the way
+``testable up`` executes them; the suite reports what it reached, and the run passes only
+when every attempt failed.
+
+The control (``TESTABLE_SANDBOX=off``) runs the same suite unsandboxed and must see the
+keys: proof that the attack suite is able to detect what it is looking for.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from backend.config import Settings
+from tests.runs.helpers import PASSING_SUITE, Api, make_git_repo, signed_in_api
+
+pytestmark = [
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+    pytest.mark.timeout(300),
+]
+
+CANARY_NAME = "TESTABLE_H1_WORKER_CANARY"
+CANARY_VALUE = "worker-only-canary-4f1d2c9e7b"
+
+ATTACK = textwrap.dedent(
+    """
+    import glob, os, pathlib
+
+    def reach(path):
+        \"\"\"What the test process can get from ``path``: a listing, bytes, or None.\"\"\"
+        p = pathlib.Path(path)
+        try:
+            if p.is_dir():
+                return sorted(os.listdir(p))
+            return p.read_bytes()[:200]
+        except OSError:
+            return None
+
+    def target(name):
+        return os.environ[name]
+
+    def test_nothing_of_the_data_directory_but_this_run_s_own_folders():
+        # The run's checkout and folder are bound at their own paths, so the folders above
+        # them exist (empty but for them); no other file of the data directory does.
+        own = (os.getcwd(), str(pathlib.Path(os.environ["TESTABLE_RUN_ARTIFACTS"]).parent))
+        found = []
+        for folder, _, files in os.walk(target("ATTACK_DATA_DIR")):
+            if folder.startswith(own):
+                continue
+            found += [os.path.join(folder, name) for name in files]
+        assert found == []
+        assert len(reach(target("ATTACK_DATA_DIR")) or []) <= 2  # artifacts/, work/ at most
+
+    def test_the_encryption_keys_are_not_there():
+        keys = target("ATTACK_KEYS_DIR")
+        assert reach(keys) is None
+        assert reach(keys + "/encryption.keys") is None
+
+    def test_no_jwt_signing_key_is_there():
+        keys = target("ATTACK_KEYS_DIR")
+        assert glob.glob(keys + "/jwt/*.pem") == []
+        assert reach(keys + "/jwt") is None
+
+    def test_the_database_file_is_not_there():
+        assert reach(target("ATTACK_DB")) is None
+
+    def test_another_runs_folder_is_not_there():
+        assert reach(target("ATTACK_OTHER_RUN")) is None
+        assert reach(target("ATTACK_OTHER_RUN") + "/report.json") is None
+
+    def test_the_worker_home_is_not_there():
+        assert reach(target("ATTACK_WORKER_HOME") + "/.netrc") is None
+        assert reach(target("ATTACK_WORKER_HOME")) is None
+
+    def test_the_worker_s_environment_is_not_visible():
+        canary = target("ATTACK_CANARY_NAME")
+        assert canary not in os.environ
+        leaked = []
+        for environ in glob.glob("/proc/*/environ"):
+            content = reach(environ) or b""
+            if canary.encode() in content:
+                leaked.append(environ)
+        for pid in ("1", str(os.getppid()), target("ATTACK_WORKER_PID")):
+            content = reach(f"/proc/{pid}/environ") or b""
+            if canary.encode() in content:
+                leaked.append(pid)
+        assert leaked == []
+
+    def test_the_worker_process_is_not_visible():
+        worker = target("ATTACK_WORKER_PID")
+        cmdline = reach(f"/proc/{worker}/cmdline") or b""
+        assert b"pytest" not in cmdline or b"test_sandbox" not in cmdline
+
+    def test_it_can_still_work_in_its_checkout_home_and_tmp():
+        pathlib.Path("written-by-the-test.txt").write_text("ok")
+        pathlib.Path(os.environ["HOME"], "note").write_text("ok")
+        pathlib.Path(os.environ["TMPDIR"], "note").write_text("ok")
+        assert pathlib.Path("tests/test_attack.py").is_file()
+        expected_uid = os.environ.get("ATTACK_EXPECT_UID")
+        if expected_uid:
+            assert os.getuid() == int(expected_uid)
+    """
+)
+
+
+@pytest.fixture
+def settings_overrides(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return {
+        "dispatcher": "inprocess",
+        "event_bus": "memory",
+        "sandbox": getattr(request, "param", "bwrap"),
+    }
+
+
+def _sqlite_path(settings: Settings) -> Path:
+    url = settings.resolved_database_url
+    assert url.startswith("sqlite"), url
+    return Path(url.split(":///", 1)[1])
+
+
+async def _attack(
+    api: Api, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
+    # The worker's environment holds a canary; its home a credentials file.
+    monkeypatch.setenv(CANARY_NAME, CANARY_VALUE)
+    home = tmp_path / "worker-home"
+    home.mkdir()
+    (home / ".netrc").write_text("machine github.com login x password worker-home-secret\n")
+    monkeypatch.setenv("HOME", str(home))
+
+    # Another run first: its folder stays under the artifacts root.
+    other = await api.project(make_git_repo(tmp_path / "other", PASSING_SUITE), name="other")
+    other_run = await api.wait((await api.start(other["id"]))["id"])
+    assert other_run["status"] == "passed", other_run["reason"]
+    other_folder = settings.artifacts_dir / other_run["id"]
+    assert (other_folder / "report.json").is_file()
+
+    keys = settings.resolved_keys_dir
+    database = _sqlite_path(settings)
+    # The targets exist: an attack that fails must fail because of the sandbox.
+    assert (keys / "encryption.keys").is_file()
+    assert list((keys / "jwt").glob("*.pem"))
+    assert database.is_file()
+
+    env = {
+        "ATTACK_DATA_DIR": str(settings.data_dir),
+        "ATTACK_KEYS_DIR": str(keys),
+        "ATTACK_DB": str(database),
+        "ATTACK_OTHER_RUN": str(other_folder),
+        "ATTACK_WORKER_HOME": str(home),
+        "ATTACK_WORKER_PID": str(os.getpid()),
+        "ATTACK_CANARY_NAME": CANARY_NAME,
+    }
+    if os.geteuid() == 0:
+        env["ATTACK_EXPECT_UID"] = "65534"
+    project = await api.project(
+        make_git_repo(tmp_path / "attacker", {"tests/test_attack.py": ATTACK}), name="attacker"
+    )
+    run = await api.start(project["id"], options={"env": env})
+    return await api.wait(run["id"])
+
+
+async def test_a_test_cannot_reach_the_data_dir_keys_database_other_runs_or_the_worker(
+    client: httpx.AsyncClient, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = await signed_in_api(client, "attacker@example.com")
+    detail = await _attack(api, settings, tmp_path, monkeypatch)
+
+    failures = {t["node_id"]: t["error_message"] for t in detail["tests"] if t["error_message"]}
+    assert detail["status"] == "passed", (detail["reason"], failures)
+    assert detail["total"] == 9
+    # Nothing of the worker's reached the run's records either.
+    text = str(detail)
+    assert CANARY_VALUE not in text
+    assert "worker-home-secret" not in text
+
+
+@pytest.mark.parametrize("settings_overrides", ["off"], indirect=True)
+async def test_control_without_the_sandbox_the_same_suite_reaches_the_keys(
+    client: httpx.AsyncClient, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = await signed_in_api(client, "attacker-off@example.com")
+    detail = await _attack(api, settings, tmp_path, monkeypatch)
+
+    outcomes = {t["node_id"].split("::")[1]: t["outcome"] for t in detail["tests"]}
+    assert detail["status"] == "failed"
+    for reached in (
+        "test_nothing_of_the_data_directory_but_this_run_s_own_folders",
+        "test_the_encryption_keys_are_not_there",
+        "test_no_jwt_signing_key_is_there",
+        "test_the_database_file_is_not_there",
+        "test_another_runs_folder_is_not_there",
+        "test_the_worker_home_is_not_there",
+    ):
+        assert outcomes[reached] == "failed", (reached, outcomes)
