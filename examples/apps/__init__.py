@@ -56,6 +56,12 @@ APPS: dict[str, AppInfo] = {
         description="a task list: add, complete, edit in place on double-click, filters "
         "#/ #/active #/completed, hover-only delete, clear completed",
     ),
+    "settings_lit": AppInfo(
+        name="settings_lit",
+        stack="Lit 3 web components (open shadow DOM) + Vite",
+        description="account settings: custom elements wrapping text fields, a country "
+        "dropdown, checkboxes, a dark-mode switch, a profile summary, a confirmation dialog",
+    ),
 }
 
 

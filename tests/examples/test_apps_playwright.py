@@ -25,10 +25,16 @@ CHROMIUM_ARGS = [
 ]
 CASES = [(name, variant) for name in APPS for variant in VARIANTS]
 IDS = [f"{name}-{variant}" for name, variant in CASES]
+HAS_CONTROLS = """() => {
+  const count = (root) => [...root.querySelectorAll('*')].reduce(
+    (n, el) => n + (/^(INPUT|BUTTON|A|SELECT)$/.test(el.tagName) ? 1 : 0)
+      + (el.shadowRoot ? count(el.shadowRoot) : 0), 0);
+  return count(document) > 0;
+}"""
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def chromium_browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS, headless=True
@@ -38,8 +44,8 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def new_page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
+def new_page(chromium_browser: Browser) -> Iterator[Page]:
+    context = chromium_browser.new_context()
     page = context.new_page()
     page.set_default_timeout(5_000)
     yield page
@@ -82,8 +88,9 @@ def test_no_check_passes_on_the_fresh_page(new_page: Page, name: str, variant: s
     spec = APPS[name].spec
     with serve(name, variant) as base_url:
         new_page.goto(base_url + spec.start)
-        new_page.wait_for_load_state("load")
-        # apps that build their page late: judge the page once it is built, not before
-        new_page.wait_for_function("() => document.body.innerText.trim().length > 0")
+        new_page.wait_for_load_state("networkidle")
+        # apps that build their page late (or inside shadow roots): judge the page once its
+        # controls are there, not before
+        new_page.wait_for_function(HAS_CONTROLS)
         passing = [step.terse for step in spec.steps if new_page.evaluate(step.check) is not False]
         assert passing == []
