@@ -20,10 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.envvars.detect import looks_secret
 from backend.envvars.models import DEFAULT_ENVIRONMENT, EnvVar
 from backend.envvars.parser import invalid_key_reason
+from backend.execution.sandbox import reserved_variable
 from backend.kit.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from backend.kit.keys import KeyRing
 from backend.runs.models import Run
-from backend.runs.schemas import RESERVED_ENV_NAMES, RESERVED_ENV_PREFIXES
 from backend.workflows.models import Workflow
 
 MAX_VALUE_LENGTH = 64 * 1024
@@ -92,8 +92,8 @@ def key_problem(key: str) -> str | None:
     """Why ``key`` cannot be stored, or None."""
     if (reason := invalid_key_reason(key)) is not None:
         return reason
-    if key in RESERVED_ENV_NAMES or key.startswith(RESERVED_ENV_PREFIXES):
-        return f"{key} is set by TestAble for every run and cannot be a variable"
+    if (reason := reserved_variable(key)) is not None:  # the runs' one list
+        return reason
     return None
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from backend.execution.sandbox import reserved_variable
 from backend.runs.states import RunState
 
 
@@ -44,11 +45,6 @@ class Selection(BaseModel):
 
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# Set by the runner for the test process; a run's ``env`` may not replace them.
-RESERVED_ENV_NAMES = frozenset(
-    {"PATH", "HOME", "TMPDIR", "LANG", "VIRTUAL_ENV", "PYTHONUNBUFFERED", "TESTABLE_PROJECT"}
-)
-RESERVED_ENV_PREFIXES = ("TESTABLE_RUN_", "TESTABLE_ARTIFACTS")
 
 
 class RunOptions(BaseModel):
@@ -74,8 +70,10 @@ class RunOptions(BaseModel):
         for name, value in values.items():
             if not _ENV_NAME.match(name) or len(name) > 200:
                 raise ValueError(f"{name!r} is not an environment variable name")
-            if name in RESERVED_ENV_NAMES or name.startswith(RESERVED_ENV_PREFIXES):
-                raise ValueError(f"{name} is set by TestAble and cannot be given")
+            # The runner's own names and those that change how Python, pytest or the
+            # loader start: one list, backend.execution.sandbox (SECURITY.md lists it).
+            if (reason := reserved_variable(name)) is not None:
+                raise ValueError(reason)
             if len(value) > 10_000 or "\x00" in value:
                 raise ValueError(f"the value of {name} is too long or holds a NUL byte")
         return values

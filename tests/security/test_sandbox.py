@@ -200,3 +200,71 @@ async def test_control_without_the_sandbox_the_same_suite_reaches_the_keys(
         "test_the_worker_home_is_not_there",
     ):
         assert outcomes[reached] == "failed", (reached, outcomes)
+
+
+# --------------------------------------------------------------------------- start-up variables
+
+STARTUP_VARIABLES = [
+    "PYTHONPATH",
+    "PYTHONSTARTUP",
+    "PYTHONHOME",
+    "PYTHONINSPECT",
+    "PYTHONUSERBASE",
+    "PYTEST_ADDOPTS",
+    "PYTEST_PLUGINS",
+    "LD_PRELOAD",
+    "LD_LIBRARY_PATH",
+    "LD_AUDIT",
+    "TESTABLE_CACHE_STORE",
+    "TESTABLE_DATABASE_URL",
+]
+
+
+async def test_run_options_refuse_variables_that_change_how_the_interpreter_starts(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    api = await signed_in_api(client, "startup-env@example.com")
+    project = await api.project(make_git_repo(tmp_path, PASSING_SUITE))
+    url = f"/api/projects/{project['id']}/runs"
+
+    for name in STARTUP_VARIABLES:
+        response = await client.post(
+            url, json={"options": {"env": {"APP_URL": "x", name: "/tmp/evil"}}}, headers=api.headers
+        )
+        assert response.status_code == 422, (name, response.text)
+        [detail] = response.json()["details"]
+        assert detail["field"] == "options.env"
+        assert name in detail["message"], detail
+    # The plugin's own knobs and the example suite's settings stay allowed.
+    allowed = await client.post(
+        url,
+        json={"options": {"env": {"TESTABLE_DEMO_URL": "http://x", "TESTABLE_RESOLVER": "local"}}},
+        headers=api.headers,
+    )
+    assert allowed.status_code == 201, allowed.text
+
+
+async def test_saved_variables_refuse_them_too_and_an_import_names_the_line(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    api = await signed_in_api(client, "startup-saved@example.com")
+    project = await api.project(make_git_repo(tmp_path, PASSING_SUITE))
+    url = f"/api/projects/{project['id']}/envvars"
+
+    for name in STARTUP_VARIABLES:
+        response = await client.post(url, json={"key": name, "value": "x"}, headers=api.headers)
+        assert response.status_code == 422, (name, response.text)
+        [detail] = response.json()["details"]
+        assert detail["field"] == "key"
+        assert name in detail["message"]
+
+    text = "BASE_URL=http://shop\nPYTHONSTARTUP=/tmp/evil.py\nLD_PRELOAD=/tmp/evil.so\n"
+    preview = await client.post(
+        url + "/import", json={"text": text, "dry_run": True}, headers=api.headers
+    )
+    assert preview.status_code == 200, preview.text
+    problems = preview.json()["problems"]
+    assert [(p["line"], p["severity"]) for p in problems] == [(2, "error"), (3, "error")]
+    assert "PYTHONSTARTUP" in problems[0]["message"]
+    assert "LD_PRELOAD" in problems[1]["message"]
+    assert (await client.get(url, headers=api.headers)).json() == []
