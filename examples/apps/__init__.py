@@ -62,6 +62,13 @@ APPS: dict[str, AppInfo] = {
         description="account settings: custom elements wrapping text fields, a country "
         "dropdown, checkboxes, a dark-mode switch, a profile summary, a confirmation dialog",
     ),
+    "backoffice": AppInfo(
+        name="backoffice",
+        stack="server-rendered multi-page (Starlette + Jinja2, plain forms)",
+        description="orders back-office: search form, paginated table with per-row edit and "
+        "remove, order page with a definition list and totals, edit form, user menu, footer",
+        asgi="examples.apps.backoffice.app:create_app",
+    ),
 }
 
 

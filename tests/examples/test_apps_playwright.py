@@ -76,6 +76,7 @@ def test_hand_written_steps_pass_every_check(new_page: Page, name: str, variant:
         new_page.goto(base_url + spec.start)
         for number, step in enumerate(spec.steps, start=1):
             value = step.playwright(new_page)
+            new_page.wait_for_load_state()  # multi-page apps: judge the page the step led to
             if step.kind == "extract":
                 assert normalise(value) == normalise(step.expected), f"step {number}: {step.terse}"
             assert new_page.evaluate(step.check) is True, (
