@@ -81,6 +81,15 @@ def _serve_dashboard_when_no_route_matches(app: FastAPI, directory: Path) -> Non
     app.add_exception_handler(404, not_found)
 
 
+def _register_run_hooks() -> None:
+    """Embedded mode executes runs in this process: their reports start and end with them
+    (the Celery worker registers the same hooks in ``workers/tasks.py``)."""
+    from backend.reports.tasks import REPORT_HOOKS
+    from backend.runs import hooks
+
+    hooks.register(REPORT_HOOKS)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     keyring = load_keyring(settings)  # fails fast in production when a key is missing
@@ -106,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = Database(
         settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
+    _register_run_hooks()
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)

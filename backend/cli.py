@@ -83,14 +83,14 @@ def up(host: HostOption = None, port: PortOption = None) -> None:
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
-    from backend.runs.dispatch import end_runs_of_a_stopped_server
+    from backend.runs.jobs import end_runs_of_a_stopped_server
 
     end_runs_of_a_stopped_server(settings)  # the previous process's runs died with it
     url = f"http://{host or settings.host}:{port or settings.port}"
     console.print(f"[green]TestAble[/green] data in {settings.data_dir}; open {url}")
     console.print(sandbox_line(settings))
     # Embedded mode has no Celery beat: the app ticks schedules itself.
-    _serve(host, port, factory="backend.workflows.embedded:create_embedded_app")
+    _serve(host, port, factory="backend.embedded:create_embedded_app")
 
 
 @app.command()
@@ -106,7 +106,10 @@ def worker(
     name: Annotated[str, typer.Option(help="Worker node name.")] = "testable@%h",
 ) -> None:
     """A Celery worker on Redis that executes runs and sends reports."""
-    from workers.celery_app import celery_app
+    from backend.outbox.celery import create_celery
+
+    # The worker imports its tasks (workers/, backend/*/tasks.py) itself: ``include``.
+    celery_app = create_celery()
 
     console.print(sandbox_line(get_settings()))
     celery_app.worker_main(
@@ -123,7 +126,9 @@ def worker(
 @app.command()
 def beat(loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INFO") -> None:
     """Celery beat: schedule ticks, retention clean-up, the reaper of dead runs."""
-    from workers.celery_app import celery_app
+    from backend.outbox.celery import create_celery
+
+    celery_app = create_celery()
 
     schedule = os.path.join(str(get_settings().data_dir), "celerybeat-schedule")
     celery_app.start(["beat", f"--loglevel={loglevel}", f"--schedule={schedule}"])
@@ -187,12 +192,15 @@ def run_suite(
     arguments go to pytest. Exit code: 0 passed, 1 tests failed, 2 the run failed."""
     import asyncio
 
+    from backend.reports.tasks import REPORT_HOOKS
+    from backend.runs import hooks
     from backend.runs.cli_view import RunView
     from backend.runs.local import exit_code, run_local
     from backend.runs.schemas import RunOptions
 
     if not path.is_dir():
         _fail(f"{path} is not a directory")
+    hooks.register(REPORT_HOOKS)  # a local run reports like any other
     settings = get_settings()
     _migrate(settings)
     view = RunView(Console())
@@ -226,7 +234,7 @@ def runs_cleanup(
     """Delete finished, unpinned runs older than the retention period, files included."""
     import asyncio
 
-    from workers.tasks import cleanup_runs
+    from backend.runs.retention import cleanup_runs
 
     result = asyncio.run(cleanup_runs(days))
     console.print(f"deleted {result['runs']} runs, freed {result['bytes_freed']} bytes")

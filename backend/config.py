@@ -5,6 +5,7 @@ Every setting is documented in ``.env.example``; keep the two in step.
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -45,6 +46,11 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     dispatcher: Dispatcher = Dispatcher.INPROCESS
     event_bus: EventBusKind = EventBusKind.MEMORY
+    # Embedded mode: runs executing at once (each one pytest); the rest wait, queued, and
+    # organisations take turns for the free slots (backend/outbox/embedded.py).
+    embedded_max_concurrent_runs: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, le=1024
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -214,8 +214,8 @@ def serving(settings: Settings) -> Iterator[str]:
     schedule tick) on uvicorn in a thread of this process, on the configured host and
     port; yields its base URL."""
     from backend.db.migrate import upgrade
-    from backend.runs.dispatch import end_runs_of_a_stopped_server
-    from backend.workflows.embedded import create_embedded_app
+    from backend.embedded import create_embedded_app
+    from backend.runs.jobs import end_runs_of_a_stopped_server
 
     if not _port_free(settings.host, settings.port):
         raise DemoError(

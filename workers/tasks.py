@@ -32,14 +32,19 @@ from loguru import logger
 import backend.models  # noqa: F401 - every table, so foreign keys resolve in the worker
 from backend.config import Settings, get_settings
 from backend.db import Database
-from backend.events.bus import get_event_bus
 from backend.execution.process import kill_group
 from backend.execution.runner import RunPaths, abandoned_test_group
-from backend.runs import service
-from backend.runs.dispatch import Job, get_dispatcher
-from backend.runs.executor import execute_run, publish
+from backend.outbox import Outbox
+from backend.reports.tasks import REPORT_HOOKS
+from backend.runs import hooks, service
+from backend.runs.executor import execute_run
+from backend.runs.jobs import requeued_run_job
+from backend.runs.retention import cleanup_runs
 from backend.runs.tokens import revoke_run_tokens
 from workers.celery_app import celery_app
+
+# This worker executes runs: their reports are delivered when they start and end.
+hooks.register(REPORT_HOOKS)
 
 _WAIT_SECONDS = 1.0
 
@@ -77,19 +82,18 @@ async def end_at_hard_time_limit(
     )
     database = Database(settings.resolved_database_url)
     try:
-        async with database.session() as session:
-            messages = await service.end_at_hard_time_limit(session, uuid.UUID(run_id), reason)
-        if group is not None:
-            await asyncio.to_thread(kill_group, group)
-        shutil.rmtree(paths.internal, ignore_errors=True)  # the unmasked channel file
-        shutil.rmtree(settings.data_dir / "work" / run_id, ignore_errors=True)
-        if messages:
+        async with Outbox(settings) as outbox:
             async with database.session() as session:
-                await revoke_run_tokens(session, run_id)
-            bus = get_event_bus(settings)
-            await publish(bus, messages)
-            await bus.close()
-            logger.warning("run {}: {}", run_id, reason)
+                messages = await service.end_at_hard_time_limit(session, uuid.UUID(run_id), reason)
+                outbox.publish(session, messages)
+            if group is not None:
+                await asyncio.to_thread(kill_group, group)
+            shutil.rmtree(paths.internal, ignore_errors=True)  # the unmasked channel file
+            shutil.rmtree(settings.data_dir / "work" / run_id, ignore_errors=True)
+            if messages:
+                async with database.session() as session:
+                    await revoke_run_tokens(session, run_id)
+                logger.warning("run {}: {}", run_id, reason)
         return bool(messages)
     finally:
         await database.dispose()
@@ -148,24 +152,22 @@ async def reap(settings: Settings | None = None) -> list[service.ReapedRun]:
     settings = settings or get_settings()
     database = Database(settings.resolved_database_url)
     try:
-        async with database.session() as session:
+        # The outbox sends the re-queued runs' jobs (a worker must find its run queued) and
+        # the status events once the reaper's transaction committed.
+        async with Outbox(settings) as outbox, database.session() as session:
             reaped = await service.reap_dead_runs(session, settings)
-        # Committed: now the re-queued runs' jobs can be sent (a worker must find its run
-        # queued) and the status events published.
-        dispatcher = get_dispatcher(settings)
-        bus = get_event_bus(settings)
+            for item in reaped:
+                if item.requeued is not None:
+                    job = await requeued_run_job(
+                        session, item.run_id, item.requeued.task_id, item.requeued.time_limit
+                    )
+                    outbox.enqueue(session, job)
+                outbox.publish(session, item.messages)
         for item in reaped:
             if item.requeued is not None:
                 logger.warning("run {} re-queued: its worker stopped beating", item.run_id)
-                job = Job(item.run_id, item.requeued.task_id, item.requeued.time_limit)
-                try:
-                    await asyncio.to_thread(dispatcher.enqueue, job)
-                except Exception:  # it stays queued; the queue timeout ends it
-                    logger.exception("re-enqueueing run {} failed", item.run_id)
             else:
                 logger.warning("run {} ended by the reaper: {}", item.run_id, item.status)
-            await publish(bus, item.messages)
-        await bus.close()
         return reaped
     finally:
         await database.dispose()
@@ -174,16 +176,3 @@ async def reap(settings: Settings | None = None) -> list[service.ReapedRun]:
 @celery_app.task(name="testable.cleanup_runs", ignore_result=True)
 def cleanup_runs_task() -> dict[str, int]:
     return asyncio.run(cleanup_runs())
-
-
-async def cleanup_runs(days: int | None = None) -> dict[str, int]:
-    """Delete finished, unpinned runs older than the retention period and their files."""
-    settings = get_settings()
-    database = Database(settings.resolved_database_url)
-    try:
-        async with database.session() as session:
-            result = await service.cleanup_old_runs(session, settings, days=days)
-        freed = service.delete_run_folders(result.folders)  # after the commit
-        return {"runs": len(result.run_ids), "bytes_freed": freed}
-    finally:
-        await database.dispose()

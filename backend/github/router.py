@@ -1,8 +1,8 @@
 """``POST /api/webhooks/github`` (GitHub's deliveries) and the org admins' view of them.
 
 The receiver answers fast: it checks size, signature, headers and JSON, stores the
-delivery, commits, and hands processing to the worker (``tasks.enqueue_delivery``) in a
-background task that Starlette runs after the response. Every refusal is stored too, as
+delivery, and hands processing to the worker through the outbox (``backend.outbox``),
+which sends the job once the delivery is committed. Every refusal is stored too, as
 a ``rejected`` delivery with the reason (and without the untrusted body).
 """
 
@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from loguru import logger
 from pydantic import BaseModel, ConfigDict
@@ -48,6 +48,7 @@ from backend.kit.time import utcnow
 from backend.orgs.deps import OrgAdmin
 from backend.orgs.models import Role
 from backend.orgs.service import find_membership
+from backend.outbox import OutboxDep
 
 router = APIRouter(tags=["github"])
 
@@ -178,7 +179,7 @@ async def _reject(
     },
 )
 async def receive_github_webhook(
-    request: Request, database: DatabaseDep, background: BackgroundTasks
+    request: Request, database: DatabaseDep, outbox: OutboxDep
 ) -> JSONResponse:
     settings = _settings(request)
     headers = request.headers
@@ -274,14 +275,14 @@ async def receive_github_webhook(
             http_status=http_status,
         )
         accepted = _accepted(delivery) if delivery is not None else None
-    # Committed (the session block ended): from here a worker finds the row.
+        if delivery is not None and status is DeliveryStatus.RECEIVED:
+            # Sent once this transaction committed (the outbox), so a worker finds the row.
+            outbox.enqueue(session, tasks.delivery_job(delivery.id))
     if accepted is None:
         return JSONResponse({"duplicate": True, "delivery_id": claimed}, status_code=200)
     if event == "ping":
         content = {"pong": True, "zen": payload.get("zen"), **accepted.model_dump(mode="json")}
         return JSONResponse(content, status_code=200)
-    if status is DeliveryStatus.RECEIVED:
-        background.add_task(tasks.enqueue_delivery, accepted.id, settings)
     return JSONResponse(accepted.model_dump(mode="json"), status_code=202)
 
 
@@ -335,8 +336,7 @@ async def redeliver(
     delivery_pk: uuid.UUID,
     access: OrgAdmin,
     session: SessionDep,
-    request: Request,
-    background: BackgroundTasks,
+    outbox: OutboxDep,
 ) -> DeliveryOut:
     """Process a stored delivery again (after fixing a workflow, or when it failed)."""
     delivery = await service.get_org_delivery(session, access.org.id, delivery_pk)
@@ -347,8 +347,7 @@ async def redeliver(
     if delivery.event == "ping":
         raise Conflict("A ping has nothing to process again.", code="nothing_to_process")
     await service.requeue_delivery(session, delivery)
-    # SessionDep commits before the response; the background task runs after it.
-    background.add_task(tasks.enqueue_delivery, delivery.id, _settings(request))
+    outbox.enqueue(session, tasks.delivery_job(delivery.id))  # sent after the commit
     return DeliveryOut.model_validate(delivery)
 
 

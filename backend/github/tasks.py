@@ -1,76 +1,65 @@
 """Processing stored deliveries off the request path: a Celery task in distributed mode,
-a thread of the api process in embedded mode — the same ``process_stored_delivery``.
+the embedded registry in embedded mode (``backend.outbox``) — the same
+``process_stored_delivery``.
 
-The receiver commits the delivery first and only then calls :func:`enqueue_delivery`
-(a worker must always find its row). Processing commits the runs it queued, then sends
-their jobs (``backend.runs.dispatch``), revokes superseded runs' tasks and publishes the
-runs' events — the order ``backend/runs/router.py`` uses after a manual start.
+The receiver enqueues :func:`delivery_job` on the outbox of the transaction that stores
+the delivery, so the job leaves only once the row is committed (a worker must always
+find it). Processing records the runs it queued, the superseded runs' tasks to revoke
+and the runs' events on its own outbox, sent after its commit — as a manual start does.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 import uuid
 from datetime import timedelta
 
 from celery import shared_task
 from loguru import logger
 
-from backend.config import Dispatcher as DispatcherKind
 from backend.config import Settings, get_settings
 from backend.db import Database
 from backend.github import service
 from backend.kit.time import utcnow
+from backend.outbox import Dispatcher, Job, Outbox, handler
+from backend.outbox.embedded import registry
+from backend.runs.jobs import run_job
 
 PROCESS_DELIVERY_TASK = "testable.process_github_delivery"
 CLEANUP_DELIVERIES_TASK = "testable.cleanup_github_deliveries"
 
-_threads: set[threading.Thread] = set()
-_threads_lock = threading.Lock()
+
+def delivery_job(delivery_pk: uuid.UUID) -> Job:
+    return Job(name=PROCESS_DELIVERY_TASK, args=(str(delivery_pk),), key=str(delivery_pk))
 
 
-async def process_stored_delivery(delivery_pk: uuid.UUID, settings: Settings) -> str | None:
+async def process_stored_delivery(
+    delivery_pk: uuid.UUID, settings: Settings, *, dispatcher: Dispatcher | None = None
+) -> str | None:
     """Process one delivery with a database engine of its own; its final status, or
     ``None`` when another worker already took it (or it is gone)."""
     import backend.models  # noqa: F401 - every table, so foreign keys resolve in the worker
-    from backend.events.bus import get_event_bus
-    from backend.runs.dispatch import get_dispatcher, job_for
-    from backend.runs.executor import publish
 
     database = Database(
         settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
     try:
-        try:
-            async with database.session() as session:
-                result = await service.process_delivery(session, delivery_pk, settings=settings)
-        except Exception as exc:
-            logger.exception("processing GitHub delivery {} failed", delivery_pk)
-            async with database.session() as session:
-                await service.mark_failed(session, delivery_pk, f"{type(exc).__name__}: {exc}")
-            return "failed"
-        if result.delivery is None:
-            return None
-        # Committed: the runs exist, so their jobs can go out now.
-        dispatcher = get_dispatcher(settings)
-        for run in result.runs:
+        async with Outbox(settings, dispatcher=dispatcher) as outbox:
             try:
-                await asyncio.to_thread(dispatcher.enqueue, job_for(run, settings))
-            except Exception:  # it stays queued; the reaper / queue timeout ends it
-                logger.exception("enqueueing run {} failed", run.id)
-        for task_id in result.revoke_task_ids:
-            try:
-                await asyncio.to_thread(dispatcher.revoke, task_id)
-            except Exception:
-                logger.exception("revoking task {} failed", task_id)
-        if result.messages:
-            bus = get_event_bus(settings)
-            try:
-                await publish(bus, result.messages)
-            finally:
-                await bus.close()
-        return result.delivery.status
+                async with database.session() as session:
+                    result = await service.process_delivery(session, delivery_pk, settings=settings)
+                    for run in result.runs:
+                        outbox.enqueue(session, await run_job(session, run, settings))
+                    for task_id in result.revoke_task_ids:
+                        outbox.revoke(session, task_id)
+                    outbox.publish(session, result.messages)
+            except Exception as exc:
+                logger.exception("processing GitHub delivery {} failed", delivery_pk)
+                async with database.session() as session:
+                    await service.mark_failed(session, delivery_pk, f"{type(exc).__name__}: {exc}")
+                return "failed"
+            # Leaving the outbox block sends the committed runs' jobs, revokes and events.
+            return result.delivery.status if result.delivery is not None else None
     finally:
         await database.dispose()
 
@@ -82,41 +71,14 @@ def process_delivery_task(delivery_pk: str) -> str | None:
     return asyncio.run(process_stored_delivery(uuid.UUID(delivery_pk), get_settings()))
 
 
-def _run_in_thread(delivery_pk: uuid.UUID, settings: Settings) -> None:
-    try:
-        asyncio.run(process_stored_delivery(delivery_pk, settings))
-    except Exception:
-        logger.exception("GitHub delivery {} crashed the in-process worker", delivery_pk)
-    finally:
-        with _threads_lock:
-            _threads.discard(threading.current_thread())
-
-
-def enqueue_delivery(delivery_pk: uuid.UUID, settings: Settings) -> None:
-    """Hand a committed delivery to whatever processes it (see the module docstring)."""
-    if settings.dispatcher is DispatcherKind.CELERY:
-        from backend.runs.dispatch import celery_for
-
-        celery_for(settings.redis_url).send_task(PROCESS_DELIVERY_TASK, args=[str(delivery_pk)])
-        return
-    thread = threading.Thread(
-        target=_run_in_thread,
-        args=(delivery_pk, settings),
-        name=f"github-delivery-{delivery_pk}",
-        daemon=True,
-    )
-    with _threads_lock:
-        _threads.add(thread)
-    thread.start()
+@handler(PROCESS_DELIVERY_TASK)
+async def _process_in_process(settings: Settings, delivery_pk: str) -> None:
+    await process_stored_delivery(uuid.UUID(delivery_pk), settings)
 
 
 def wait_for_deliveries(timeout: float | None = None) -> bool:
     """Block until in-process deliveries end (tests, the CLI); True when all have."""
-    with _threads_lock:
-        threads = list(_threads)
-    for thread in threads:
-        thread.join(timeout)
-    return not any(t.is_alive() for t in threads)
+    return registry.wait(name=PROCESS_DELIVERY_TASK, timeout=timeout)
 
 
 async def cleanup_deliveries(settings: Settings) -> int:

@@ -11,7 +11,7 @@ import uuid
 from datetime import timedelta
 from urllib.parse import quote
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, Request
 
 from backend.auth.deps import CurrentUser
 from backend.auth.models import User
@@ -22,6 +22,7 @@ from backend.kit.errors import Conflict, NotFound
 from backend.kit.time import utcnow
 from backend.orgs.deps import check_org_role
 from backend.orgs.models import Role
+from backend.outbox import OutboxDep
 from backend.reports import service
 from backend.reports.links import issue_report_token
 from backend.reports.pages import router as pages_router
@@ -32,7 +33,7 @@ from backend.reports.schemas import (
     ShareOut,
     ShareRevoked,
 )
-from backend.reports.tasks import schedule_reports
+from backend.reports.tasks import reports_job
 from backend.runs.models import Run
 from backend.runs.service import run_project
 from backend.runs.states import RunState
@@ -70,8 +71,7 @@ async def deliver_all(
     run_id: uuid.UUID,
     user: CurrentUser,
     database: DatabaseDep,
-    background: BackgroundTasks,
-    request: Request,
+    outbox: OutboxDep,
 ) -> DeliveryQueued:
     """Send a finished run's report to every destination again (or for the first time, for
     a run that never reached a worker); existing objects are updated in place."""
@@ -85,7 +85,8 @@ async def deliver_all(
             code="run_not_finished",
             details={"status": status},
         )
-    background.add_task(schedule_reports, run_id, "finish", _settings(request))
+    # Nothing to write: the finished run is committed already; sent after the response.
+    outbox.enqueue_committed(reports_job(run_id, "finish"))
     return DeliveryQueued(run_id=run_id)
 
 
@@ -100,16 +101,15 @@ async def redeliver(
     user: CurrentUser,
     database: DatabaseDep,
     session: SessionDep,
-    background: BackgroundTasks,
-    request: Request,
+    outbox: OutboxDep,
 ) -> DeliveryOut:
     """Send this destination's report again; it updates the object made before (same
     check run, comment, message or page), never a second one."""
     await _check_run(database, user, run_id, Role.MEMBER)
     row = await service.get_delivery(session, run_id, delivery_id)
     await service.reset_for_redelivery(session, row)
-    # After the commit (background tasks run after the response): the job must see it.
-    background.add_task(schedule_reports, run_id, "finish", _settings(request), key=row.key)
+    # Sent once the reset is committed (the outbox): the job must see it.
+    outbox.enqueue(session, reports_job(run_id, "finish", key=row.key))
     return DeliveryOut.model_validate(row)
 
 

@@ -1,31 +1,30 @@
 """Delivering reports from the worker: the Celery task ``testable.deliver_reports`` and the
-hooks the executor calls when a run starts (``start_reports``) and when it has finished
-(``finish_reports``).
+run hooks (``REPORT_HOOKS``, registered by whoever executes runs) for when a run starts
+and when it has finished.
 
 The start phase runs on the executor's loop beside the run. The finish phase waits for it
-(so a check run is created once, then completed), then goes to the background: the Celery
-task in distributed mode, a thread of its own in embedded mode (the executor's loop ends
-with the run). The run never waits for a destination, nor fails because of one.
+(so a check run is created once, then completed), then goes to the background as a job
+(``backend.outbox``): the Celery task in distributed mode, the embedded registry
+otherwise (the executor's loop ends with the run). The run never waits for a
+destination, nor fails because of one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 import uuid
 
 from celery import shared_task
 from loguru import logger
 
-from backend.config import Dispatcher, Settings, get_settings
+from backend.config import Settings, get_settings
 from backend.db import Database
 from backend.kit.keys import KeyRing, load_keyring
+from backend.outbox import Job, handler, send
+from backend.outbox.embedded import registry
 from backend.reports.delivery import START_WAIT_SECONDS, Phase, deliver_reports
 
 DELIVER_REPORTS_TASK = "testable.deliver_reports"
-
-_threads: dict[tuple[uuid.UUID, str | None], threading.Thread] = {}
-_threads_lock = threading.Lock()
 
 
 def _keyring(settings: Settings) -> KeyRing | None:
@@ -89,47 +88,49 @@ async def finish_reports(run_id: uuid.UUID, settings: Settings) -> None:
     schedule_reports(run_id, "finish", settings)
 
 
+def reports_job(run_id: uuid.UUID, phase: Phase, *, key: str | None = None) -> Job:
+    """Deliver the run's reports (one destination: ``key``). Embedded mode runs the jobs
+    of one run and destination in order: a later delivery updates what an earlier made."""
+    return Job(
+        name=DELIVER_REPORTS_TASK,
+        args=(str(run_id), phase, key),
+        serial=f"{run_id}:{key}",
+        key=str(run_id),
+    )
+
+
 def schedule_reports(
     run_id: uuid.UUID, phase: Phase, settings: Settings, *, key: str | None = None
 ) -> None:
-    """Deliver the run's reports in the background. Never raises (a run's outcome does not
-    depend on its reports)."""
+    """Deliver the run's reports in the background, for a run whose state is committed.
+    Never raises (a run's outcome does not depend on its reports)."""
     try:
-        if settings.dispatcher is Dispatcher.CELERY:
-            from backend.runs.dispatch import celery_for
-
-            celery_for(settings.redis_url).send_task(
-                DELIVER_REPORTS_TASK, args=[str(run_id), phase, key]
-            )
-            return
-        _start_thread(run_id, phase, settings, key)
+        send(reports_job(run_id, phase, key=key), settings)
     except Exception:
         logger.exception("run {}: scheduling its {} reports failed", run_id, phase)
 
 
-def _start_thread(run_id: uuid.UUID, phase: Phase, settings: Settings, key: str | None) -> None:
-    with _threads_lock:
-        previous = _threads.get((run_id, key))
-
-        def work() -> None:
-            if previous is not None:
-                previous.join()  # the start hook first: finish updates what it created
-            try:
-                asyncio.run(run_phase(run_id, phase, settings, only_key=key))
-            except Exception:
-                logger.exception("run {}: delivering its {} reports failed", run_id, phase)
-
-        thread = threading.Thread(target=work, name=f"reports-{run_id}-{phase}", daemon=True)
-        for done in [k for k, t in _threads.items() if not t.is_alive()]:
-            del _threads[done]
-        _threads[(run_id, key)] = thread
-    thread.start()
+@handler(DELIVER_REPORTS_TASK)
+async def _deliver_in_process(
+    settings: Settings, run_id: str, phase: str = "finish", key: str | None = None
+) -> None:
+    chosen: Phase = "start" if phase == "start" else "finish"
+    await run_phase(uuid.UUID(run_id), chosen, settings, only_key=key)
 
 
 def wait_for_reports(run_id: uuid.UUID, timeout: float | None = None) -> bool:
     """Block until the run's in-process deliveries ended (tests, the CLI); True when so."""
-    with _threads_lock:
-        threads = [t for (rid, _), t in _threads.items() if rid == run_id]
-    for thread in threads:
-        thread.join(timeout)
-    return not any(t.is_alive() for t in threads)
+    return registry.wait(name=DELIVER_REPORTS_TASK, key=str(run_id), timeout=timeout)
+
+
+class _ReportHooks:
+    """The run hooks (``backend.runs.hooks``) that deliver reports."""
+
+    def started(self, run_id: uuid.UUID, settings: Settings) -> None:
+        start_reports(run_id, settings)
+
+    async def finished(self, run_id: uuid.UUID, settings: Settings) -> None:
+        await finish_reports(run_id, settings)
+
+
+REPORT_HOOKS = _ReportHooks()

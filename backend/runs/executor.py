@@ -31,8 +31,8 @@ from sqlalchemy import select
 from backend.config import Settings
 from backend.db import Database
 from backend.envvars.service import UndecryptableValue, run_environment
-from backend.events.bus import EventBus, get_event_bus, project_channel, run_channel
-from backend.execution.channel import EventType, RunEvent
+from backend.events.bus import EventBus, get_event_bus
+from backend.execution.channel import RunEvent
 from backend.execution.checkout import CheckoutError, checkout
 from backend.execution.environment import DependencyError, prepare_environment
 from backend.execution.masking import Masker
@@ -41,9 +41,9 @@ from backend.github.app import token_for_repository
 from backend.github.client import GitHubError
 from backend.kit.keys import KeyError_, load_keyring
 from backend.projects.models import Project
-from backend.reports.tasks import finish_reports, start_reports
 from backend.repositories.models import Repository
-from backend.runs import service
+from backend.outbox import Outbox
+from backend.runs import hooks, service
 from backend.runs.models import Run
 from backend.runs.service import ArtifactRecord, NewEvent, TestRecord
 from backend.runs.states import RunState
@@ -55,7 +55,6 @@ WORKING_COPY_IGNORE = shutil.ignore_patterns(
 )
 _CANCEL_POLL_SECONDS = 1.0
 # Events the project channel carries (a dashboard's list of runs needs no output lines).
-_PROJECT_EVENTS = frozenset({service.STATUS_EVENT, EventType.TEST_FINISHED.value})
 
 
 class _Stop(Exception):
@@ -96,8 +95,11 @@ async def workflow_inputs(
 class EventRecorder:
     """Collects events from any thread, stores them in batches, publishes after commit."""
 
-    def __init__(self, database: Database, bus: EventBus, run_id: uuid.UUID) -> None:
+    def __init__(
+        self, database: Database, bus: EventBus, run_id: uuid.UUID, settings: Settings
+    ) -> None:
         self.database = database
+        self.settings = settings
         self.bus = bus
         self.run_id = run_id
         self.loop = asyncio.get_running_loop()
@@ -126,12 +128,13 @@ class EventRecorder:
     async def flush(self) -> None:
         while self._pending:
             batch = self._pending[:500]
+            outbox = Outbox(self.settings, bus=self.bus)
             async with self.database.session() as session:
                 run = await service.get_run(session, self.run_id, lock=True)
-                messages = await service.add_events(session, run, batch)
+                outbox.publish(session, await service.add_events(session, run, batch))
             # Only once stored: a failed write keeps the batch for the next try.
             del self._pending[: len(batch)]
-            await publish(self.bus, messages)
+            await outbox.flush()
 
     async def _loop(self) -> None:
         while not self._closed:
@@ -151,13 +154,6 @@ class EventRecorder:
         if self._task is not None:
             await self._task
         await self.flush()
-
-
-async def publish(bus: EventBus, messages: list[dict[str, Any]]) -> None:
-    for message in messages:
-        await bus.publish(run_channel(message["run_id"]), message)
-        if message["type"] in _PROJECT_EVENTS:
-            await bus.publish(project_channel(message["project_id"]), message)
 
 
 async def execute_run(
@@ -182,17 +178,19 @@ async def execute_run(
     )
     event_bus = bus or get_event_bus(settings)
     try:
+        outbox = Outbox(settings, bus=event_bus)
         async with db.session() as session:
             claimed = await service.claim_run(session, run_id, worker=worker)
             if claimed is not None:
                 run, messages = claimed
+                outbox.publish(session, messages)
                 project = await service.run_project(session, run)
                 session.expunge_all()
         if claimed is None:
             logger.info("run {} is not queued any more; nothing to do", run_id)
             return None
-        await publish(event_bus, messages)
-        start_reports(run_id, settings)  # e.g. a GitHub check in_progress, beside the run
+        await outbox.flush()
+        hooks.run_started(run_id, settings)  # e.g. a GitHub check in_progress, beside the run
         execution = _Execution(run, project, settings, db, event_bus)
         if time_up is not None:
             execution.time_up = time_up
@@ -218,7 +216,7 @@ class _Execution:
         self.cancel = threading.Event()
         self.time_up = threading.Event()
         self.time_limit = service.run_time_limit(run, settings)
-        self.recorder = EventRecorder(database, bus, run.id)
+        self.recorder = EventRecorder(database, bus, run.id, settings)
         self.workdir = settings.data_dir / "work" / str(run.id)
         self.run_dir = settings.artifacts_dir / str(run.id)
         self.masker = Masker([])
@@ -251,7 +249,7 @@ class _Execution:
                 await heartbeat
         await self.recorder.close()
         final = await self._finish(state, reason, outcome)
-        await finish_reports(self.run.id, self.settings)  # never fails the run
+        await hooks.run_finished(self.run.id, self.settings)  # never fails the run
         await self._clean_up(token)
         return final
 
@@ -465,6 +463,7 @@ class _Execution:
                 "skipped": c.skipped,
                 "flaky": c.flaky,
             }
+        outbox = Outbox(self.settings, bus=self.bus)
         async with self.database.session() as session:
             run, messages = await service.finish_run(
                 session,
@@ -475,8 +474,9 @@ class _Execution:
                 artifacts=artifacts,
                 counts=counts,
             )
+            outbox.publish(session, messages)
             final = RunState(run.status)
-        await publish(self.bus, messages)
+        await outbox.flush()
         return final
 
     def _store_artifacts(self, outcome: PytestOutcome) -> list[ArtifactRecord]:

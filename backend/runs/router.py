@@ -21,9 +21,10 @@ from backend.db.deps import DatabaseDep, ReadSessionDep, SessionDep
 from backend.kit.errors import NotFound
 from backend.orgs.deps import check_org_role
 from backend.orgs.models import Role
+from backend.outbox import OutboxDep
 from backend.projects.access import project_for
 from backend.runs import service
-from backend.runs.dispatch import JobsDep
+from backend.runs.jobs import run_job
 from backend.runs.models import Run
 from backend.runs.schemas import (
     ArtifactOut,
@@ -66,7 +67,7 @@ async def start_run(
     user: CurrentUser,
     database: DatabaseDep,
     session: SessionDep,
-    jobs: JobsDep,
+    outbox: OutboxDep,
     request: Request,
 ) -> RunOut:
     project = await project_for(database, user, project_id, Role.MEMBER)
@@ -81,8 +82,8 @@ async def start_run(
         options=body.options,
         created_by=user.id,
     )
-    jobs.enqueue(run)
-    jobs.publish(messages)
+    outbox.enqueue(session, await run_job(session, run, _settings(request)))
+    outbox.publish(session, messages)
     return RunOut.model_validate(run)
 
 
@@ -155,14 +156,14 @@ async def cancel_run(
     user: CurrentUser,
     database: DatabaseDep,
     session: SessionDep,
-    jobs: JobsDep,
+    outbox: OutboxDep,
     request: Request,
 ) -> RunOut:
     await _run_for(database, user, run_id, Role.MEMBER)
     run = await service.get_run(session, run_id, lock=True)
     messages = await service.request_cancel(session, run)
-    jobs.revoke(run.task_id)
-    jobs.publish(messages)
+    outbox.revoke(session, run.task_id)
+    outbox.publish(session, messages)
     return RunOut.model_validate(run)
 
 
@@ -172,7 +173,7 @@ async def rerun_failed(
     user: CurrentUser,
     database: DatabaseDep,
     session: SessionDep,
-    jobs: JobsDep,
+    outbox: OutboxDep,
     request: Request,
 ) -> RunOut:
     await _run_for(database, user, run_id, Role.MEMBER)
@@ -181,8 +182,8 @@ async def rerun_failed(
     new_run, messages = await service.rerun_failed(
         session, run, project, settings=_settings(request), user_id=user.id
     )
-    jobs.enqueue(new_run)
-    jobs.publish(messages)
+    outbox.enqueue(session, await run_job(session, new_run, _settings(request)))
+    outbox.publish(session, messages)
     return RunOut.model_validate(new_run)
 
 

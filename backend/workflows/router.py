@@ -19,9 +19,10 @@ from backend.db.deps import DatabaseDep, ReadSessionDep, SessionDep
 from backend.kit.errors import Conflict
 from backend.kit.time import utcnow
 from backend.orgs.models import Role
+from backend.outbox import OutboxDep
 from backend.repositories.access import repository_for
 from backend.repositories.service import get_repository
-from backend.runs.dispatch import JobsDep
+from backend.runs.jobs import run_job
 from backend.runs.schemas import RunOut
 from backend.runs.states import RunState
 from backend.workflows import service
@@ -202,7 +203,7 @@ async def start_run(
     user: CurrentUser,
     database: DatabaseDep,
     session: SessionDep,
-    jobs: JobsDep,
+    outbox: OutboxDep,
     request: Request,
 ) -> RunOut:
     _, project = await workflow_for(database, user, workflow_id, Role.MEMBER)
@@ -218,6 +219,6 @@ async def start_run(
         settings=_settings(request),
     )
     if run.status == RunState.QUEUED.value:
-        jobs.enqueue(run)
-    jobs.publish(messages)
+        outbox.enqueue(session, await run_job(session, run, _settings(request)))
+    outbox.publish(session, messages)
     return RunOut.model_validate(run)

@@ -9,34 +9,30 @@ import asyncio
 import uuid
 from datetime import datetime
 
+from celery import shared_task
 from loguru import logger
 from sqlalchemy.exc import IntegrityError
 
 import backend.models  # noqa: F401 - every table, so foreign keys resolve in the worker
 from backend.config import Settings, get_settings
 from backend.db import Database
-from backend.events.bus import get_event_bus
 from backend.kit.time import utcnow
-from backend.runs.dispatch import Dispatcher, JobQueue, get_dispatcher
+from backend.outbox import Dispatcher, Outbox
+from backend.runs.jobs import run_job
 from backend.runs.states import RunState
 from backend.workflows.scheduler import claim_due_slot, scheduled_workflow_ids
-from workers.celery_app import celery_app
 
 SCHEDULE_TICK_TASK = "testable.schedule_tick"
 
 
-@celery_app.task(name=SCHEDULE_TICK_TASK, ignore_result=True)
+@shared_task(name=SCHEDULE_TICK_TASK, ignore_result=True)
 def schedule_tick_task() -> int:
     return len(asyncio.run(_tick_once()))
 
 
 async def _tick_once() -> list[uuid.UUID]:
-    settings = get_settings()
-    try:
-        return await tick(settings)
-    finally:
-        # The Redis bus keeps a client per event loop; this loop ends with the task.
-        await get_event_bus(settings).close()
+    # The outbox of ``tick`` closes the Redis bus it opened (a client per event loop).
+    return await tick(get_settings())
 
 
 async def tick(
@@ -54,32 +50,33 @@ async def tick(
     database = database or Database(
         settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
-    queue = JobQueue(dispatcher or get_dispatcher(settings), settings)
     started: list[uuid.UUID] = []
     try:
-        async with database.session(read_only=True) as session:
-            workflow_ids = await scheduled_workflow_ids(session)
-        for workflow_id in workflow_ids:
-            # One transaction per workflow: a claim lost to another process (or a broken
-            # workflow) never holds back the others.
-            try:
-                async with database.session() as session:
-                    queued = await claim_due_slot(session, workflow_id, now, settings=settings)
-            except IntegrityError:
-                logger.debug("schedule slot of workflow {} claimed elsewhere", workflow_id)
-                continue
-            except Exception:
-                logger.exception("schedule tick failed for workflow {}", workflow_id)
-                continue
-            if queued is None:
-                continue
-            run, messages = queued
-            if run.status == RunState.QUEUED.value:  # not ended at once (missing variables)
-                queue.enqueue(run)
-            queue.publish(messages)
-            started.append(run.id)
-            logger.info("workflow {}: scheduled run {} queued", workflow_id, run.id)
-        await queue.flush()  # after the commits: a worker must always find its run
+        # Flushed when the block is left, after the commits: a worker always finds its run.
+        async with Outbox(settings, dispatcher=dispatcher) as outbox:
+            async with database.session(read_only=True) as session:
+                workflow_ids = await scheduled_workflow_ids(session)
+            for workflow_id in workflow_ids:
+                # One transaction per workflow: a claim lost to another process (or a
+                # broken workflow) never holds back the others.
+                try:
+                    async with database.session() as session:
+                        queued = await claim_due_slot(session, workflow_id, now, settings=settings)
+                        if queued is not None:
+                            run, messages = queued
+                            if run.status == RunState.QUEUED.value:  # not ended at once
+                                outbox.enqueue(session, await run_job(session, run, settings))
+                            outbox.publish(session, messages)
+                except IntegrityError:
+                    logger.debug("schedule slot of workflow {} claimed elsewhere", workflow_id)
+                    continue
+                except Exception:
+                    logger.exception("schedule tick failed for workflow {}", workflow_id)
+                    continue
+                if queued is None:
+                    continue
+                started.append(run.id)
+                logger.info("workflow {}: scheduled run {} queued", workflow_id, run.id)
     finally:
         if owned:
             await database.dispose()

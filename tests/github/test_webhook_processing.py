@@ -24,10 +24,10 @@ from backend.github.tasks import cleanup_deliveries, process_stored_delivery, wa
 from backend.github.webhooks import subject_of
 from backend.kit.time import utcnow
 from backend.orgs.models import Organization
+from backend.outbox import Job
 from backend.projects.models import Project
 from backend.repositories import service as repositories
 from backend.repositories.models import Repository
-from backend.runs.dispatch import Job
 from backend.runs.models import Run
 from tests.github.webhook_helpers import (
     HELLO_WORLD,
@@ -245,7 +245,7 @@ class _RecordingDispatcher:
     revoked: list[str] = field(default_factory=list)
 
     def enqueue(self, job: Job) -> None:
-        self.enqueued.append(job.run_id)
+        self.enqueued.append(uuid.UUID(job.args[0] or ""))  # a run job: its run id
 
     def revoke(self, task_id: str) -> None:
         self.revoked.append(task_id)
@@ -266,7 +266,7 @@ async def test_the_worker_publishes_superseded_cancellations_and_revokes_their_j
     newer = load("push.with-new-branch")
     newer["after"] = "f" * 40
     dispatcher = _RecordingDispatcher()
-    monkeypatch.setattr("backend.runs.dispatch.get_dispatcher", lambda _settings: dispatcher)
+    monkeypatch.setattr("backend.outbox.core.get_dispatcher", lambda _settings: dispatcher)
     bus = get_event_bus(settings)
 
     async with bus.subscribe(run_channel(str(old_run.id))) as subscription:

@@ -158,7 +158,7 @@ async def test_a_run_whose_worker_beat_past_its_time_limit_ends_timed_out_not_re
 async def test_an_embedded_server_starting_ends_the_runs_its_previous_process_left(
     client: httpx.AsyncClient, app: FastAPI, settings: Settings
 ) -> None:
-    from backend.runs.dispatch import end_runs_of_a_stopped_server
+    from backend.runs.jobs import end_runs_of_a_stopped_server
 
     interrupted = await _queued_run(client, app, settings)
     await _claim(app, interrupted, service.EMBEDDED_WORKER)

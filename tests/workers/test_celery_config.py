@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from backend.config import Settings
-from backend.runs.dispatch import HARD_LIMIT_MARGIN_SECONDS
+from backend.runs.jobs import HARD_LIMIT_MARGIN_SECONDS
 from backend.runs.models import Run
 from backend.runs.service import run_time_limit
 from workers.celery_app import MIN_VISIBILITY_TIMEOUT_SECONDS, visibility_timeout

@@ -14,7 +14,9 @@ import pytest
 from fastapi import FastAPI
 
 from backend.config import Settings
-from backend.runs.dispatch import EXECUTE_RUN_TASK, CeleryDispatcher, Job, celery_for
+from backend.outbox.celery import celery_for
+from backend.outbox.core import CeleryDispatcher
+from backend.runs.jobs import EXECUTE_RUN_TASK, execute_run_job
 from backend.runs.schemas import RunOptions
 from tests.runs.helpers import make_git_repo, signed_in_api, undispatched_run
 from tests.runs.servers import celery_worker
@@ -54,7 +56,7 @@ async def test_a_run_over_the_job_time_limit_ends_timed_out_with_its_results(
         # timeout + a minute), which would make this test last half an hour.
         await asyncio.to_thread(
             CeleryDispatcher(settings).enqueue,
-            Job(run_id=run_id, task_id=task_id, time_limit=SOFT_LIMIT_SECONDS),
+            execute_run_job(run_id, task_id, SOFT_LIMIT_SECONDS, org_id=None),
         )
         detail = await api.wait(str(run_id), within=300)
         log = worker.output()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.runs.dispatch import Job
+from backend.outbox import Job
 from tests.runs.helpers import Api
 
 

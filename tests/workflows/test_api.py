@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from backend.runs.dispatch import wait_in_process
+from backend.runs.jobs import wait_in_process
 from tests.github.fake_github import FakeGitHub
 from tests.repositories.helpers import github_repository, local_repository
 from tests.runs.helpers import signed_in_api

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import delete, select
 
 from backend.config import Settings
+from backend.embedded import create_embedded_app
 from backend.runs.models import Run
-from backend.workflows.embedded import create_embedded_app
 from backend.workflows.models import ScheduleSlot
 from tests.github.fake_github import FakeGitHub
 from tests.repositories.helpers import github_repository

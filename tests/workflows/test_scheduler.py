@@ -68,7 +68,7 @@ async def test_one_run_per_due_slot_and_one_catch_up_after_downtime(
     assert (len(first), again, len(late)) == (1, [], 1)
     runs = await _scheduled_runs(app)
     assert {r.id for r in runs} == {first[0], late[0]}
-    assert [j.run_id for j in dispatcher.jobs] == [first[0], late[0]]
+    assert [j.args[0] for j in dispatcher.jobs] == [str(first[0]), str(late[0])]
     assert all(str(r.workflow_id) == workflow["id"] for r in runs)
     assert all(r.branch == "main" and r.trigger_info["cron"] == "*/5 * * * *" for r in runs)
 
