@@ -57,6 +57,7 @@ from backend.execution.sandbox import (
     SandboxMode,
     platform_paths,
     probe,
+    resolves_outside,
     without_reserved,
 )
 
@@ -285,6 +286,9 @@ def run_pytest(
     masker = Masker([*spec.secrets, token])
     if spec.sandbox is SandboxMode.BWRAP and (problem := probe()) is not None:
         return _refused(problem, started)
+    for value in (*spec.test_paths, *spec.node_ids):
+        if (outside := resolves_outside(spec.workdir, value)) is not None:
+            return _refused(f"the selection is refused: {outside}", started)
     tmp_dir = short_tmp_dir()
     env = build_env(spec, paths, tmp_dir)
     sandbox = _sandbox(spec, tmp_dir)

@@ -27,6 +27,7 @@ start, or they are the platform's own.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -194,6 +195,43 @@ def without_reserved(env: Mapping[str, str], *, keep: Iterable[str] = ()) -> dic
     return {
         key: value for key, value in env.items() if key in kept or reserved_variable(key) is None
     }
+
+
+# --------------------------------------------------------------------------- selections
+
+
+def _path_part(value: str) -> str:
+    """The file or folder of a test path or node id (``tests/x.py::C::test``: ``tests/x.py``)."""
+    return value.split("::", 1)[0]
+
+
+def outside_checkout(value: str) -> str | None:
+    """Why the test path or node id ``value`` points outside the checkout, seen without
+    the checkout (absolute, ``~``, or climbing out with ``..``); None when it stays in."""
+    path = _path_part(value)
+    if path.startswith(("/", "~", "\\")) or re.match(r"^[A-Za-z]:", path):
+        return f"{value!r} is outside the checkout: give a path relative to the repository"
+    depth = 0
+    for part in re.split(r"[/\\]+", path):
+        if part == "..":
+            depth -= 1
+            if depth < 0:
+                return f"{value!r} is outside the checkout ('..' climbs out of the repository)"
+        elif part not in ("", "."):
+            depth += 1
+    return None
+
+
+def resolves_outside(checkout: Path, value: str) -> str | None:
+    """Like ``outside_checkout``, on the checked-out files: a symbolic link on the way
+    out of the repository counts too."""
+    if (reason := outside_checkout(value)) is not None:
+        return reason
+    root = checkout.resolve()
+    target = (root / _path_part(value)).resolve()
+    if not target.is_relative_to(root):
+        return f"{value!r} is outside the checkout (a symbolic link leads out of the repository)"
+    return None
 
 
 # --------------------------------------------------------------------------- the sandbox

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from backend.execution.sandbox import reserved_variable
+from backend.execution.sandbox import outside_checkout, reserved_variable
 from backend.runs.states import RunState
 
 
@@ -27,6 +27,10 @@ def _not_an_option(values: list[str]) -> list[str]:
             raise ValueError("must not be blank")
         if value.startswith("-"):
             raise ValueError(f"{value!r} is an option, not a test path or node id")
+        # Another repository's suite must not run with this project's variables; the
+        # worker checks again on the checked-out files (symbolic links).
+        if (reason := outside_checkout(value)) is not None:
+            raise ValueError(reason)
     return values
 
 

@@ -24,6 +24,7 @@ from pydantic import (
     field_validator,
 )
 
+from backend.execution.sandbox import outside_checkout
 from backend.kit.errors import Unprocessable
 
 PrAction = Literal["opened", "synchronize", "reopened", "ready_for_review"]
@@ -154,6 +155,8 @@ class ExecutionConfig(_Strict):
     def _path(cls, value: str | None) -> str | None:
         if value is not None and value.startswith("-"):
             raise ValueError(f"{value!r} is an option, not a test path")
+        if value is not None and (reason := outside_checkout(value)) is not None:
+            raise ValueError(reason)
         return value
 
 

@@ -268,3 +268,91 @@ async def test_saved_variables_refuse_them_too_and_an_import_names_the_line(
     assert "PYTHONSTARTUP" in problems[0]["message"]
     assert "LD_PRELOAD" in problems[1]["message"]
     assert (await client.get(url, headers=api.headers)).json() == []
+
+
+# --------------------------------------------------------------------------- paths outside
+
+
+OUTSIDE = [
+    ("test_paths", "/srv/another-repo/tests"),
+    ("test_paths", "../another-repo/tests"),
+    ("test_paths", "tests/../../another-repo"),
+    ("test_paths", "~/tests"),
+    ("node_ids", "/srv/another-repo/tests/test_x.py::test_a"),
+    ("node_ids", "tests/../../x/test_y.py::test_b"),
+]
+
+
+async def test_selections_outside_the_checkout_are_refused_naming_the_field(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    api = await signed_in_api(client, "outside@example.com")
+    project = await api.project(make_git_repo(tmp_path, PASSING_SUITE))
+    url = f"/api/projects/{project['id']}/runs"
+
+    for field, value in OUTSIDE:
+        response = await client.post(url, json={"selection": {field: [value]}}, headers=api.headers)
+        assert response.status_code == 422, (value, response.text)
+        [detail] = response.json()["details"]
+        assert detail["field"] == f"selection.{field}", detail
+        assert "outside the checkout" in detail["message"]
+    inside = await client.post(
+        url,
+        json={"selection": {"test_paths": ["tests/../tests"], "node_ids": ["tests/test_shop.py"]}},
+        headers=api.headers,
+    )
+    assert inside.status_code == 201, inside.text
+
+
+async def test_a_workflow_test_path_outside_the_checkout_is_refused(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    from tests.repositories.helpers import local_repository
+    from tests.workflows.helpers import create_workflow
+
+    api = await signed_in_api(client, "outside-workflow@example.com")
+    repository = await local_repository(api, tmp_path, PASSING_SUITE)
+    for value in ("/srv/other/tests", "../other/tests"):
+        config = {"execution": {"timeout": 300, "test_path": value}}
+        response = await client.post(
+            f"/api/repositories/{repository['id']}/workflows",
+            json={"name": "outside", "config": config},
+            headers=api.headers,
+        )
+        assert response.status_code == 422, response.text
+        [detail] = response.json()["details"]
+        assert detail["field"].endswith("execution.test_path"), detail
+        assert "outside the checkout" in detail["message"]
+    await create_workflow(
+        api, repository["id"], config={"execution": {"timeout": 300, "test_path": "tests"}}
+    )
+
+
+async def test_a_symlink_out_of_the_checkout_is_refused_by_the_worker(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    # Another repository's suite on this machine, and a link to it in the attacker's.
+    other = tmp_path / "another-repo" / "tests"
+    other.mkdir(parents=True)
+    (other / "test_theirs.py").write_text("def test_theirs():\n    pass\n")
+    api = await signed_in_api(client, "symlink@example.com")
+    repository = make_git_repo(
+        tmp_path / "attacker", {"tests/test_mine.py": "def test_a():\n    pass\n"}
+    )
+    work = tmp_path / "attacker" / "work"
+    (work / "linked").symlink_to(other)
+    from tests.runs.helpers import git
+
+    git("add", "-A", cwd=work)
+    git("commit", "-q", "-m", "link", cwd=work)
+    git("push", "-q", "origin", "HEAD", cwd=work)
+    project = await api.project(repository, name="symlinked")
+
+    run = await api.start(project["id"], selection={"test_paths": ["linked"]})
+    detail = await api.wait(run["id"])
+
+    assert detail["status"] == "error"
+    assert detail["reason"] is not None
+    assert "linked" in detail["reason"]
+    assert "outside the checkout" in detail["reason"]
+    assert detail["tests"] == []
