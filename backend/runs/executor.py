@@ -36,7 +36,13 @@ from backend.execution.channel import RunEvent
 from backend.execution.checkout import CheckoutError, checkout
 from backend.execution.environment import DependencyError, prepare_environment
 from backend.execution.masking import Masker
-from backend.execution.runner import PytestOutcome, PytestSpec, RunPaths, run_pytest
+from backend.execution.runner import (
+    LocalCache,
+    PytestOutcome,
+    PytestSpec,
+    RunPaths,
+    run_pytest,
+)
 from backend.github.app import token_for_repository
 from backend.github.client import GitHubError
 from backend.kit.keys import KeyError_, load_keyring
@@ -380,6 +386,17 @@ class _Execution:
     ) -> PytestOutcome:
         selection = self.run.selection
         options = self.run.options
+        local = options.get("local_cache")
+        local_cache = (
+            LocalCache(
+                store_url=local["store_url"],
+                project=local["project"],
+                scope=local["scope"],
+                folder=Path(local["folder"]),
+            )
+            if isinstance(local, dict)
+            else None
+        )
         spec = PytestSpec(
             workdir=source,
             python=python,
@@ -393,8 +410,10 @@ class _Execution:
             timeout=float(options.get("timeout") or self.settings.run_default_timeout_seconds),
             env=inputs.env,
             secrets=inputs.secrets,
-            api_url=self.settings.resolved_run_api_url,
-            run_token=SecretStr(token),
+            # A local run (``testable run`` without a server) caches in its own store.
+            api_url=None if local_cache else self.settings.resolved_run_api_url,
+            run_token=None if local_cache else SecretStr(token),
+            local_cache=local_cache,
             run_id=str(self.run.id),
             # Test progress comes from the TestAble plugin the runner always loads.
             extra_args=tuple(options.get("extra_args", ())),

@@ -35,9 +35,11 @@ class AppInfo:
     name: str
     stack: str
     description: str
-    # static apps: served from <name>/dist/<variant>; otherwise `asgi` names "module:factory"
-    # where factory(variant) returns an ASGI app
+    # static apps: served from <name>/<static_dir>/<variant>; otherwise `asgi` names
+    # "module:factory" where factory(variant) returns an ASGI app
     asgi: str | None = None
+    # static apps: the folder under <name>/ that holds one subfolder per variant
+    static_dir: str = "dist"
 
     @property
     def spec(self) -> AppSpec:
@@ -46,7 +48,7 @@ class AppInfo:
         return spec
 
     def static_root(self, variant: str) -> Path:
-        return HERE / self.name / "dist" / variant
+        return HERE / self.name / self.static_dir / variant
 
 
 APPS: dict[str, AppInfo] = {
@@ -68,6 +70,13 @@ APPS: dict[str, AppInfo] = {
         description="orders back-office: search form, paginated table with per-row edit and "
         "remove, order page with a definition list and totals, edit form, user menu, footer",
         asgi="examples.apps.backoffice.app:create_app",
+    ),
+    "board_jquery": AppInfo(
+        name="board_jquery",
+        stack="jQuery 4 (vendored), no build; the page is built 0.6-0.8 s after load",
+        description="a sprint board: three columns, add a card per column, HTML5 drag and "
+        "drop between and within columns, delete a card, filter the board",
+        static_dir="site",
     ),
 }
 
