@@ -201,12 +201,14 @@ def _read_mode(fp: Fingerprint, target: str) -> str:
 def _resolve_index(
     config: EngineConfig, instruction: str, target: str, snapshot: SnapshotData, many: bool
 ) -> Flow[int | None]:
+    datum, region = _datum_and_region(target)
+    shortlist = _region_members(region, snapshot["candidates"]) if region else None
     request: ResolveRequest = {
         "instruction": f"{instruction}: {target}",
-        "target": target,
+        "target": datum if shortlist else _question_words_out(target),
         "action": {"method": "none"},
         "candidates": snapshot["candidates"],
-        "shortlist": None,
+        "shortlist": shortlist,
     }
     resolution: Resolution = yield cmd.Resolve(request)
     if resolution["index"] is not None:
@@ -219,6 +221,98 @@ def _resolve_index(
     if closest and closest[0]["score"] >= MIN_LIST_ITEM_SCORE:
         return closest[0]["index"]
     return None
+
+
+# "the country in the profile summary", "the name shown in the header": what is read, and
+# where. The region narrows the candidates the resolver chooses among.
+_REGION = re.compile(
+    r"^(?P<datum>.+?)\s+(?:(?:that\s+is\s+|is\s+)?(?:shown|displayed|written|listed)\s+)?"
+    r"(?:up\s+)?(?:in|on|inside|within|under|from)\s+(?:the\s+)?(?P<region>[^'\"]+?)[?.!\s]*$",
+    re.IGNORECASE,
+)
+# "which country does the profile summary show now?"
+_REGION_SHOWS = re.compile(
+    r"^(?P<datum>.+?)\s+(?:does|do|did)\s+(?:the\s+)?(?P<region>.+?)\s+"
+    r"(?:show|say|display|list|read)s?\b.*$",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(
+    r"^\s*(?:please\s+|now\s+|then\s+)*(?:get|read|extract|find|fetch|show(?:\s+me)?|"
+    r"tell\s+me|what(?:'s|\s+is|\s+are|\s+does)?|which|how\s+many|how\s+much)?\b\s*",
+    re.IGNORECASE,
+)
+# Region words that name a landmark element rather than a heading.
+_LANDMARKS = {
+    "header": ("header", "banner"),
+    "footer": ("footer", "contentinfo"),
+    "navigation": ("nav", "navigation"),
+    "nav": ("nav", "navigation"),
+    "menu": ("nav", "navigation"),
+    "sidebar": ("aside", "complementary"),
+    "dialog": ("dialog", "dialog"),
+    "form": ("form", "form"),
+}
+_GENERIC_REGION = frozenset({"list", "page", "table", "section", "panel", "card", "box", "area"})
+
+
+def _question_words_out(target: str) -> str:
+    return _QUESTION.sub("", target, count=1).rstrip(" ?.!") or target
+
+
+def _datum_and_region(target: str) -> tuple[str, str | None]:
+    """("the country", "profile summary") of "get the country in the profile summary"; the
+    region is None without one, or when it only says "the list"/"the page"."""
+    text = _question_words_out(target)
+    match = _REGION.match(text) or _REGION_SHOWS.match(text)
+    if match is None:
+        return text, None
+    region = match.group("region").strip()
+    if not _words(region) - _GENERIC_REGION:
+        return text, None
+    return match.group("datum").strip(), region
+
+
+def _region_members(region: str, candidates: list[Fingerprint]) -> list[int] | None:
+    """Indexes of the candidates inside the region a person names: a landmark ("the
+    header" -> <header>), or the section a heading names ("the profile summary" -> the
+    parent of the heading "Profile summary"). Positions come from the candidates' XPaths
+    (which go through shadow hosts). None when no single region matches."""
+    wanted = _words(region)
+    prefixes: list[str] = []
+    landmark = _LANDMARKS.get(region.lower().split()[-1]) if region.split() else None
+    if landmark is not None:
+        tag, role = landmark
+        for fp in candidates:
+            path = fp.get("xpath") or ""
+            cut = path.find(f"/{tag}[")
+            if cut >= 0:
+                end = path.find("/", cut + 1)
+                prefixes.append(path if end < 0 else path[:end])
+            elif fp.get("role") == role and path:
+                prefixes.append(path)
+    if not prefixes:
+        best = 0
+        for fp in candidates:
+            if fp.get("role") != "heading" and fp.get("tag") not in ("legend", "caption"):
+                continue
+            shared = len(wanted & _words(fp.get("name") or fp.get("text") or ""))
+            path = fp.get("xpath") or ""
+            if shared > best:
+                best, prefixes = shared, []
+            if shared and shared == best and "/" in path.strip("/"):
+                prefixes.append(path.rsplit("/", 1)[0])
+        if best * 2 < len(wanted):
+            return None  # no heading carries most of the region's words
+    regions = set(prefixes)
+    if len(regions) != 1:
+        return None
+    (prefix,) = regions
+    inside = [
+        i
+        for i, fp in enumerate(candidates)
+        if (fp.get("xpath") or "").startswith(prefix + "/") or fp.get("xpath") == prefix
+    ]
+    return inside or None
 
 
 def _one_datum(resolution: Resolution, candidates: list[Fingerprint]) -> int | None:

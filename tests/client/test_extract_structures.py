@@ -107,3 +107,37 @@ addEventListener("load", () => setTimeout(() => {
 def test_extract_waits_for_data_rendered_after_load(page: Any, site: Site, make_ai: Any) -> None:
     page.goto(site.serve("late-total", LATE_TOTAL))
     assert one(make_ai(), "the total", "number") == 42.0
+
+
+ADDRESSES = """
+<section><h2>Shipping address</h2><p><b>Country:</b> <span>France</span></p>
+  <p><b>City:</b> <span>Lyon</span></p></section>
+<section><h2>Billing address</h2><p><b>Country:</b> <span>Germany</span></p>
+  <p><b>City:</b> <span>Berlin</span></p></section>
+<header><span class="user-name">Grace Hopper</span></header>
+"""
+
+
+@pytest.mark.parametrize(
+    ("instruction", "expected"),
+    [
+        ("get the country in the billing address", "Germany"),
+        ("which country does the shipping address show?", "France"),
+        ("Extract the city shown in the billing address", "Berlin"),
+    ],
+)
+def test_a_named_section_says_which_of_two_equal_labels_is_meant(
+    page: Any, site: Site, make_ai: Any, instruction: str, expected: str
+) -> None:
+    page.goto(site.serve("addresses", ADDRESSES))
+    assert one(make_ai(), instruction) == expected
+
+
+def test_without_the_section_two_equal_labels_are_refused_not_guessed(
+    page: Any, site: Site, make_ai: Any
+) -> None:
+    from backend.client import TestAbleStepError
+
+    page.goto(site.serve("addresses-ambiguous", ADDRESSES))
+    with pytest.raises(TestAbleStepError):
+        one(make_ai(), "the country")
