@@ -49,6 +49,8 @@ class TestOutcome(StrEnum):
 
 
 FAILING = frozenset({TestOutcome.FAILED, TestOutcome.ERROR})
+# The message of a test whose call phase did not finish (the runner says why).
+UNFINISHED = "the test did not finish"
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,8 @@ def _json_test(item: dict[str, Any]) -> TestResult:
         traceback = failing_phase.get("longrepr")
         if message is None and isinstance(traceback, str):
             message = traceback.strip().splitlines()[-1] if traceback.strip() else None
+    elif unfinished(item):
+        message = UNFINISHED
     elif outcome is TestOutcome.SKIPPED:
         skipped_phase = next(
             (phase for phase in phases_present if phase.get("outcome") == "skipped"), None
@@ -173,10 +177,25 @@ def _json_test(item: dict[str, Any]) -> TestResult:
     )
 
 
+def unfinished(item: dict[str, Any]) -> bool:
+    """The test's setup passed but its call phase never reported: pytest was interrupted
+    (a time limit, a cancel) while it ran. pytest-json-report then says "passed" from the
+    setup alone."""
+    setup = item.get("setup") if isinstance(item.get("setup"), dict) else None
+    return (
+        item.get("outcome") == "passed"
+        and setup is not None
+        and setup.get("outcome") == "passed"
+        and not isinstance(item.get("call"), dict)
+    )
+
+
 def _json_outcome(item: dict[str, Any]) -> TestOutcome:
     outcome = item.get("outcome")
     setup = item.get("setup") if isinstance(item.get("setup"), dict) else {}
     teardown = item.get("teardown") if isinstance(item.get("teardown"), dict) else {}
+    if unfinished(item):  # never "passed": it did not finish
+        return TestOutcome.ERROR
     # A failing fixture is an error of the test, not a failure of its assertion.
     if outcome == "error" or (setup or {}).get("outcome") == "failed":
         return TestOutcome.ERROR

@@ -23,7 +23,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,6 +40,7 @@ from backend.execution.process import (
     signal_group,
 )
 from backend.execution.results import (
+    UNFINISHED,
     CollectionError,
     ParsedReport,
     ProcessEnd,
@@ -345,6 +346,7 @@ def run_pytest(
                 if retry_report is None:
                     break
             tests = merge_retries(tests, retry_reports)
+            tests = _name_unfinished(tests, end)
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
 
@@ -391,6 +393,20 @@ def _sandbox(spec: PytestSpec, tmp_dir: Path) -> Sandbox | None:
     )
     sandbox.prepare()
     return sandbox
+
+
+def _name_unfinished(tests: list[TestResult], end: ProcessEnd) -> list[TestResult]:
+    """Say why a test did not finish (results marks it an error, never passed)."""
+    if end.timed_out:
+        why = f"{UNFINISHED}: the run timed out while it ran"
+    elif end.cancelled:
+        why = f"{UNFINISHED}: the run was cancelled while it ran"
+    else:
+        why = f"{UNFINISHED}: the test process was interrupted while it ran"
+    return [
+        replace(test, error_message=why) if test.error_message == UNFINISHED else test
+        for test in tests
+    ]
 
 
 def _refused(reason: str, started: float) -> PytestOutcome:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
+from pathlib import Path
 
 from backend.execution.results import (
+    UNFINISHED,
     ProcessEnd,
     RunStatus,
     TestOutcome,
@@ -116,3 +119,37 @@ def test_process_that_exits_without_any_report_is_an_error() -> None:
     assert decision.reason == (
         "pytest exited with code 1 without a report: Fatal Python error: Segmentation fault"
     )
+
+
+def test_a_test_without_a_call_phase_is_unfinished_unless_its_setup_skipped_or_failed(
+    tmp_path: Path,
+) -> None:
+    passed = {"outcome": "passed", "duration": 0.01}
+    report = {
+        "exitcode": 2,
+        "root": str(tmp_path),
+        "tests": [
+            {"nodeid": "t.py::interrupted", "outcome": "passed", "setup": passed},
+            {
+                "nodeid": "t.py::finished",
+                "outcome": "passed",
+                "setup": passed,
+                "call": passed,
+                "teardown": passed,
+            },
+            {
+                "nodeid": "t.py::skipped",
+                "outcome": "skipped",
+                "setup": {"outcome": "skipped", "longrepr": "('t.py', 1, 'Skipped: no')"},
+            },
+        ],
+    }
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(report))
+
+    tests = {test.node_id: test for test in parse_json_report(path).tests}
+
+    assert tests["t.py::interrupted"].outcome is TestOutcome.ERROR
+    assert tests["t.py::interrupted"].error_message == UNFINISHED
+    assert tests["t.py::finished"].outcome is TestOutcome.PASSED
+    assert tests["t.py::skipped"].outcome is TestOutcome.SKIPPED

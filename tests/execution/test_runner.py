@@ -286,6 +286,11 @@ def test_hanging_test_is_interrupted_at_the_soft_timeout_even_from_a_worker_igno
     assert "exceeded its 25s time limit" in run.outcome.reason
     assert "interrupted" in run.outcome.reason
     assert run.results()["test_hang.py::test_first"] == "passed"
+    # Its call phase never finished: not "passed" (pytest-json-report saw only its setup).
+    hung = next(t for t in run.outcome.tests if t.node_id == "test_hang.py::test_hangs")
+    assert hung.outcome is TestOutcome.ERROR
+    assert hung.error_message == "the test did not finish: the run timed out while it ran"
+    assert run.outcome.counts.passed == 1
 
 
 def test_test_ignoring_sigint_is_killed_with_its_whole_process_group(
@@ -358,6 +363,10 @@ def test_cancellation_stops_the_run(run_suite: RunSuite) -> None:
 
     assert run.outcome.status is RunStatus.CANCELLED
     assert run.outcome.reason == "the run was cancelled while running test_slow.py::test_slow"
+    [slow] = run.outcome.tests
+    assert (slow.node_id, slow.outcome) == ("test_slow.py::test_slow", TestOutcome.ERROR)
+    assert slow.error_message == "the test did not finish: the run was cancelled while it ran"
+    assert run.outcome.counts.passed == 0
 
 
 def test_test_process_sees_only_workflow_and_run_variables(
