@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 from examples.apps import APPS, VARIANTS, serve
 from examples.apps.spec import AppSpec, normalise
@@ -89,9 +89,113 @@ def test_no_check_passes_on_the_fresh_page(new_page: Page, name: str, variant: s
     spec = APPS[name].spec
     with serve(name, variant) as base_url:
         new_page.goto(base_url + spec.start)
-        new_page.wait_for_load_state("networkidle")
         # apps that build their page late (or inside shadow roots): judge the page once its
         # controls are there, not before
         new_page.wait_for_function(HAS_CONTROLS)
         passing = [step.terse for step in spec.steps if new_page.evaluate(step.check) is not False]
         assert passing == []
+
+
+def _task_row(page: Page, title: str) -> Locator:
+    return (
+        page.get_by_role("listitem").filter(has=page.get_by_role("checkbox")).filter(has_text=title)
+    )
+
+
+def _hover_and_click_button(row: Locator) -> None:
+    row.hover()
+    row.get_by_role("button").click()
+
+
+def _board_column(page: Page, name: str) -> Locator:
+    return page.get_by_role("heading", name=re.compile(f"^{name}", re.I))
+
+
+# The plausible wrong action for a step (a look-alike, a neighbour row, the other button):
+# done instead of the step, the step's check must say no. (app, step number, wrong action)
+WRONG_ACTIONS: list[tuple[str, int, Callable[[Page], object]]] = [
+    ("tasks_preact", 3, lambda page: _task_row(page, "buy milk").get_by_role("checkbox").check()),
+    ("tasks_preact", 8, lambda page: page.get_by_role("button", name="Clear completed").click()),
+    ("tasks_preact", 11, lambda page: _hover_and_click_button(_task_row(page, "call mom"))),
+    (
+        "tasks_preact",
+        12,
+        lambda page: _task_row(page, "pay rent").get_by_role("checkbox").uncheck(),
+    ),
+    (
+        "settings_lit",
+        4,
+        lambda page: page.get_by_label(re.compile("country", re.I)).select_option("France"),
+    ),
+    ("settings_lit", 6, lambda page: page.get_by_label(re.compile("newsletter", re.I)).uncheck()),
+    (
+        "settings_lit",
+        12,
+        lambda page: (
+            page.get_by_role("dialog").get_by_role("button", name=re.compile("^Delete")).click()
+        ),
+    ),
+    (
+        "backoffice",
+        2,
+        lambda page: (
+            page.get_by_role("row")
+            .filter(has_text="Lukas Novak")
+            .get_by_role("button", name=re.compile("^Remove"))
+            .click()
+        ),
+    ),
+    (
+        "backoffice",
+        3,
+        lambda page: (
+            page.get_by_role("row")
+            .filter(has_text="Tom Becker")
+            .get_by_role("link", name="Edit", exact=True)
+            .click()
+        ),
+    ),
+    (
+        "backoffice",
+        4,
+        lambda page: page.get_by_label(re.compile("status", re.I)).select_option("Cancelled"),
+    ),
+    (
+        "board_jquery",
+        3,
+        lambda page: (
+            page.locator("[draggable=true]")
+            .filter(has_text="Fix login bug")
+            .drag_to(_board_column(page, "Done"))
+        ),
+    ),
+    (
+        "board_jquery",
+        6,
+        lambda page: _hover_and_click_button(
+            page.locator("[draggable=true]").filter(has_text="Design new logo")
+        ),
+    ),
+]
+WRONG_CASES = [
+    (app, number, wrong, variant) for app, number, wrong in WRONG_ACTIONS for variant in VARIANTS
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "number", "wrong", "variant"),
+    WRONG_CASES,
+    ids=[f"{app}-step{number}-{variant}" for app, number, _, variant in WRONG_CASES],
+)
+def test_a_wrong_action_fails_the_check(
+    new_page: Page, name: str, number: int, wrong: Callable[[Page], object], variant: str
+) -> None:
+    spec = APPS[name].spec
+    with serve(name, variant) as base_url:
+        new_page.goto(base_url + spec.start)
+        for step in spec.steps[: number - 1]:
+            step.playwright(new_page)
+            new_page.wait_for_load_state()
+        wrong(new_page)
+        new_page.wait_for_load_state()
+        assert new_page.evaluate(spec.steps[number - 1].check) is False
