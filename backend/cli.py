@@ -187,9 +187,19 @@ def run_suite(
     path: Annotated[Path, typer.Argument(help="The suite's folder (its working copy is run).")],
     timeout: Annotated[float | None, typer.Option(help="Time limit in seconds.")] = None,
     retries: Annotated[int, typer.Option(help="Re-runs of failed tests.")] = 0,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            envvar="TESTABLE_SERVER",
+            help="Cache through this running `testable up` (sharing this data directory) "
+            "instead of the local cache file.",
+        ),
+    ] = None,
 ) -> None:
-    """Run a local pytest suite through the TestAble engine (embedded mode); extra
-    arguments go to pytest. Exit code: 0 passed, 1 tests failed, 2 the run failed."""
+    """Run a local pytest suite through the TestAble engine, in this process, no server
+    needed: the element cache is the data directory's file that `pytest` and `testable
+    cache` use for the same folder. Extra arguments go to pytest. Exit code: 0 passed,
+    1 tests failed, 2 the run failed."""
     import asyncio
 
     from backend.reports.tasks import REPORT_HOOKS
@@ -212,9 +222,20 @@ def run_suite(
                 settings,
                 options=RunOptions(timeout=timeout, retries=retries),
                 on_message=view.update,
+                server_url=server,
             )
         )
-    view.summary(result.run, result.tests)
+    view.summary(result.run, result.tests, settings.artifacts_dir / str(result.run.id))
+    if not server:
+        from backend.cache.store.factory import default_sqlite_path
+        from backend.runs.local import cache_project
+
+        view.console.print(
+            f"element cache: {default_sqlite_path(settings)} (project "
+            f"{cache_project(path.resolve())}: `testable cache stats` in {path})",
+            markup=False,
+            highlight=False,
+        )
     raise typer.Exit(code=exit_code(result.run))
 
 

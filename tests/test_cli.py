@@ -1,6 +1,8 @@
 """The `testable` command: help everywhere, and each process really starts."""
 
+import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -156,3 +158,90 @@ def test_beat_starts_and_connects(tmp_path: Path, processes: list[subprocess.Pop
             break
         seen += line
     assert b"beat: Starting" in seen, seen.decode()
+
+
+# --------------------------------------------------------------------------- testable run
+
+_FORM_PAGE = """<html><body><h1>Sign up</h1>
+<label for=n>Full name</label><input id=n name=name>
+<button id=save onclick="document.getElementById('out').textContent =
+  'Saved ' + document.getElementById('n').value">Save</button>
+<p id=out></p></body></html>"""
+
+_AI_SUITE = f'''
+import pytest
+from tinydep import GREETING
+
+PAGE = """{_FORM_PAGE}"""
+
+
+@pytest.mark.parametrize("name", ["Ada Lovelace", "Grace Hopper"], ids=["case-1", "case-2"])
+def test_sign_up(page, ai, name):
+    page.set_content(PAGE)
+    ai.act(f'type "{{name}}" into the full name field')
+    ai.act("click the Save button")
+    assert page.text_content("#out") == f"{{GREETING}} {{name}}"
+
+
+def test_expected_failure(page, ai):
+    page.set_content(PAGE)
+    ai.act("click the Save button")
+    raise AssertionError("first line of a long story\\n" + "word " * 60 + "supercalifragilistic")
+'''
+
+
+@pytest.mark.browser
+def test_run_works_without_a_server_and_without_uv_on_path(tmp_path: Path) -> None:
+    """`testable run` on its own: no `testable up`, no uv on PATH (the suite's requirements
+    are installed with the uv package's binary), the element cache in the data directory,
+    where `testable cache stats` run in the suite's folder finds it."""
+    from tests.execution.conftest import build_wheel
+
+    wheels = tmp_path / "wheels"
+    build_wheel(wheels, "tinydep", "1.0", "GREETING = 'Saved'\n")
+    suite = tmp_path / "signup-suite"
+    suite.mkdir()
+    (suite / "requirements.txt").write_text(f"--no-index\n--find-links {wheels}\ntinydep==1.0\n")
+    (suite / "test_form.py").write_text(_AI_SUITE)
+    path = "/usr/bin:/bin"
+    assert shutil.which("uv", path=path) is None
+    env = _env(tmp_path, PATH=path, COLUMNS="200")
+    env.pop("UV", None)
+
+    run = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "run", str(suite)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    out = run.stdout
+
+    assert run.returncode == 1, out + run.stderr  # one test fails on purpose
+    assert "unreachable" not in out + run.stderr
+    # Each test as it finishes, parameters kept, with its steps and their decisions.
+    first = out.index("✓ test_form.py::test_sign_up[chromium-case-1]")
+    second = out.index("✓ test_form.py::test_sign_up[chromium-case-2]")
+    assert "resolver" in out[first:second]  # a cold cache: the resolver found the fields
+    assert "cache_hit" in out[second:]  # the same steps again: from the cache
+    assert "✗ test_form.py::test_expected_failure[chromium]" in out
+    # The failure in full: its line breaks, and its last word whole.
+    assert "first line of a long story\n" in out
+    assert "supercalifragilistic" in out
+    # Where to look next.
+    assert "screenshots and traces" in out
+    assert "log: " in out
+    assert "(2 passed, 1 failed)" in out
+
+    stats = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "cache", "stats", "--json"],
+        cwd=suite,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    entries = json.loads(stats.stdout)["entries"]
+    assert entries >= 2  # the name field and the Save button

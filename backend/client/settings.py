@@ -51,7 +51,7 @@ class ClientSettings(BaseSettings):
             return self.cache_store
         if self.run_api_url and self.run_token:
             return self.run_api_url
-        return f"memory+sqlite:///{self.data_dir / 'cache.db'}"
+        return f"memory+sqlite:///{self.data_dir / 'cache' / 'cache.db'}"  # factory's default
 
     def project_name(self, rootdir: Path | None = None) -> str:
         return self.project or (rootdir or Path.cwd()).resolve().name or "default"

@@ -81,6 +81,19 @@ _PYTEST_MAIN = (
 
 
 @dataclass(frozen=True)
+class LocalCache:
+    """The element cache of a run without a server (``testable run PATH``): the test
+    process opens this store itself, under the project and branch scope that ``pytest``
+    and ``testable cache`` use for the same folder. ``folder`` holds the store's file and
+    must stay writable for the test process (SQLite writes its journal beside it)."""
+
+    store_url: str
+    project: str
+    scope: str
+    folder: Path
+
+
+@dataclass(frozen=True)
 class PytestSpec:
     """What to run and how. Paths in ``test_paths``/``node_ids`` are relative to ``workdir``."""
 
@@ -104,6 +117,7 @@ class PytestSpec:
     html_report: bool = False  # needs pytest-html in the environment
     sandbox: SandboxMode = SandboxMode.BWRAP  # OFF only by the operator's explicit choice
     sandbox_uid: int = NOBODY  # the test user when the worker runs as root
+    local_cache: LocalCache | None = None  # instead of the api (api_url + run_token)
 
     def __post_init__(self) -> None:
         for value in (*self.test_paths, *self.node_ids):
@@ -233,6 +247,10 @@ def build_env(spec: PytestSpec, paths: RunPaths, tmp_dir: Path) -> dict[str, str
         env["TESTABLE_RUN_API_URL"] = spec.api_url
     if spec.run_token is not None:
         env["TESTABLE_RUN_TOKEN"] = spec.run_token.get_secret_value()
+    if spec.local_cache is not None:
+        env["TESTABLE_CACHE_STORE"] = spec.local_cache.store_url
+        env["TESTABLE_PROJECT"] = spec.local_cache.project
+        env["TESTABLE_BRANCH_SCOPE"] = spec.local_cache.scope
     return env
 
 

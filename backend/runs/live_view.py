@@ -21,25 +21,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from backend.events.progress import TERMINAL_STATUSES
-from backend.runs.cli_view import run_progress_bar
+from backend.runs.cli_view import run_progress_bar, step_line, test_line
 
-_TEST_MARKS = {
-    "passed": "[green]✓[/green]",
-    "failed": "[red]✗[/red]",
-    "error": "[red]![/red]",
-    "skipped": "[yellow]-[/yellow]",
-    "xfailed": "[yellow]x[/yellow]",
-    "xpassed": "[yellow]X[/yellow]",
-}
-_DECISION_STYLES = {
-    "cache_hit": "green",
-    "cache_hit_verified": "green",
-    "verified": "green",
-    "healed": "cyan",
-    "resolver": "magenta",
-    "ai": "magenta",
-    "failed": "red",
-}
 _STATUS_STYLES = {"passed": "green", "failed": "red", "error": "red", "timed_out": "yellow"}
 _RECONNECTS = 5
 POLICY_VIOLATION = 1008
@@ -115,15 +98,11 @@ class LiveRunView:
 
     def _test_finished(self, data: dict[str, Any]) -> None:
         node_id = str(data.get("nodeid"))
-        outcome = str(data.get("outcome", "passed"))
         self.run.finished_tests.append(node_id)
-        duration = data.get("duration")
-        took = f" [dim]{float(duration):.2f}s[/dim]" if isinstance(duration, int | float) else ""
-        mark = _TEST_MARKS.get(outcome, outcome)
-        self.console.print(f"{mark} {escape(node_id)}{took}")
+        self.console.print(test_line(data))
         # Steps run in the test, before the controller reports its end: shown under it.
         for step in self._steps.pop(node_id, []):
-            self.console.print(_step_line(step))
+            self.console.print(step_line(step))
 
     def summary(self) -> None:
         status = self.run.status or "unknown"
@@ -132,15 +111,6 @@ class LiveRunView:
         if self.run.reason:
             line += f" — {escape(str(self.run.reason))}"
         self.console.print(line)
-
-
-def _step_line(step: dict[str, Any]) -> str:
-    decision = str(step.get("decision") or "?")
-    style = _DECISION_STYLES.get(decision, "white")
-    what = escape(str(step.get("instruction") or step.get("action") or ""))
-    confidence = step.get("confidence")
-    sure = f" [dim]confidence {float(confidence):.4g}[/dim]" if confidence is not None else ""
-    return f"    [{style}]{decision:<18}[/{style}] {what}{sure}"
 
 
 def socket_url(base_url: str, run_id: str) -> str:

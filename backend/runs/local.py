@@ -4,6 +4,12 @@ The run is recorded like any other (a "Local runs" organisation and a project pe
 folder, in the configured database), executed by ``execute_run`` in this process, and
 watched on the in-memory bus, so the progress shown is the event stream a WebSocket
 client would see.
+
+No server is needed: the test process keeps its element cache in the data directory's
+SQLite file, under the folder's name as project and its git branch as scope — what
+``pytest`` run in that folder and ``testable cache`` run there use, so the three share one
+cache. With ``server_url`` (``testable run --server``) the cache goes through that api
+instead, with a run token from this database (the server must share the data directory).
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from backend.cache.store.factory import MEMORY_PREFIX, default_sqlite_path
+from backend.client.settings import git_branch
 from backend.config import Dispatcher, EventBusKind, Settings
 from backend.db import Database
 from backend.events.bus import get_event_bus, run_channel
@@ -65,12 +73,14 @@ async def run_local(
     *,
     options: RunOptions | None = None,
     on_message: Callable[[dict[str, Any]], None] = lambda _: None,
+    server_url: str | None = None,
 ) -> LocalRunResult:
     """Record and execute a run of the suite at ``path`` (absolute); ``on_message`` gets
-    every event."""
-    settings = settings.model_copy(
-        update={"dispatcher": Dispatcher.INPROCESS, "event_bus": EventBusKind.MEMORY}
-    )
+    every event. The cache is the local one unless ``server_url`` names a running api."""
+    update: dict[str, Any] = {"dispatcher": Dispatcher.INPROCESS, "event_bus": EventBusKind.MEMORY}
+    if server_url:
+        update["run_api_url"] = server_url
+    settings = settings.model_copy(update=update)
     database = Database(
         settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
@@ -86,6 +96,8 @@ async def run_local(
                 extra_args=pytest_args,
                 working_copy=True,
             )
+            if not server_url:
+                run.options = {**run.options, "local_cache": local_cache(path, settings)}
             run_id = run.id
         async with bus.subscribe(run_channel(run_id)) as subscription:
             execution = asyncio.create_task(
@@ -107,6 +119,25 @@ async def run_local(
         return LocalRunResult(run=run, tests=tests)
     finally:
         await database.dispose()
+
+
+def local_cache(path: Path, settings: Settings) -> dict[str, str]:
+    """Where and under which names the test process of a local run caches (stored with
+    the run's options; ``backend.execution.runner.LocalCache``)."""
+    store = default_sqlite_path(settings)
+    store.parent.mkdir(parents=True, exist_ok=True)  # the sandbox binds it: it must exist
+    return {
+        "store_url": f"{MEMORY_PREFIX}sqlite:///{store}",
+        "project": cache_project(path),
+        "scope": git_branch(path) or "default",
+        "folder": str(store.parent),
+    }
+
+
+def cache_project(path: Path) -> str:
+    """The cache's project name for a suite folder: the folder's name, as the pytest
+    plugin (its rootdir) and ``testable cache`` (the current directory) name it."""
+    return path.name or "default"
 
 
 def exit_code(run: Run) -> int:

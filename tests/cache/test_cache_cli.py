@@ -158,7 +158,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def test_the_default_store_is_the_sqlite_file_in_the_data_dir(data_dir: Path) -> None:
-    asyncio.run(_seed(data_dir / "cache.db"))
+    asyncio.run(_seed(data_dir / "cache" / "cache.db"))
     stats = invoke_json("stats", "--project", PROJECT)
     assert stats["entries"] == 2
 

@@ -644,7 +644,7 @@ async def test_open_store_chooses_the_store_by_url(tmp_path: Path) -> None:
             assert isinstance(store, kind), url
         finally:
             await store.close()
-    assert (tmp_path / "data" / "cache.db").exists()  # "sqlite" = the file in the data dir
+    assert (tmp_path / "data" / "cache" / "cache.db").exists()  # "sqlite": the data dir's file
     redis = await open_store(f"{REDIS_URL}?prefix=unit-test", settings)
     assert isinstance(redis, RedisStore)
     assert redis.prefix == "unit-test"

@@ -68,7 +68,7 @@ def test_store_url_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     for name in ("TESTABLE_CACHE_STORE", "TESTABLE_RUN_API_URL", "TESTABLE_RUN_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TESTABLE_DATA_DIR", str(tmp_path))
-    assert ClientSettings().store_url == f"memory+sqlite:///{tmp_path / 'cache.db'}"
+    assert ClientSettings().store_url == f"memory+sqlite:///{tmp_path / 'cache' / 'cache.db'}"
     monkeypatch.setenv("TESTABLE_RUN_API_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("TESTABLE_RUN_TOKEN", "run-token")
     assert ClientSettings().store_url == "http://127.0.0.1:9"
@@ -92,7 +92,7 @@ def test_default_store_is_a_sqlite_file_under_the_data_dir(
         loop.run(open_and_close())
     finally:
         loop.close()
-    assert (tmp_path / "cache.db").exists()
+    assert (tmp_path / "cache" / "cache.db").exists()
 
 
 def test_project_and_scope_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 =========================================  ==============================================
 ``sqlite`` or ``sqlite:///path``            standalone SQLite file (default
-                                            ``<data_dir>/cache.db``)
+                                            ``<data_dir>/cache/cache.db``)
 ``memory+<any of these>``, ``memory``       in-memory layer per session over that store
                                             (``memory`` = over the default SQLite file)
 ``postgresql://…`` (``postgres://``,        the ``cache_*`` tables of that database
@@ -24,7 +24,9 @@ from backend.cache.store.base import ElementStore
 from backend.cache.store.common import StoreError, policy_from_settings
 
 MEMORY_PREFIX = "memory+"
-DEFAULT_CACHE_FILE = "cache.db"
+# In a folder of its own: a sandboxed test process of `testable run` gets this folder
+# writable, and nothing else of the data directory (keys, the platform's database).
+DEFAULT_CACHE_FILE = "cache/cache.db"
 RUN_TOKEN_ENV = "TESTABLE_RUN_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 
 

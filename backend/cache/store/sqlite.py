@@ -1,4 +1,4 @@
-"""The standalone store: one SQLite file (default ``<data_dir>/cache.db``) that the store
+"""The standalone store: one SQLite file (default ``<data_dir>/cache/cache.db``) that the store
 creates and migrates itself, so a test run on a laptop needs no platform database.
 
 WAL lets readers run while one writer writes; every write takes the write lock up front
