@@ -199,3 +199,17 @@ def test_a_wrong_action_fails_the_check(
         wrong(new_page)
         new_page.wait_for_load_state()
         assert new_page.evaluate(spec.steps[number - 1].check) is False
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_backoffice_refuses_bad_input_with_4xx(variant: str) -> None:
+    from starlette.testclient import TestClient
+
+    from examples.apps.backoffice.app import create_app
+
+    client = TestClient(create_app(variant))
+    assert client.get("/orders/9999").status_code == 404
+    assert client.get("/orders/abc").status_code == 404
+    assert client.post("/orders/1042/edit", data={"status": "Lost"}).status_code == 400
+    assert client.get("/orders?page=zero").status_code == 200  # a bad page number shows page 1
+    assert "Paid" in client.get("/orders/1042").text  # the refused edit changed nothing
