@@ -8,7 +8,7 @@ like any other decision.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, TypedDict
+from typing import TYPE_CHECKING, NotRequired, Protocol, TypedDict
 
 from backend.cache.records import ActionSpec, Fingerprint
 
@@ -28,6 +28,12 @@ class ResolveRequest(TypedDict):
     action: ActionSpec  # parsed from the instruction
     candidates: list[Fingerprint]  # visible candidate elements of the page, in snapshot order
     shortlist: list[int] | None  # when healing was unsure: the candidates it could not split
+    # Qualifiers the instruction grammar read (backend/ai/instructions.py), all optional:
+    item: NotRequired[str | None]  # the repeated item (row, list item, card) showing this text
+    region: NotRequired[str | None]  # "header", "dialog" ... or a named section ("billing")
+    near: NotRequired[str | None]  # text the element sits next to ("Total")
+    ordinal: NotRequired[int | None]  # 1-based among equal matches; -1 = the last
+    role_hints: NotRequired[list[str]]  # roles the verb implies (toggle: switch, checkbox)
 
 
 class Resolution(TypedDict):
@@ -36,6 +42,9 @@ class Resolution(TypedDict):
     confidence: float  # 0..100
     reasons: list[str]
     closest: list[Candidate]  # best candidates, best first (for the failure message)
+    # Set when the choice only *contains* the asked words plus words that change its meaning
+    # ("Create account for a friend" for "create account"), accepted by the lenient setting.
+    containment: NotRequired[str | None]
 
 
 class Resolver(Protocol):

@@ -122,9 +122,6 @@ EXTRA_ROLE_WORDS: dict[str, tuple[str, ...]] = {
     "option": ("option", "radio", "menuitemradio"),
     "switch": ("switch", "checkbox"),
     "toggle": ("switch", "checkbox", "button"),
-    "select": ("combobox", "listbox"),
-    "list": ("combobox", "listbox"),
-    "menu": ("button", "combobox", "menuitem", "link"),
 }
 
 # Regions people name ("the search box in the header"), and the landmark words of each.
@@ -825,9 +822,11 @@ def _has_role_word(text: str) -> bool:
 def head_role_hints(target: str) -> tuple[str, ...]:
     """Roles named by the last word(s) of a target beyond the shared role words:
     "the Completed filter" -> (link, button, tab, radio, option)."""
-    lowered = " ".join(synonyms.raw_tokens(target))
+    words = [w for w in synonyms.raw_tokens(target) if w not in ("the", "a", "an")]
+    lowered = " ".join(words)
     for word, roles in EXTRA_ROLE_WORDS.items():
-        if lowered == word or lowered.endswith(" " + word):
+        # only a head noun after other words: "the filter" alone is the element's name
+        if lowered.endswith(" " + word) or lowered.endswith(" " + word + "s"):
             return roles
     return ()
 

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from loguru import logger
 
 from backend.ai import text
 from backend.ai.base import Candidate, Resolution, ResolveRequest
+from backend.ai.instructions import REGIONS
 from backend.ai.settings import ResolverSettings
 from backend.cache import synonyms
 from backend.cache.records import ActionSpec, Fingerprint
@@ -42,6 +44,8 @@ _FIELD_WEIGHTS: dict[str, float] = {
     "alt": 0.8,
     "id": 0.65,
     "name attribute": 0.6,
+    "description": 0.6,
+    "class": 0.5,
     "nearby text": 0.5,
 }
 _ROLE_HINT_BONUS = 0.1  # the target's role word ("button") matches the candidate's role
@@ -75,6 +79,8 @@ class RankedCandidate:
     why: str
     compatible: bool  # False: the action cannot apply to this element (fill on a button)
     contradiction: str | None  # '"sign in" is not "Sign up"' when opposite words were found
+    exact: bool = False  # one of its own names says exactly the asked words
+    matched: str = ""  # the text of the field that matched best (for the containment rule)
 
     def as_candidate(self) -> Candidate:
         return Candidate(index=self.index, score=round(self.score, 1), why=self.why)
@@ -138,6 +144,11 @@ def candidate_fields(fp: Fingerprint) -> dict[str, str]:
         "alt": attributes.get("alt", ""),
         "id": attributes.get("id", ""),
         "name attribute": attributes.get("name", ""),
+        # aria-describedby resolved to text by the collector, when it gives it
+        "description": str(cast("dict[str, Any]", fp).get("description") or ""),
+        # Class names are words too ("task-input", "newTodo", "btn_delete"): split by the
+        # tokeniser like ids; weighed low, they are written for styling.
+        "class": attributes.get("class", ""),
         "nearby text": fp.get("neighbour_text", ""),
     }
     return {key: value for key, value in fields.items() if value and value.strip()}
@@ -237,7 +248,7 @@ class LocalResolver:
     def rank(self, request: ResolveRequest) -> list[RankedCandidate]:
         """Every candidate in scope (the shortlist, when given), best first."""
         indexes = self._scope(request)
-        target_text = text.strip_values(request["target"] or request["instruction"])
+        target_text = _target_text(request)
         target = text.parse_target(target_text)
         wanted = target.content
         # Words no candidate shows cannot tell candidates apart; they count half, so an
@@ -339,6 +350,7 @@ class LocalResolver:
             lexical = min(lexical, _CONTAINS_MAX)
         elif lexical:
             reasons.append("exactly the words asked for")
+        matched = fields.get(best_field, "") if best_field else ""
         score = 100.0 * lexical * factor
         if not target.content and target.roles:
             # "the checkbox" / "the title field": only the kind is named. Every element of
@@ -357,7 +369,7 @@ class LocalResolver:
             why = f'{shown}: no word of "{target.phrase}" in its name, label, text or test id'
         else:
             why = f"{shown}: " + "; ".join(reasons)
-        return RankedCandidate(index, score, why, True, None)
+        return RankedCandidate(index, score, why, True, None, exact and bool(lexical), matched)
 
     def _role_word_match(self, target: text.TargetWords, fields: dict[str, str]) -> float:
         wanted = set(target.role_tokens)
@@ -411,13 +423,129 @@ class LocalResolver:
     # --- deciding --------------------------------------------------------------------
 
     def decide(self, request: ResolveRequest) -> Resolution:
+        """Choose, reading the qualifiers of the request: the repeated item ("… for 'pay
+        rent'"), the region ("… in the header"), the neighbour ("… next to Total") and the
+        ordinal ("the second …")."""
+        notes: list[str] = []
+        region = request.get("region")
+        if region:
+            request, note = self._in_region(request, region)
+            notes.append(note)
+        item = request.get("item")
+        if item:
+            scoped = self._in_item(request, item)
+            if scoped is not None:
+                return _noted(scoped, notes)
+            # No repeated item shows that text (a list of one has no repeated item): the
+            # asked control next to that text, else the text is part of the element's own
+            # description ("delete 'pay rent'" where the button says "Delete pay rent").
+            notes.append(f'no repeated item (row, list item, card) shows "{item}"')
+            beside = self._decide({**request, "item": None, "near": item}, together=True)
+            if beside["index"] is not None:
+                return _noted(beside, [*notes, f'next to "{item}"'])
+            request = {**request, "target": f"{request['target']} {item}".strip(), "item": None}
+            merged = self._decide(request)
+            if merged["index"] is not None and not self._of_asked_role(request, merged["index"]):
+                shown = describe(request["candidates"][merged["index"]])
+                merged = _abstain(
+                    request["action"],
+                    merged["closest"],
+                    f'only {shown} says "{item}", and it is not the kind of element asked for',
+                )
+            return _noted(merged, notes)
+        resolution = self._decide(request)
+        soft = _quoted_item(request)
+        if soft is not None and (
+            resolution["index"] is None or not self._of_asked_role(request, resolution["index"])
+        ):
+            # "the 'pay rent' checkbox": the quoted words may be the item's, not the check
+            # box's own (a check box in a list item usually has no name of its own).
+            words, rest = soft
+            scoped = self._in_item({**request, "target": rest}, words)
+            if scoped is not None and scoped["index"] is not None:
+                return _noted(scoped, notes)
+        return _noted(resolution, notes)
+
+    def _of_asked_role(self, request: ResolveRequest, index: int) -> bool:
+        target = text.parse_target(_target_text(request))
+        roles = target.roles | frozenset(request.get("role_hints") or ())
+        return not roles or effective_role(request["candidates"][index]) in roles
+
+    def _in_region(self, request: ResolveRequest, region: str) -> tuple[ResolveRequest, str]:
+        """Keep the candidates inside the named region, when the page shows one."""
+        wanted = _region_words(region)
+        scope = [
+            i
+            for i in self._scope(request)
+            if wanted & _region_tokens(request["candidates"][i], landmark=region in REGIONS)
+        ]
+        if not scope:
+            return request, f'no part of the page is recognisably "{region}": the whole page'
+        return {**request, "shortlist": scope}, f"within the {region} ({len(scope)} elements)"
+
+    def _in_item(self, request: ResolveRequest, item: str) -> Resolution | None:
+        """Scope to the repeated item (row, list item, card) that shows ``item``, then choose
+        the asked control inside it. None when no repeated item shows that text."""
+        wanted = set(text.tokens(item))
+        if not wanted:
+            return None
+        groups: dict[str, list[int]] = {}
+        for i in self._scope(request):
+            container = request["candidates"][i].get("container_text", "")
+            if container and wanted <= set(text.tokens(container)):
+                groups.setdefault(container, []).append(i)
+        if not groups:
+            return None
+
+        # "pay rent" is in the rows "pay rent" and "pay rent twice": the row that says the
+        # least besides the asked words is the one meant.
+        def excess(container: str) -> int:
+            return len(set(text.tokens(container)) - wanted)
+
+        fewest = min(excess(c) for c in groups)
+        chosen = [c for c in groups if excess(c) == fewest]
+        if len(chosen) > 1 and not request.get("ordinal"):
+            closest = [
+                Candidate(index=groups[c][0], score=0.0, why=f'item "{_short(c)}"')
+                for c in chosen[:_CLOSEST]
+            ]
+            return _abstain(
+                request["action"],
+                closest,
+                f'{len(chosen)} repeated items show "{item}" equally; say which one '
+                '(e.g. "the second …")',
+            )
+        scope = groups[chosen[0]]
+        scoped: ResolveRequest = {**request, "shortlist": scope, "item": None}
+        resolution = self._decide(scoped, within=f'the item "{_short(chosen[0])}"')
+        return _noted(resolution, [f'in the item "{_short(chosen[0])}"'])
+
+    def _decide(
+        self, request: ResolveRequest, within: str = "the page", together: bool = False
+    ) -> Resolution:
         ranked = self.rank(request)
+        ranked = self._unique_kind(request, ranked, within)
         closest = [r.as_candidate() for r in ranked[:_CLOSEST]]
         action = request["action"]
         target = request["target"] or request["instruction"]
         if not ranked:
             return _abstain(action, closest, f'no candidate elements to match "{target}"')
         best = ranked[0]
+        ordinal = request.get("ordinal")
+        near = request.get("near")
+        if (ordinal or near) and best.compatible and not best.contradiction:
+            picked = self._qualified(request, ranked, ordinal, near, together)
+            if isinstance(picked, str):
+                return _abstain(action, closest, picked)
+            if picked is not None:
+                chosen, why = picked
+                return Resolution(
+                    index=chosen.index,
+                    action=action,
+                    confidence=round(min(chosen.score, 90.0), 1),
+                    reasons=[chosen.why, why],
+                    closest=closest,
+                )
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         margin = best.score - runner_up
         if best.contradiction or not best.compatible or best.score < self.settings.local_min_score:
@@ -434,8 +562,28 @@ class LocalResolver:
                 f"{best.why} / {second.why}"
             )
             return _abstain(action, closest, reason)
+        containment = None if best.exact else _meaning_changing_extra(target, best)
         confidence = best.score * (0.5 + 0.5 * min(1.0, margin / 30.0))
         reasons = [best.why, f"margin {margin:.0f} over the runner-up"]
+        if containment is not None:
+            shown = describe(request["candidates"][best.index])
+            if not self.settings.local_lenient:
+                reason = (
+                    f'the closest match, {shown}, only contains "{text.target_phrase(target)}": '
+                    f'its extra words "{containment}" change what it does. If it is the one, '
+                    f'name it exactly ("{_exact_wording(request, best)}"), or set '
+                    "TESTABLE_LOCAL_LENIENT=1 to accept containment"
+                )
+                return _abstain(action, closest, reason)
+            mark = f'matched by containment: {shown} has the extra words "{containment}"'
+            return Resolution(
+                index=best.index,
+                action=action,
+                confidence=round(min(confidence, 60.0), 1),
+                reasons=[*reasons, mark],
+                closest=closest,
+                containment=mark,
+            )
         return Resolution(
             index=best.index,
             action=action,
@@ -444,17 +592,347 @@ class LocalResolver:
             closest=closest,
         )
 
+    def _unique_kind(
+        self, request: ResolveRequest, ranked: list[RankedCandidate], within: str
+    ) -> list[RankedCandidate]:
+        """The only element of the asked kind in scope ("the … field" on a page with one
+        text field, "the checkbox" in one list item) is strong evidence by itself."""
+        target = text.parse_target(_target_text(request))
+        roles = set(target.roles) | set(request.get("role_hints") or ())
+        method = request["action"]["method"]
+        if within == "the page" and (
+            request.get("shortlist") is not None
+            or method not in ("fill", "type", "select", "check", "uncheck", "upload", "press")
+            or not roles
+        ):
+            # Page-wide, only "the … field/checkbox/dropdown" for an action on a field: the
+            # one "button" of a page is no evidence that it is the "login button".
+            return ranked
+
+        def of_kind(r: RankedCandidate) -> bool:
+            role = effective_role(request["candidates"][r.index])
+            if roles:
+                return role in roles or any(_family(h) & _family(role) for h in roles)
+            return True
+
+        kind = [r for r in ranked if r.compatible and not r.contradiction and of_kind(r)]
+        if len(kind) != 1:
+            return ranked
+        only = kind[0]
+        floor = 72.0 if within != "the page" else 62.0
+        if only.score >= floor:
+            return ranked
+        if within != "the page" and target.content and only.score == 0.0:
+            # "the edit button" of a row whose only button is "delete": its kind is not
+            # enough when none of the asked words is found on it.
+            return ranked
+        if within == "the page" and target.content and only.score == 0.0:
+            # Nothing of it matches: only when no element at all shows the asked words
+            # ("task input" on a page that never says "task") is its kind enough.
+            shown = {
+                t
+                for i in range(len(request["candidates"]))
+                for value in candidate_fields(request["candidates"][i]).values()
+                for t in text.tokens(value)
+            }
+            if any(_token_similarity(w, v) for w in target.content for v in shown):
+                return ranked
+        kind_name = " or ".join(sorted(roles)) if roles else "element this action applies to"
+        boosted = RankedCandidate(
+            only.index,
+            floor,
+            f"{only.why}; the only {kind_name} in {within}",
+            True,
+            None,
+            only.exact,
+            only.matched,
+        )
+        rest = [r for r in ranked if r.index != only.index]
+        return sorted([boosted, *rest], key=lambda r: (-r.score, r.contradiction is None, r.index))
+
+    def _qualified(
+        self,
+        request: ResolveRequest,
+        ranked: list[RankedCandidate],
+        ordinal: int | None,
+        near: str | None,
+        together: bool = False,
+    ) -> tuple[RankedCandidate, str] | str | None:
+        """Among the equally good matches, the n-th in page order or the one next to a text.
+        A reason string when the qualifier cannot be met; None when it does not apply."""
+        best = ranked[0]
+        if best.score < self.settings.local_min_score:
+            return None
+        slack = self.settings.local_min_margin
+        peers = [
+            r
+            for r in ranked
+            if r.compatible and not r.contradiction and r.score >= best.score - slack
+        ]
+        if near:
+            anchors = _anchors(request, near)
+            if not anchors:
+                return f'nothing on the page says "{near}" to be next to'
+            pool = [r for r in ranked if r.compatible and not r.contradiction]
+            pool = [r for r in pool if r.score >= self.settings.local_min_score]
+            pool = [r for r in pool if r.index not in anchors]
+            if together:
+                # An item's control belongs with the item's text: no other text of that
+                # kind (another row's title) sits in the part of the page they share.
+                pool = [r for r in pool if any(_belongs_with(request, r.index, a) for a in anchors)]
+            distances = sorted(
+                (_distance(request["candidates"][r.index], request["candidates"][a]), r.index)
+                for r in pool
+                for a in anchors
+            )
+            seen: dict[int, float] = {}
+            for d, i in distances:
+                seen.setdefault(i, d)
+            order = sorted(seen.items(), key=lambda kv: kv[1])
+            if not order:
+                return None
+            if len(order) > 1 and order[0][1] > 0.7 * order[1][1]:
+                return (
+                    f'two matches are about as close to "{near}": #{order[0][0]} and #{order[1][0]}'
+                )
+            chosen = next(r for r in pool if r.index == order[0][0])
+            return chosen, f'the closest match to "{near}"'
+        if ordinal:
+            in_order = sorted(peers, key=lambda r: r.index)
+            position = len(in_order) - 1 if ordinal == -1 else ordinal - 1
+            if not 0 <= position < len(in_order):
+                return (
+                    f"asked for number {ordinal} but only {len(in_order)} candidates match "
+                    "equally well"
+                )
+            name = "last" if ordinal == -1 else f"number {ordinal}"
+            return in_order[position], f"{name} of {len(in_order)} equal matches in page order"
+        return None
+
     def contradiction(self, request: ResolveRequest, index: int) -> str | None:
         """Why candidate ``index`` is certainly not the target (opposite words), if so.
         Other resolvers use this as a veto on a model's choice."""
         fp = request["candidates"][index]
-        target_text = text.strip_values(request["target"] or request["instruction"])
+        target_text = _target_text(request)
         target = text.parse_target(target_text)
         return self._contradiction(target, target_text, fp, candidate_fields(fp))
 
 
 def _abstain(action: ActionSpec, closest: list[Candidate], reason: str) -> Resolution:
     return Resolution(index=None, action=action, confidence=0.0, reasons=[reason], closest=closest)
+
+
+def _noted(resolution: Resolution, notes: list[str]) -> Resolution:
+    if not notes:
+        return resolution
+    return {**resolution, "reasons": [*resolution["reasons"], *notes]}
+
+
+_QUOTE_CHARS = "\"'“”‘’"
+
+
+def _target_text(request: ResolveRequest) -> str:
+    """The element's description: a quoted name ("click 'Sign up'") keeps its words,
+    %placeholders% go. The grammar has already taken typed values out of the target."""
+    target = request["target"]
+    if not target:
+        return text.strip_values(request["instruction"])
+    if request["action"]["method"] in ("fill", "type", "select", "upload"):
+        return text.strip_values(target)  # a value left in the target is not the element
+    return re.sub(r"%[A-Za-z0-9_.-]+%", " ", target).translate({ord(c): " " for c in _QUOTE_CHARS})
+
+
+def _quoted_item(request: ResolveRequest) -> tuple[str, str] | None:
+    """("pay rent", "checkbox") for a target "'pay rent' checkbox": quoted words plus a
+    kind word. None when the target is only a quoted name or has no quotes."""
+    target = request["target"]
+    found = re.search(r"\"([^\"]+)\"|'([^']+)'|“([^”]+)”|‘([^’]+)’", target)
+    if found is None:
+        return None
+    words = next(g for g in found.groups() if g)
+    rest = (target[: found.start()] + " " + target[found.end() :]).strip()
+    if not rest:
+        return None
+    return words, rest
+
+
+def _region_words(region: str) -> set[str]:
+    if region in REGIONS:
+        return set(REGIONS[region]) | {region}
+    return set(text.tokens(region))
+
+
+def _region_tokens(fp: Fingerprint, *, landmark: bool) -> set[str]:
+    """Words of the parts of the page an element sits in: its ancestors' tags, roles, ids,
+    classes and test ids, and (for named sections) the heading or legend before it."""
+    words: set[str] = set()
+    for parent in fp.get("parents", []):
+        for value in (
+            parent.get("tag", ""),
+            parent.get("role", ""),
+            parent.get("id", ""),
+            parent.get("test_id", ""),
+            " ".join(parent.get("classes", [])),
+        ):
+            words.update(synonyms.raw_tokens(value))
+            words.update(text.tokens(value))
+    if not landmark:
+        words.update(text.tokens(fp.get("neighbour_text", "")))
+    return words
+
+
+def _anchors(request: ResolveRequest, near: str) -> list[int]:
+    """Candidates whose own text says ``near`` (the label an element sits next to)."""
+    wanted = set(text.tokens(near))
+    if not wanted:
+        return []
+    exact: list[int] = []
+    containing: list[int] = []
+    for i, fp in enumerate(request["candidates"]):
+        own = [fp.get("text", ""), fp.get("name", ""), fp.get("label", "")]
+        sets = [set(text.tokens(v)) for v in own if v]
+        if any(t == wanted for t in sets):
+            exact.append(i)
+        elif any(wanted <= t for t in sets):
+            containing.append(i)
+    return exact or containing
+
+
+def _belongs_with(request: ResolveRequest, index: int, anchor: int) -> bool:
+    candidates = request["candidates"]
+    path = candidates[index].get("xpath", "")
+    anchor_path = candidates[anchor].get("xpath", "")
+    if not path or not anchor_path:
+        return False
+    a, b = path.split("/"), anchor_path.split("/")
+    depth = 0
+    while depth < min(len(a), len(b)) and a[depth] == b[depth]:
+        depth += 1
+    shared = "/".join(a[:depth]) + "/"
+    kind = (candidates[anchor].get("tag"), effective_role(candidates[anchor]))
+    return not any(
+        j != anchor
+        and (fp.get("tag"), effective_role(fp)) == kind
+        and fp.get("xpath", "").startswith(shared)
+        for j, fp in enumerate(candidates)
+    )
+
+
+def _distance(a: Fingerprint, b: Fingerprint) -> float:
+    box_a, box_b = a.get("bbox"), b.get("bbox")
+    if not box_a or not box_b:
+        return float("inf")
+    ax = box_a["x"] + box_a["width"] / 2
+    ay = box_a["y"] + box_a["height"] / 2
+    bx = box_b["x"] + box_b["width"] / 2
+    by = box_b["y"] + box_b["height"] / 2
+    # Rows matter more than columns: "the input next to Total" is on Total's line.
+    return float(((ax - bx) ** 2 + (3 * (ay - by)) ** 2) ** 0.5)
+
+
+# Words that, beyond the asked ones, change what a control does: "Create account *for a
+# friend*", "Sign in *with Google*", "Delete *all*", "*Clear* completed". Decorations
+# ("→", "(3)", "now", "here") are dropped by the tokeniser and never count.
+_QUALIFYING_WORDS = frozenset(
+    [
+        "for",
+        "with",
+        "without",
+        "via",
+        "using",
+        "except",
+        "instead",
+        "all",
+        "every",
+        "each",
+        "both",
+        "none",
+        "only",
+        "another",
+        "other",
+        "not",
+        "no",
+        "never",
+    ]
+)
+_ACTION_WORDS = frozenset(
+    [
+        "clear",
+        "delete",
+        "remove",
+        "add",
+        "edit",
+        "save",
+        "cancel",
+        "create",
+        "reset",
+        "undo",
+        "redo",
+        "copy",
+        "share",
+        "show",
+        "hide",
+        "open",
+        "close",
+        "sort",
+        "filter",
+        "archive",
+        "duplicate",
+        "export",
+        "import",
+        "print",
+        "download",
+        "upload",
+        "send",
+        "restore",
+        "empty",
+        "mark",
+        "unmark",
+        "select",
+        "deselect",
+        "enable",
+        "disable",
+    ]
+)
+
+
+def _meaning_changing_extra(target: str, ranked: RankedCandidate) -> str | None:
+    """The extra words of a containing match that change its meaning, or None."""
+    if not ranked.matched:
+        return None
+    asked = set(synonyms.canonical_tokens(text.strip_values(target))) | set(
+        synonyms.raw_tokens(text.strip_values(target))
+    )
+    raw = synonyms.raw_tokens(ranked.matched)
+
+    def said(word: str) -> bool:
+        canonical = set(synonyms.canonical_tokens(word))
+        return word in asked or (bool(canonical) and canonical <= asked)
+
+    extra = [w for w in raw if not said(w)]
+    if not extra:
+        return None
+    meaningful = [
+        w
+        for w in extra
+        if w in _QUALIFYING_WORDS
+        or w in _ACTION_WORDS
+        or set(synonyms.canonical_tokens(w)) & _ACTION_WORDS
+    ]
+    if not meaningful:
+        return None
+    start = raw.index(meaningful[0])
+    tail = [w for w in raw[start:] if not said(w)]
+    return " ".join(tail)
+
+
+def _exact_wording(request: ResolveRequest, ranked: RankedCandidate) -> str:
+    verb = {"fill": "type … into", "type": "type … into", "select": "select … from"}.get(
+        request["action"]["method"], request["action"]["method"]
+    )
+    role = effective_role(request["candidates"][ranked.index])
+    kind = {"textbox": "field", "combobox": "dropdown"}.get(role, role)
+    return f"{verb} the {_short(ranked.matched)} {kind}".strip()
 
 
 def _short(value: str) -> str:
@@ -502,6 +980,18 @@ def _action_incompatibility(action: ActionSpec, fp: Fingerprint, role: str) -> s
             return f"cannot {method}: not a checkbox, radio or switch"
     elif method == "upload" and not (tag == "input" and kind == "file"):
         return "cannot upload: not a file input"
+    elif method in ("press", "edit") and not _is_editable(fp, role):
+        # A key goes to the element that has the focus: an editable field, or a control
+        # that takes the focus (a button, a link, a check box). Never a heading or text.
+        attributes = fp.get("attributes", {})
+        focusable = (
+            role in _CLICKABLE_ROLES
+            or role in ("slider", "listbox", "grid", "tree")
+            or attributes.get("contenteditable") in ("", "true")
+            or ("tabindex" in attributes and attributes.get("tabindex") != "-1")
+        )
+        if method == "edit" or not focusable:
+            return f"cannot {method}: not an editable field or a control that takes the focus"
     return None
 
 

@@ -26,6 +26,10 @@ class ResolverSettings(BaseSettings):
     # The offline resolver's decision rule (scores are 0..100).
     local_min_score: float = Field(default=50.0, ge=0, le=100)
     local_min_margin: float = Field(default=10.0, ge=0, le=100)
+    # An element whose name contains the asked words *plus words that change its meaning*
+    # ("Create account for a friend", "Sign in with Google", "Delete all") is refused by
+    # default, naming it; lenient acts on it and marks the step "matched by containment".
+    local_lenient: bool = False
     # Optional sentence-embedding model (needs the ``embeddings`` extra); never required.
     embedding_model: str | None = None
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from backend.ai import instructions
 from backend.cache import synonyms
 
 _QUOTED_RE = re.compile(r"\"[^\"]*\"|'[^']*'|“[^”]*”|%[A-Za-z0-9_]+%")
@@ -79,12 +80,17 @@ class TargetWords:
 
 
 def parse_target(target: str) -> TargetWords:
-    canonical = [t for t in synonyms.canonical_tokens(strip_values(target)) if not t.isdigit()]
+    # A kind word at the end beyond the shared role words ("the Completed filter", "the
+    # Settings menu item") names the control group, not words to find on it.
+    head_roles = instructions.head_role_hints(strip_values(target))
+    words = instructions.strip_head_role(target) if head_roles else target
+    canonical = [t for t in synonyms.canonical_tokens(strip_values(words)) if not t.isdigit()]
     role_tokens = tuple(t for t in canonical if t in synonyms.ROLE_WORDS)
     content = tuple(
         stem(t) for t in canonical if t not in synonyms.ROLE_WORDS and t not in STEP_VERBS
     )
     roles = frozenset(ROLE_OF_WORD[t] for t in role_tokens if t in ROLE_OF_WORD)
+    roles |= frozenset(head_roles)
     return TargetWords(
         phrase=target_phrase(target), content=content, role_tokens=role_tokens, roles=roles
     )

@@ -366,12 +366,19 @@
     'tr, li, article, [role=row], [role=listitem], [class*="card"], [class*="item"], [class*="product"]';
   // Only a *repeated* item counts (a sibling with the same tag and class): a product
   // page's single <article> would otherwise tie the element to one product's words.
+  // Classes that mark a state ("completed", "selected") differ between rows of one list:
+  // siblings are of one kind when one's classes include the other's.
+  const sameKind = (s, c) => {
+    if (s.tagName !== c.tagName) return false;
+    if (s.className === c.className) return true;
+    const a = classesOf(s);
+    const b = classesOf(c);
+    return a.every((x) => b.includes(x)) || b.every((x) => a.includes(x));
+  };
   const isRepeated = (c) =>
     !!c.parentNode &&
     !!c.parentNode.children &&
-    [...c.parentNode.children].some(
-      (s) => s !== c && s.tagName === c.tagName && s.className === c.className,
-    );
+    [...c.parentNode.children].some((s) => s !== c && sameKind(s, c));
   // null, not "": an element in no row or card has *no* container; two such elements
   // share nothing (issue #12: "" == "" counted as "same row").
   const containerText = (el) => {

@@ -37,7 +37,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     "cart": ("cart", "basket", "shopping cart", "shopping basket", "trolley", "shopping bag"),
     "search": ("search", "look up", "lookup"),
     "submit": ("submit",),
-    "delete": ("delete", "remove", "trash", "erase"),
+    "delete": ("delete", "remove", "trash", "erase", "destroy", "bin"),
     "edit": ("edit", "modify"),
     "close": ("close", "dismiss"),
     "cancel": ("cancel", "abort"),

@@ -109,6 +109,23 @@ class PressOnPage:
 
 
 @dataclass(frozen=True)
+class GoBack:
+    """-> None: the browser's back button ("go back")."""
+
+    timeout_ms: float = 10_000
+
+
+@dataclass(frozen=True)
+class DragAndDrop:
+    """-> None: drag the one element ``source`` matches onto the one ``target`` matches.
+    Raises ``ActionFailed``."""
+
+    source: str
+    target: str
+    timeout_ms: float = 10_000
+
+
+@dataclass(frozen=True)
 class ReadState:
     """-> {connected, value, checked, selected: [[value, label], ...]} of the pinned element."""
 
@@ -165,6 +182,8 @@ Command = (
     | ResolveCached
     | Perform
     | PressOnPage
+    | GoBack
+    | DragAndDrop
     | ReadState
     | ReadTexts
     | FindLists

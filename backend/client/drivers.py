@@ -377,6 +377,15 @@ class AsyncDriver:
             case cmd.PressOnPage(key=key):
                 await page.keyboard.press(key)
                 return None
+            case cmd.GoBack(timeout_ms=timeout_ms):
+                await page.go_back(timeout=timeout_ms)
+                return None
+            case cmd.DragAndDrop(source=source, target=target, timeout_ms=timeout_ms):
+                try:
+                    await page.drag_and_drop(source, target, timeout=timeout_ms)
+                except PlaywrightError as error:
+                    raise cmd.ActionFailed(_short(error)) from error
+                return None
             case cmd.ReadState():
                 if self._pinned is None:
                     return {}
@@ -416,8 +425,12 @@ class AsyncDriver:
                 case "click":
                     if command.double:
                         await handle.dblclick(timeout=timeout)
+                    elif value == "right":
+                        await handle.click(timeout=timeout, button="right")
                     else:
                         await handle.click(timeout=timeout)
+                case "scroll":
+                    await handle.scroll_into_view_if_needed(timeout=timeout)
                 case "fill":
                     await handle.fill(value, timeout=timeout)
                 case "type":
@@ -631,6 +644,15 @@ class SyncDriver:
             case cmd.PressOnPage(key=key):
                 page.keyboard.press(key)
                 return None
+            case cmd.GoBack(timeout_ms=timeout_ms):
+                page.go_back(timeout=timeout_ms)
+                return None
+            case cmd.DragAndDrop(source=source, target=target, timeout_ms=timeout_ms):
+                try:
+                    page.drag_and_drop(source, target, timeout=timeout_ms)
+                except PlaywrightError as error:
+                    raise cmd.ActionFailed(_short(error)) from error
+                return None
             case cmd.ReadState():
                 if self._pinned is None:
                     return {}
@@ -670,8 +692,12 @@ class SyncDriver:
                 case "click":
                     if command.double:
                         handle.dblclick(timeout=timeout)
+                    elif value == "right":
+                        handle.click(timeout=timeout, button="right")
                     else:
                         handle.click(timeout=timeout)
+                case "scroll":
+                    handle.scroll_into_view_if_needed(timeout=timeout)
                 case "fill":
                     handle.fill(value, timeout=timeout)
                 case "type":

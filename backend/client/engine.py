@@ -25,9 +25,10 @@ The flow of ``act()`` (see "The element cache" in ARCHITECTURE.md):
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Generator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar, cast
 
@@ -99,6 +100,7 @@ class Located:
     check_after: bool  # verify the element's state after acting
     write: tuple[ChangeKind, Actor] | None  # what to write back once the step succeeded
     resolver_calls: int = 0
+    containment: str | None = None  # the lenient resolver accepted a containing match
 
 
 @dataclass
@@ -250,6 +252,14 @@ def _ask_resolver(
         "candidates": snapshot["candidates"],
         "shortlist": shortlist,
     }
+    understood = parsed.understood
+    if understood is not None:
+        # The grammar's qualifiers: "… for 'pay rent'", "… in the header", "the second …"
+        request["item"] = understood.item
+        request["region"] = understood.region
+        request["near"] = understood.near
+        request["ordinal"] = understood.ordinal
+        request["role_hints"] = list(understood.role_hints)
     try:
         return cast(Resolution, (yield cmd.Resolve(request)))
     except ResolverError as error:  # the model timed out, refused, is misconfigured ...
@@ -543,6 +553,7 @@ def _resolved(
         check_after=True,
         write=("created", "resolver"),
         resolver_calls=1,
+        containment=resolution.get("containment"),
     )
 
 
@@ -553,18 +564,83 @@ def _locate(
         found = yield from _try_cached(config, cached, parsed)
         if isinstance(found, Located):
             return found
-        return (yield from _heal_or_resolve(config, cached, parsed, found))
+        try:
+            return (yield from _heal_or_resolve(config, cached, parsed, found))
+        except StepFailure:
+            # A learnt control that only shows while its item is hovered: hover, try again.
+            hovered = yield from _hover_item(config, parsed, (yield from _snapshot(config)))
+            if not hovered:
+                raise
+            again = yield from _try_cached(config, cached, parsed)
+            if not isinstance(again, Located):
+                again = yield from _heal_or_resolve(config, cached, parsed, again)
+            again.reasons.append(hovered)
+            return again
     snapshot = yield from _snapshot(config)
     resolution = yield from _ask_resolver(parsed, snapshot, None)
     if resolution["index"] is None:
+        # A control that only shows while its item is hovered ("the delete button for 'pay
+        # rent'"): hover the item, look again.
+        hovered = yield from _hover_item(config, parsed, snapshot)
+        if hovered:
+            snapshot = yield from _snapshot(config)
+            retry = yield from _ask_resolver(parsed, snapshot, None)
+            if retry["index"] is not None:
+                retry = {**retry, "reasons": [*retry["reasons"], hovered]}
+                return (yield from _resolved(config, parsed, snapshot, retry, None))
+    if resolution["index"] is None:
         raise StepFailure(
-            explanation=f"{parsed.display!r}: no element on the page matches clearly",
+            explanation=(
+                f"{parsed.display!r}: no element on the page matches clearly"
+                + (f" ({resolution['reasons'][0]})" if resolution["reasons"] else "")
+            ),
             closest=_resolution_closest(resolution, snapshot["candidates"]),
             reasons=resolution["reasons"],
             confidence=resolution["confidence"],
             resolver_calls=1,
         )
     return (yield from _resolved(config, parsed, snapshot, resolution, None))
+
+
+def _item_words(parsed: ParsedInstruction) -> str | None:
+    """The text of the repeated item a step names ("pay rent"), explicit or quoted."""
+    understood = parsed.understood
+    if understood is None:
+        return None
+    if understood.item:
+        return understood.item
+    quoted = re.search(r"\"([^\"]+)\"|'([^']+)'|“([^”]+)”|‘([^’]+)’", understood.target)
+    if quoted is None:
+        return None
+    return next(g for g in quoted.groups() if g)
+
+
+def _hover_item(
+    config: EngineConfig, parsed: ParsedInstruction, snapshot: SnapshotData
+) -> Flow[str | None]:
+    """Hover the element showing the step's item text, so hover-only controls appear.
+    Returns what was hovered (for the step's reasons), None when there is no such item."""
+    words = _item_words(parsed)
+    if not words or parsed.action["method"] in ("hover", "fill", "type", "select", "upload"):
+        return None
+    wanted = set(canonical_tokens(words))
+    best: tuple[int, int] | None = None
+    for i, fp in enumerate(snapshot["candidates"]):
+        if fp.get("visible") is False:
+            continue
+        own = set(canonical_tokens(fp.get("text") or fp.get("name") or ""))
+        if wanted and wanted <= own:
+            extra = len(own - wanted)
+            if best is None or extra < best[0]:
+                best = (extra, i)
+    if best is None:
+        return None
+    try:
+        _, identity, fp, _, _ = yield from _locate_candidate(config, snapshot, best[1])
+        yield cmd.Perform("hover", None, identity, config.action_timeout_ms)
+    except (cmd.StaleElement, cmd.ActionFailed):
+        return None
+    return f"hovered {describe(fp)} first: the control shows when its item is hovered"
 
 
 def _locate_waiting(
@@ -697,6 +773,20 @@ def act(
     started = time.perf_counter()
     parsed = parse_instruction(instruction)
     value = parsed.value_for(variables)
+    if parsed.action == {"method": "none", "argument": "back"}:
+        yield cmd.GoBack(config.action_timeout_ms)
+        return StepResult(
+            kind="act",
+            instruction=parsed.display,
+            decision="navigated",
+            confidence=100.0,
+            duration_ms=_elapsed_ms(started),
+            explanation="went back to the previous page (no element involved)",
+        )
+    if parsed.action["method"] in ("drag", "edit"):
+        return (yield from _compound(config, parsed, value, started))
+    if parsed.action["method"] == "click" and parsed.action.get("argument") == "right":
+        value = "right"
     if not parsed.target:
         assert value is not None
         yield cmd.PressOnPage(value, config.action_timeout_ms)
@@ -732,6 +822,16 @@ def act(
         try:
             located = yield from _locate_waiting(config, parsed, cached, started)
             resolver_calls += located.resolver_calls
+            if located.fingerprint.get("visible") is False and parsed.action["method"] in (
+                "click",
+                "hover",
+            ):
+                # a learnt hover-only control: show it the way a person would
+                snapshot = yield from _snapshot(config)
+                hovered = yield from _hover_item(config, parsed, snapshot)
+                if hovered:
+                    located.reasons.append(hovered)
+                    yield from _pin(located.selector, located.identity)
             yield cmd.Perform(
                 parsed.action["method"],
                 value,
@@ -822,6 +922,153 @@ def act(
         explanation=_explain(located),
         key=key if config.use_cache else None,
         resolver_calls=resolver_calls,
+        matched_by="containment" if located.containment else None,
+    )
+
+
+def _sub_step(
+    parsed: ParsedInstruction, method: str, target: str, **qualifiers: Any
+) -> ParsedInstruction:
+    """A step a compound step (drag, edit) is made of, as the grammar would read it."""
+    understood = parsed.understood
+    assert understood is not None
+    variant = qualifiers.pop("variant", None)
+    part = replace(understood, method=method, target=target, variant=variant, **qualifiers)
+    action: ActionSpec = {"method": method, "argument": variant}  # type: ignore[typeddict-item]
+    return ParsedInstruction(
+        instruction=parsed.instruction,
+        action=action,
+        target=target,
+        value=None,
+        double=variant == "double",
+        understood=part,
+    )
+
+
+def _try_locate(config: EngineConfig, parsed: ParsedInstruction) -> Flow[Located | None]:
+    try:
+        return (yield from _locate(config, parsed, None))
+    except StepFailure:
+        return None
+
+
+def _compound(
+    config: EngineConfig, parsed: ParsedInstruction, value: str | None, started: float
+) -> Flow[StepResult]:
+    """Steps that are several actions: "drag A onto B" (two elements) and "edit 'pay rent'
+    to 'pay the rent'" (open the item's editor, type, confirm). Each element is resolved
+    cold every time (not cached): the parts have no key of their own."""
+    understood = parsed.understood
+    assert understood is not None
+    reasons: list[str] = []
+    calls = 0
+    located: Located | None = None
+    route = normalise_route((yield cmd.PageUrl()))
+    key = element_key(config.project, config.scope, parsed.instruction, route, config.frame)
+    try:
+        if parsed.action["method"] == "drag":
+            source = yield from _locate(config, _sub_step(parsed, "hover", understood.target), None)
+            destination_step = _sub_step(
+                parsed,
+                "hover",
+                understood.destination or "",
+                item=None,
+                region=None,
+                near=None,
+                ordinal=None,
+            )
+            located = yield from _locate(config, destination_step, None)
+            calls += source.resolver_calls + located.resolver_calls
+            yield cmd.DragAndDrop(source.selector, located.selector, config.action_timeout_ms)
+            explanation = (
+                f"dragged {describe(source.fingerprint)} onto {describe(located.fingerprint)}"
+            )
+            reasons = [*source.reasons[:1], *located.reasons[:1]]
+        else:
+            item = understood.item or understood.target.strip("\"'“”‘’ ")
+            before = yield from _snapshot(config)
+            # An item's editor opens with its "Edit" control, else by double-clicking its text.
+            opener = yield from _try_locate(
+                config, _sub_step(parsed, "click", "edit button", item=item)
+            )
+            if opener is not None:
+                yield cmd.Perform("click", None, opener.identity, config.action_timeout_ms)
+            else:
+                opener = yield from _locate(
+                    config,
+                    _sub_step(parsed, "click", f"'{item}'", item=None, variant="double"),
+                    None,
+                )
+                yield cmd.Perform("click", None, opener.identity, config.action_timeout_ms, True)
+            located = yield from _opened_editor(config, parsed, item, before, started)
+            calls += opener.resolver_calls + located.resolver_calls
+            yield cmd.Perform("fill", value, located.identity, config.action_timeout_ms)
+            yield cmd.Perform("press", "Enter", located.identity, config.action_timeout_ms)
+            explanation = (
+                f"opened the editor with {describe(opener.fingerprint)}, typed the new text "
+                f"into {describe(located.fingerprint)} and pressed Enter"
+            )
+            reasons = [*opener.reasons[:1], *located.reasons[:1]]
+    except StepFailure as failure:
+        failure.resolver_calls += calls
+        yield from _fail(config, key, parsed, None, failure, started, located)
+        raise AssertionError("unreachable") from None
+    except (cmd.StaleElement, cmd.ActionFailed) as error:
+        broken = StepFailure(
+            explanation=f"{parsed.display!r}: could not {parsed.action['method']}: {error}",
+            resolver_calls=calls,
+        )
+        yield from _fail(config, key, parsed, None, broken, started, located)
+        raise AssertionError("unreachable") from None
+    return StepResult(
+        kind="act",
+        instruction=parsed.display,
+        decision="resolver",
+        confidence=located.confidence,
+        duration_ms=_elapsed_ms(started),
+        selector=located.selector,
+        explanation=f"{explanation} ({'; '.join(reasons)})" if reasons else explanation,
+        resolver_calls=calls,
+    )
+
+
+def _opened_editor(
+    config: EngineConfig,
+    parsed: ParsedInstruction,
+    item: str,
+    before: SnapshotData,
+    started: float,
+) -> Flow[Located]:
+    """The field an item's editor opened: the one editable field that appeared since
+    ``before``, else the field of the item (as the resolver reads "the field for 'x'")."""
+    known = {fp.get("xpath") for fp in before["candidates"] if fp.get("editable")}
+    after = yield from _snapshot(config)
+    new = [
+        i
+        for i, fp in enumerate(after["candidates"])
+        if fp.get("editable") and fp.get("visible") is not False and fp.get("xpath") not in known
+    ]
+    if len(new) == 1:
+        selector, identity, fp, context, selectors = yield from _locate_candidate(
+            config, after, new[0]
+        )
+        return Located(
+            selector=selector,
+            identity=identity,
+            fingerprint=fp,
+            context=context,
+            selectors=selectors,
+            decision="resolver",
+            confidence=90.0,
+            scores=None,
+            reasons=["the one field that appeared when the editor opened"],
+            check_after=True,
+            write=None,
+        )
+    return (
+        yield from _locate_waiting(
+            config, _sub_step(parsed, "fill", "field", item=item), None, started
+        )
     )
 
 
@@ -834,6 +1081,8 @@ def _explain(located: Located) -> str:
         "resolver": f"the resolver chose {element}",
     }[located.decision]
     detail = "; ".join(located.reasons[:2])
+    if located.containment:
+        detail = f"{located.containment}; {detail}"
     return f"{lead} ({detail})" if detail else lead
 
 

@@ -39,9 +39,15 @@ class StepResult(BaseModel):
     key: str | None = None  # cache key of the element (None when the cache was not used)
     resolver_calls: int = 0
     closest: list[CandidateSummary] = Field(default_factory=list)
+    # "containment": the element's name only contained the asked words plus words that
+    # change its meaning, and the lenient setting accepted it (TESTABLE_LOCAL_LENIENT).
+    matched_by: Literal["containment"] | None = None
 
     def __str__(self) -> str:
-        return f"[{self.decision} {self.confidence:.0f}%] {self.instruction}: {self.explanation}"
+        mark = " (matched by containment)" if self.matched_by == "containment" else ""
+        return (
+            f"[{self.decision} {self.confidence:.0f}%] {self.instruction}{mark}: {self.explanation}"
+        )
 
 
 class ObservedElement(BaseModel):

@@ -162,7 +162,7 @@ WRONG_ACTIONS: list[tuple[str, int, Callable[[Page], object]]] = [
     ),
     (
         "board_jquery",
-        3,
+        6,
         lambda page: (
             page.locator("[draggable=true]")
             .filter(has_text="Fix login bug")
@@ -171,7 +171,7 @@ WRONG_ACTIONS: list[tuple[str, int, Callable[[Page], object]]] = [
     ),
     (
         "board_jquery",
-        6,
+        9,
         lambda page: _hover_and_click_button(
             page.locator("[draggable=true]").filter(has_text="Design new logo")
         ),

@@ -35,6 +35,8 @@ const todo = col('To do');
 const doing = col('In progress');
 const done = col('Done');
 const inputs = [...document.querySelectorAll('input')];
+const details = [...document.querySelectorAll('.modal, [role=dialog]')].filter(visible);
+const detailsText = details.map((d) => d.innerText).join('\\n');
 const typedIn = (value) => inputs.filter((i) => i.value === value).map(columnOf);
 """
 
@@ -70,6 +72,17 @@ def _count(page: Page, name: str) -> str:
     return found.group()
 
 
+def _details(page: Page) -> Locator:
+    # original: a .modal div without a role; redesign: a role=dialog side drawer
+    return page.locator("#card-details, .drawer")
+
+
+def _tag(page: Page) -> str:
+    # original: <p class="tag">Tag: Backend</p>; redesign: <dt>Tag</dt><dd>Backend</dd>
+    text: str = _details(page).locator(".tag, dt:text-is('Tag') + dd").inner_text()
+    return re.sub(r"^Tag:\s*", "", text.strip())
+
+
 def _delete(page: Page) -> None:
     card = _card(page, "Set up CI")
     card.hover()  # the redesign's trash icon only shows on hover
@@ -102,6 +115,39 @@ SPEC = AppSpec(
             imperative="Press Enter in the To do column's new card field",
             check=_check(f"todo === '{TODO0}|Write tests' && typedIn('Write tests').length === 0"),
             playwright=lambda page: _add_field(page).press("Enter"),
+        ),
+        Step(
+            kind="act",
+            terse="double-click 'Fix login bug'",
+            chatty="double-click the 'Fix login bug' card to open its details",
+            imperative="Double-click the 'Fix login bug' card",
+            check=_check(
+                "details.length === 1 && /Fix login bug/.test(detailsText)"
+                f" && todo === '{TODO0}|Write tests'"
+            ),
+            playwright=lambda page: _card(page, "Fix login bug").dblclick(),
+        ),
+        Step(
+            kind="extract",
+            terse="get the tag in the card details",
+            chatty="which tag does the card details panel show?",
+            imperative="Extract the tag shown in the card details",
+            check=_check(
+                "details.length === 1 && /Fix login bug/.test(detailsText)"
+                " && /Backend/.test(detailsText)"
+            ),
+            playwright=_tag,
+            expected="Backend",
+        ),
+        Step(
+            kind="act",
+            terse="close the dialog",
+            chatty="close the card details again",
+            imperative="Close the card details dialog",
+            check=_check(f"details.length === 0 && todo === '{TODO0}|Write tests'"),
+            playwright=lambda page: (
+                _details(page).get_by_role("button", name=re.compile("^Close")).click()
+            ),
         ),
         Step(
             kind="act",

@@ -40,7 +40,9 @@ $(function () {
     setTimeout(function () {
       board = data;
       $('#board').html(
-        '<div id="topbar"><h1></h1><input id="filter" placeholder="Filter cards…"></div><div class="columns"></div>'
+        '<div id="topbar"><h1></h1><input id="filter" placeholder="Filter cards…"></div><div class="columns"></div>' +
+          '<div id="card-details" class="modal" style="display:none"><div class="modal-box">' +
+          '<h3></h3><p class="tag"></p><p class="where"></p><button class="close-modal">Close</button></div></div>'
       );
       $('#topbar h1').text(board.name);
       draw();
@@ -53,6 +55,17 @@ $(function () {
       if (e.key !== 'Enter' || !this.value.trim()) return;
       board.cards.push({ id: nextId++, title: this.value.trim(), column: $(this).closest('.column').data('column') });
       draw();
+    })
+    .on('dblclick', '.card', function () {
+      var id = $(this).data('id');
+      var card = $.grep(board.cards, function (c) { return c.id === id; })[0];
+      $('#card-details h3').text(card.title);
+      $('#card-details .tag').text('Tag: ' + (card.tag || 'none'));
+      $('#card-details .where').text('Column: ' + card.column);
+      $('#card-details').show();
+    })
+    .on('click', '.close-modal', function () {
+      $('#card-details').hide();
     })
     .on('click', '.card .del', function () {
       var id = $(this).closest('.card').data('id');

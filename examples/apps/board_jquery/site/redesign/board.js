@@ -53,7 +53,12 @@
               .append($('<h2 class="bar__title">').text(state.name + ' board'))
               .append('<input class="bar__search" type="search" placeholder="Search the board">')
           )
-          .append('<main class="lanes"></main>');
+          .append('<main class="lanes"></main>')
+          .append(
+            '<aside class="drawer" role="dialog" aria-label="Card details" hidden>' +
+              '<button class="drawer__close" type="button" aria-label="Close details">×</button>' +
+              '<h4 class="drawer__title"></h4><dl class="drawer__meta"></dl></aside>'
+          );
         render();
       }, 800);
     });
@@ -66,6 +71,16 @@
           render();
         }
       })
+      .on('dblclick', '.ticket', function () {
+        var id = Number($(this).attr('data-ticket'));
+        var card = state.cards.filter(function (c) { return c.id === id; })[0];
+        $('.drawer__title').text(card.title);
+        $('.drawer__meta').empty()
+          .append('<dt>Lane</dt>').append($('<dd>').text(card.column))
+          .append('<dt>Tag</dt>').append($('<dd>').text(card.tag || '—'));
+        $('.drawer').prop('hidden', false);
+      })
+      .on('click', '.drawer__close', function () { $('.drawer').prop('hidden', true); })
       .on('click', '.ticket__trash', function () {
         var id = Number($(this).closest('.ticket').attr('data-ticket'));
         state.cards = state.cards.filter(function (c) { return c.id !== id; });
