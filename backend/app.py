@@ -20,7 +20,14 @@ from backend.kit.keys import load_keyring
 from backend.kit.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from backend.version import __version__
 
-DASHBOARD_DIR = Path(__file__).resolve().parent.parent / "frontend" / "out"
+# The built dashboard: inside the package when installed from a wheel (pyproject's
+# force-include), else the source tree's static export.
+_PACKAGED_DASHBOARD = Path(__file__).resolve().parent / "dashboard"
+DASHBOARD_DIR = (
+    _PACKAGED_DASHBOARD
+    if _PACKAGED_DASHBOARD.is_dir()
+    else Path(__file__).resolve().parent.parent / "frontend" / "out"
+)
 
 PLACEHOLDER_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>TestAble</title>

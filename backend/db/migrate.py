@@ -8,11 +8,15 @@ from alembic import command
 from alembic.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
+# Inside the package when installed from a wheel (pyproject's force-include), else the
+# source tree's folder.
+_PACKAGED = Path(__file__).resolve().parents[1] / "migrations"
+MIGRATIONS = _PACKAGED if _PACKAGED.is_dir() else ROOT / "migrations"
 
 
 def alembic_config(database_url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", database_url)
     config.attributes["database_url"] = database_url
     return config
