@@ -96,7 +96,7 @@ SPEC = AppSpec(
         Step(
             kind="act",
             terse="type 'Grace Hopper' in name",
-            chatty="and type 'Grace Hopper' in there as the new name",
+            chatty="and type 'Grace Hopper' into the name box instead",
             imperative="Enter 'Grace Hopper' in the name field",
             check=_check(
                 f"name === 'Grace Hopper' && email === '{EMAIL}' && shows('Ada Lovelace')"

@@ -123,7 +123,7 @@ SPEC = AppSpec(
         Step(
             kind="extract",
             terse="read the number of items left",
-            chatty="what does the counter say, how many items are left?",
+            chatty="how many items are left, according to the counter?",
             imperative="Extract the count of items left",
             check=_check(
                 "/(^|\\D)2\\s+(items?\\s+)?left/i.test(document.body.innerText)"
