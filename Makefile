@@ -16,10 +16,19 @@ chromium: install
 	scripts/install-bubblewrap.sh
 
 # The cache table (cold / warm / changed shop), then a run live through the platform,
-# which keeps serving the dashboard until Ctrl-C.
-demo: install chromium frontend
-	$(RUN) python -m examples.demo
-	$(RUN) python -m examples.live_demo
+# which keeps serving the dashboard until Ctrl-C. The build's own output (uv, apt, npm,
+# next) goes to $(DEMO_LOG): one line per stage here, the log's tail if a stage fails.
+DEMO_LOG := .tools/demo-build.log
+DEMO_STAGE = $(MAKE) --no-print-directory $(1) >> $(DEMO_LOG) 2>&1 || { tail -n 30 $(DEMO_LOG); echo "failed: see $(DEMO_LOG)"; exit 1; }
+
+demo:
+	@mkdir -p .tools && : > $(DEMO_LOG)
+	@echo "Building (output in $(DEMO_LOG))"
+	@echo "  [1/3] Python environment (uv sync)"; $(call DEMO_STAGE,install)
+	@echo "  [2/3] Chromium and bubblewrap"; $(call DEMO_STAGE,chromium)
+	@echo "  [3/3] Dashboard (npm install, next build)"; $(call DEMO_STAGE,frontend)
+	@$(RUN) python -m examples.demo
+	@$(RUN) python -m examples.live_demo
 
 # The dashboard: a static export in frontend/out that the api serves at "/". Rebuilt only
 # when a source file is newer than the last build (no Node process at run time).
@@ -31,9 +40,10 @@ frontend: frontend/out/index.html
 # `npm install`, not `npm ci`: the registry reachable here has no builds of the native
 # packages for other platforms (Tailwind's oxide for macOS, Windows...), so the lock file
 # cannot list them and `npm ci` refuses it as out of sync. `npm install` installs the
-# locked versions and leaves the lock file as it is.
+# locked versions; `--no-save` keeps it from writing the platform packages it found into
+# the lock file (nothing `make` runs may change a tracked file).
 frontend/node_modules/.package-lock.json: frontend/package-lock.json frontend/package.json
-	cd frontend && npm install --no-audit --no-fund --loglevel=error
+	cd frontend && npm install --no-save --no-audit --no-fund --loglevel=error
 	touch $@
 
 frontend/out/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SOURCES)
