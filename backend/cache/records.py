@@ -170,3 +170,16 @@ class CachedElement(TypedDict):
     version: int
     status: Literal["active", "deprecated", "invalidated"]
     extraction_plan: NotRequired[dict[str, Any] | None]  # for extract(): field -> element refs
+    # Compact fingerprints (backend.cache.heal.compact) of the elements that stood beside
+    # this one when the step was learnt or relearnt: the candidates the resolver ranked
+    # next and the elements sharing its words (at most 5). A later choice matching one of
+    # them is refused. Part of the stored JSON document: no column, no migration.
+    rivals: NotRequired[list[Fingerprint]]
+
+
+class EvidenceRecord(TypedDict):
+    """Which evidence accepted or refused an element (audit trail, cache explorer)."""
+
+    verdict: Literal["accepted", "refused"]
+    by: list[str]  # the named pieces of evidence ("same accessible name", "opposite words")
+    rival: NotRequired[str]  # the stored rival the choice matched, when that refused it

@@ -66,15 +66,31 @@ _SPACES = re.compile(r"\s+")
 
 
 def _norm(value: str | None) -> str | None:
-    if value is None:
+    """Whitespace-collapsed, lower-cased; None for a missing *or empty* value. Empty means
+    unknown: collect.js (and older records) send "" for "no text" / "in no row", and two
+    empty values are no evidence that two elements are the same."""
+    if not value:
         return None
-    return _SPACES.sub(" ", value).strip().lower()
+    return _SPACES.sub(" ", value).strip().lower() or None
+
+
+def _known(value: str | None) -> str | None:
+    """An attribute value, or None when missing or blank."""
+    return value if value and value.strip() else None
 
 
 def _tokens(value: str | None) -> frozenset[str]:
     return frozenset(canonical_tokens(value)) if value else frozenset()
 
 
+INTERACTIVE_KINDS = frozenset({"click", "edit", "check", "select", "upload"})
+_KIND_NOUNS = {
+    "click": "link or button",
+    "edit": "field",
+    "check": "check box",
+    "select": "drop-down",
+    "upload": "file input",
+}
 _TEXT_TYPES = frozenset({"", "text", "search", "email", "url", "tel", "number"})
 _CHECK_ROLES = frozenset({"checkbox", "radio", "switch", "menuitemcheckbox", "menuitemradio"})
 _EDIT_ROLES = frozenset({"textbox", "searchbox", "spinbutton"})
@@ -163,6 +179,7 @@ class Prepared:
         "test_id",
         "text",
         "text_tokens",
+        "twins",
         "type",
         "visible",
         "visual_hash",
@@ -172,9 +189,13 @@ class Prepared:
     def __init__(self, fp: Fingerprint) -> None:
         attrs = fp.get("attributes")
         self.attributes = attrs
-        get = attrs.get if attrs is not None else _none_get
-        self.tag = fp.get("tag")
-        self.role = fp.get("role")
+        raw_get = attrs.get if attrs is not None else _none_get
+
+        def get(key: str) -> str | None:
+            return _known(raw_get(key))
+
+        self.tag = fp.get("tag") or None
+        self.role = fp.get("role") or None
         self.type = (get("type") or "").lower() or None
         self.kind = interaction_kind(self.tag, self.role, self.type)
         self.name = _norm(fp.get("name"))
@@ -224,6 +245,7 @@ class Prepared:
         self.enabled = fp.get("enabled")
         self.editable = fp.get("editable")
         self.frame = fp.get("frame")
+        self.twins = fp.get("twins")
 
 
 def _none_get(_key: str) -> None:
@@ -260,13 +282,14 @@ def container_similarity(a: Prepared, b: Prepared) -> float | None:
     element's own, so a reworded button does not make its row another row. Asymmetric
     on purpose: ``a`` is the cached element."""
     if a.container is None or b.container is None:
+        # Missing or "" on either side (the element is in no repeated item, or it was not
+        # collected): unknown. Two elements outside any row are not "in the same row", and
+        # a table that became a list of divs says nothing about *which* row it is.
         return None
-    if a.container == b.container or a.container_tokens == b.container_tokens:
+    if a.container == b.container or (
+        a.container_tokens and a.container_tokens == b.container_tokens
+    ):
         return 1.0
-    if not a.container or not b.container:
-        # One side is in no repeated item at all: the layout changed (a table became a
-        # list of divs), which says nothing about *which* row it is. Unknown, not "other".
-        return None
     if not a.container_tokens or not b.container_tokens:
         return 0.0
     # The share of the cached item's words still there: words added to a row (a badge, a
@@ -295,6 +318,10 @@ def id_similarity(a: Prepared, b: Prepared) -> float | None:
         return None
     if not b.id:
         return 0.0
+    if numbered(a.id) and numbered(b.id) and _words(a.id) == _words(b.id):
+        # menu-item-1 / menu-item-2, or the same menu-item-1 after a renumbering: the
+        # scheme is shared, the number is a slot, not an identity. The words decide.
+        return None
     if a.id == b.id:
         return 1.0
     if not a.id_tokens or not b.id_tokens:
@@ -595,6 +622,13 @@ def identity_conflict(
     another item of the same list."""
     if not kinds_compatible(a.kind, b.kind):
         return f"a {b.kind} element is not the cached {a.kind} element"
+    if a.kind in INTERACTIVE_KINDS and b.kind == "other":
+        # The <li>/<div> around a deleted link, or the <span> inside it, has its words and
+        # its box, but acting on it does not do what the link did.
+        return (
+            f"a plain <{b.tag or 'element'}> cannot stand in for the cached "
+            f"{_KIND_NOUNS[a.kind]}: a wrapper or inner part does not do what it did"
+        )
     if (
         a.kind == b.kind == "edit"
         and a.type
@@ -615,9 +649,33 @@ def identity_conflict(
     ):
         return f'test id "{b.test_id}" is not "{a.test_id}"'
     for what, x, y in (("id", a.id, b.id), ("link", a.href, b.href)):
-        if x and y and x != y and _other_item_of_scheme(x, y):
+        if x and y and x != y and _other_item_of_scheme(x, y) and not renumbered(a, b):
             return f'{what} "{y}" names another item than "{x}"'
     return None
+
+
+def renumbered(a: Prepared, b: Prepared) -> bool:
+    """``b`` has the cached element's own words, and those words were unique when it was
+    cached: then another number in its id (``menu-item-1`` -> ``menu-item-2``) is a
+    renumbering of the list, not another item. When the words are shared ("Edit" in every
+    row, ``twins`` > 0), the number is what tells the items apart."""
+    return bool(a.identity_tokens) and a.identity_tokens == b.identity_tokens and not a.twins
+
+
+def numbered(value: str | None) -> bool:
+    """An identifier with a number in it: part of a numbered scheme (``menu-item-1``)."""
+    return bool(value) and any(c.isdigit() for c in value or "")
+
+
+def words_differ(a: Prepared, b: Prepared) -> bool:
+    """Both have words of their own, and they are not the same words."""
+    return bool(
+        a.identity_tokens
+        and b.identity_tokens
+        and a.identity_tokens != b.identity_tokens
+        and len(a.identity_tokens & b.identity_tokens)
+        < 0.5 * min(len(a.identity_tokens), len(b.identity_tokens))
+    )
 
 
 SAME_ITEM = 0.85  # container similarity from which two elements are in the same row/card
@@ -634,7 +692,12 @@ def stable_matches(
     found = [
         what
         for what, x, y in (("test id", a.test_id, b.test_id), ("id", a.id_if_unique, b.id))
-        if x and x == y and what not in duplicated
+        if x
+        and x == y
+        and what not in duplicated
+        # A numbered id (menu-item-1) is a slot in a list: after a renumbering the same id
+        # names another item. It identifies only while the words agree.
+        and not (numbered(x) and words_differ(a, b))
     ]
     shared = [
         what

@@ -270,11 +270,61 @@ def _single_word(word: str) -> str | None:
     return SYNONYMS.get((singular,), singular)
 
 
+# Words ending in "s" that are not plurals: stripping it makes another word ("news" ->
+# "new", "yes" -> "ye") or a non-word that could meet a real one. Endings in ss/us/is/ous
+# (class, status, analysis, famous) are kept by rule.
+_NOT_PLURALS = frozenset(
+    {
+        "news",
+        "series",
+        "species",
+        "always",
+        "perhaps",
+        "canvas",
+        "alias",
+        "atlas",
+        "bias",
+        "yes",
+        "whereas",
+        "lens",
+        "chaos",
+        "kudos",
+        "gas",
+        "ios",
+        "macos",
+        "physics",
+        "mathematics",
+        "economics",
+        "politics",
+        "ethics",
+        "athletics",
+        "aerobics",
+        "means",
+        "thanks",
+        "sometimes",
+        "towards",
+        "besides",
+        "afterwards",
+        "does",
+        "goes",
+        "has",
+        "was",
+        "its",
+        "less",
+    }
+)
+
+
 def _singular(word: str) -> str:
     """Light stemming of English plurals ("filters" -> "filter", "categories" ->
     "category") so a label that went singular or plural keeps its words. Deliberately
     timid: short words and -ss/-us/-is endings ("class", "status", "this") stay."""
-    if len(word) <= 3 or not word.isalpha() or word.endswith(("ss", "us", "is")):
+    if (
+        len(word) <= 3
+        or not word.isalpha()
+        or word.endswith(("ss", "us", "is", "ous"))
+        or word in _NOT_PLURALS
+    ):
         return word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"

@@ -43,12 +43,20 @@ from backend.cache.collect import (
     parse_selectors,
     parse_snapshot,
 )
+from backend.cache.heal import (
+    choose_rivals,
+    evidence_against,
+    evidence_record,
+    merge_rivals,
+    rival_match,
+)
 from backend.cache.keys import element_key, normalise_instruction, normalise_route
 from backend.cache.records import (
     ActionSpec,
     CachedElement,
     Decision,
     ElementStats,
+    EvidenceRecord,
     Fingerprint,
     LayerScores,
     PageContext,
@@ -56,7 +64,7 @@ from backend.cache.records import (
     SelectorKind,
 )
 from backend.cache.relocate import relocate
-from backend.cache.scoring import Prepared, identity_conflict, stable_matches, verify
+from backend.cache.scoring import Prepared, verify
 from backend.cache.store.base import Actor, ChangeKind, DecisionRecord
 from backend.cache.synonyms import canonical_tokens
 from backend.client import commands as cmd
@@ -101,6 +109,8 @@ class Located:
     write: tuple[ChangeKind, Actor] | None  # what to write back once the step succeeded
     resolver_calls: int = 0
     containment: str | None = None  # the lenient resolver accepted a containing match
+    rivals: list[Fingerprint] | None = None  # stored with the entry (backend.cache.heal)
+    evidence: EvidenceRecord | None = None  # which evidence accepted it (audit trail)
 
 
 @dataclass
@@ -113,6 +123,7 @@ class StepFailure(Exception):
     confidence: float = 0.0
     scores: LayerScores | None = None
     resolver_calls: int = 0
+    evidence: EvidenceRecord | None = None  # which evidence refused the element
 
 
 # --- small helpers ---------------------------------------------------------------------
@@ -331,6 +342,9 @@ def _verify_cached(
     reasons = [*verification["reasons"], *broken]
     if verification["band"] == "heal":
         return [f"verification score {verification['score']:.0f} is below 70", *reasons]
+    rival = rival_match(cached["fingerprint"], cached.get("rivals") or [], fingerprint)
+    if rival is not None:  # the stored selectors now find what stood beside it
+        return [f"the stored selectors found another element: {rival}", *reasons]
     clean = verification["band"] == "use" and not broken
     selectors = cached["selectors"]
     if broken:
@@ -355,8 +369,14 @@ def _verify_cached(
 def _heal_or_resolve(
     config: EngineConfig, cached: CachedElement, parsed: ParsedInstruction, why: list[str]
 ) -> Flow[Located]:
+    """The stored element could not be confirmed. Healing may find it again; otherwise the
+    instruction decides, exactly as in a cold run (same resolver over the whole page, same
+    abstention, same checks), and what the cache knows is only *evidence*: the choice is
+    refused only when that evidence positively says it is another element (see
+    ``backend.cache.heal``), never because nothing ties it to the cached element."""
     snapshot = yield from _snapshot(config)
     candidates = snapshot["candidates"]
+    rivals = cached.get("rivals") or []
     relocation = relocate(
         cached["fingerprint"],
         candidates,
@@ -366,11 +386,14 @@ def _heal_or_resolve(
     reasons = [*why, *relocation["reasons"]]
     if relocation["decision"] == "accept" and relocation["index"] is not None:
         index = relocation["index"]
-        problem = _suits(candidates[index], parsed.action["method"])
+        problem = _suits(candidates[index], parsed.action["method"]) or rival_match(
+            cached["fingerprint"], rivals, candidates[index]
+        )
         if problem is None:
             selector, identity, fp, context, selectors = yield from _locate_candidate(
                 config, snapshot, index
             )
+            accepted_by = [r.removeprefix("evidence: ") for r in relocation["reasons"]]
             return Located(
                 selector=selector,
                 identity=identity,
@@ -383,111 +406,74 @@ def _heal_or_resolve(
                 reasons=reasons,
                 check_after=True,
                 write=("updated", "healing"),
+                rivals=merge_rivals(
+                    choose_rivals(index, candidates, relocation["top"]), rivals
+                ),
+                evidence=evidence_record(
+                    "accepted", [r for r in accepted_by if r.startswith("same")] or accepted_by
+                ),
             )
         reasons.append(f"healing found {describe(candidates[index])} but {problem}")
-    elif relocation["decision"] == "missing":
-        raise StepFailure(
-            explanation=(
-                f"{parsed.display!r}: the cached element ({describe(cached['fingerprint'])}) "
-                "is gone from the page; nothing there is clearly the same element"
-            ),
-            closest=_summaries(candidates, _closest_by_relocation(cached, candidates)),
-            reasons=reasons,
-            confidence=relocation["confidence"],
-        )
 
-    # Ambiguous: the resolver decides among the shortlist, and must stay inside it.
-    shortlist = relocation["top"] or None
-    resolution = yield from _ask_resolver(parsed, snapshot, shortlist)
+    # Instruction first: resolve the step as a cold run would, over the whole page.
+    resolution = yield from _ask_resolver(parsed, snapshot, None)
     chosen = resolution["index"]
     if chosen is None:
+        gone = relocation["decision"] == "missing"
         raise StepFailure(
             explanation=(
                 f"{parsed.display!r}: the cached element ({describe(cached['fingerprint'])}) "
-                "changed and neither healing nor the resolver could tell which element it is now"
+                + ("is gone from the page" if gone else "changed")
+                + ", and no element on the page matches the instruction clearly (a run "
+                "without the cache fails here too)"
             ),
             closest=_resolution_closest(resolution, candidates)
-            or _summaries(candidates, relocation["top"]),
+            or _summaries(
+                candidates,
+                relocation["top"] or _closest_by_relocation(cached, candidates),
+            ),
             reasons=[*reasons, *resolution["reasons"]],
             confidence=resolution["confidence"],
             resolver_calls=1,
         )
     index = chosen
-    if shortlist is not None and index not in shortlist:
-        raise StepFailure(
-            explanation=(
-                f"{parsed.display!r}: the resolver chose {describe(candidates[index])}, which is "
-                "not one of the candidates that resemble the cached element"
-            ),
-            closest=_summaries(candidates, shortlist),
-            reasons=[*reasons, *resolution["reasons"]],
-            resolver_calls=1,
-        )
-    doubt = _not_the_cached_element(cached, candidates[index])
-    if doubt is not None:
-        # The resolver matched the words of the instruction, but nothing ties its choice
-        # to the element that was cached: it may be a look-alike left after the real
-        # element was removed. Failing costs a re-run; acting on it would lie.
-        raise StepFailure(
-            explanation=(
-                f"{parsed.display!r}: the cached element ({describe(cached['fingerprint'])}) "
-                f"changed or is gone; the resolver suggested {describe(candidates[index])}, "
-                f"but {doubt}, so TestAble did not act on it"
-            ),
-            closest=_summaries(candidates, shortlist or [index]),
-            reasons=[*reasons, *resolution["reasons"]],
-            confidence=resolution["confidence"],
-            resolver_calls=1,
-        )
+    if 0 <= index < len(candidates):
+        against = evidence_against(cached["fingerprint"], rivals, candidates[index])
+        if against is not None:
+            # Positive evidence that the instruction's answer is another element: a
+            # look-alike left after the real element was removed, the neighbour that was
+            # already there when the step was learnt, another row's button.
+            raise StepFailure(
+                explanation=(
+                    f"{parsed.display!r}: the cached element ({describe(cached['fingerprint'])})"
+                    f" changed or is gone; the resolver chose {describe(candidates[index])}, "
+                    f"but {against}, so TestAble did not act on it"
+                ),
+                closest=_resolution_closest(resolution, candidates) or _summaries(
+                    candidates, [index]
+                ),
+                reasons=[*reasons, *resolution["reasons"]],
+                confidence=resolution["confidence"],
+                resolver_calls=1,
+                evidence=evidence_record(
+                    "refused",
+                    [against],
+                    rival=against if "when this step was learnt" in against else None,
+                ),
+            )
     located = yield from _resolved(config, parsed, snapshot, resolution, cached)
     located.reasons = [*reasons, *located.reasons]
     located.write = ("updated", "resolver")
+    located.rivals = merge_rivals(located.rivals or [], rivals)
+    located.evidence = evidence_record(
+        "accepted",
+        [
+            "the instruction resolved as in a cold run",
+            "no evidence that it is another element (no opposite words, no other kind of "
+            "control, no other item of the list, no stored rival)",
+        ],
+    )
     return located
-
-
-def _not_the_cached_element(cached: CachedElement, choice: Fingerprint) -> str | None:
-    """Why the resolver's choice (in the healing path) cannot be taken as the cached
-    element; None when it can. The resolver matched the *instruction's* words; this checks
-    the choice against the *element* that was cached:
-
-    * an identity conflict (other kind of element, opposite words, another item's id) is
-      a refusal;
-    * an identity anchor accepts it: the same test id / id / name attribute / link target,
-      or the same words (after synonyms: "Log in" = "Sign in");
-    * without an anchor, a *different* id or test id on both sides is a refusal: both the
-      identifier and the words changed, which is what a look-alike left behind after the
-      real element was removed looks like;
-    * otherwise (nothing ties, nothing contradicts) the resolver's choice stands.
-    """
-    a, b = Prepared(cached["fingerprint"]), Prepared(choice)
-    conflict = identity_conflict(a, b)
-    if conflict is not None:
-        return conflict
-    if stable_matches(a, b):
-        return None
-    for x, y in ((a.href, b.href), (a.name_attr, b.name_attr)):
-        if x and x == y:
-            return None
-    cached_fp = cached["fingerprint"]
-    for x_text, y_text in (
-        (cached_fp.get("name"), choice.get("name")),
-        (cached_fp.get("text"), choice.get("text")),
-        (cached_fp.get("label"), choice.get("label")),
-    ):
-        words = _words(x_text)
-        if words and words == _words(y_text):
-            return None
-    for what, x, y in (("test id", a.test_id, b.test_id), ("id", a.id, b.id)):
-        if x and y and x != y:
-            return (
-                f'its {what} "{y}" is not "{x}" and its words differ too: nothing ties it '
-                "to the cached element"
-            )
-    return None
-
-
-def _words(value: str | None) -> frozenset[str]:
-    return frozenset(canonical_tokens(value)) if value else frozenset()
 
 
 def _closest_by_relocation(cached: CachedElement, candidates: list[Fingerprint]) -> list[int]:
@@ -554,6 +540,8 @@ def _resolved(
         write=("created", "resolver"),
         resolver_calls=1,
         containment=resolution.get("containment"),
+        # Learnt: remember what stood beside it, so a later choice of one of them is refused.
+        rivals=choose_rivals(index, candidates, [c["index"] for c in resolution["closest"]]),
     )
 
 
@@ -710,7 +698,7 @@ def _element(
         }
     )
     fingerprint = cast(Fingerprint, {k: v for k, v in located.fingerprint.items() if k != "index"})
-    return {
+    element: CachedElement = {
         "key": key,
         "project": config.project,
         "scope": config.scope,
@@ -725,6 +713,13 @@ def _element(
         "version": previous["version"] if previous else 0,
         "status": "active",
     }
+    # The entry's rivals: today's when the step was (re)learnt, else the ones it had.
+    rivals = located.rivals
+    if rivals is None and previous is not None:
+        rivals = previous.get("rivals")
+    if rivals:
+        element["rivals"] = rivals
+    return element
 
 
 def new_stats() -> ElementStats:
@@ -748,6 +743,7 @@ def _audit(
     reasons: list[str],
     selector: str | None,
     duration_ms: float,
+    evidence: EvidenceRecord | None = None,
 ) -> Flow[None]:
     if not config.use_cache:
         return
@@ -764,6 +760,8 @@ def _audit(
         "run_id": config.run_id,
         "at": _now().isoformat(),
     }
+    if evidence is not None:
+        record["evidence"] = evidence
     yield cmd.StoreCall("record_decision", (record,))
 
 
@@ -822,6 +820,8 @@ def act(
         try:
             located = yield from _locate_waiting(config, parsed, cached, started)
             resolver_calls += located.resolver_calls
+            if located.fingerprint.get("attributes", {}).get("type") == "password":
+                parsed = replace(parsed, secret=True)  # what is typed there is never shown
             if located.fingerprint.get("visible") is False and parsed.action["method"] in (
                 "click",
                 "hover",
@@ -910,6 +910,7 @@ def act(
             located.reasons,
             located.selector,
             duration,
+            located.evidence,
         )
     return StepResult(
         kind="act",
@@ -1108,6 +1109,7 @@ def _fail(
         [failure.explanation, *failure.reasons],
         located.selector if located else None,
         duration,
+        failure.evidence,
     )
     result = StepResult(
         kind="act",

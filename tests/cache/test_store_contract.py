@@ -312,6 +312,40 @@ async def test_decisions_are_audited_in_order_and_filtered_by_key(stores: StoreU
     assert [d["decision"] for d in only_a] == ["resolver", "cache_hit_verified"]
 
 
+async def test_rivals_and_decision_evidence_persist_in_every_store(
+    stores: StoreUnderTest,
+) -> None:
+    """Issue #12: the rivals of an entry and the evidence of a decision are fields of the
+    stored JSON document, so every store keeps them without a migration."""
+    project = unique("p")
+    store = await stores.for_project(project)
+    element = make_element(project)
+    element["rivals"] = [
+        {
+            "tag": "button",
+            "role": "button",
+            "name": "Continue as guest",
+            "attributes": {"id": "guest", "value": "never stored"},
+            "bbox": {"x": 1.0, "y": 2.0, "width": 3.0, "height": 4.0},
+        }
+    ]
+    stored = await store.put(element, change="created", actor="resolver")
+    assert stored["rivals"][0]["name"] == "Continue as guest"
+    assert "value" not in stored["rivals"][0]["attributes"]
+    again = await store.get(project, element["key"])
+    assert again is not None and again["rivals"] == stored["rivals"]
+
+    record = decision(project, element["key"], "failed", 4.0)
+    record["evidence"] = {
+        "verdict": "refused",
+        "by": ["'Continue as guest' stood beside 'Log in' when this step was learnt"],
+        "rival": "'Continue as guest' stood beside 'Log in' when this step was learnt",
+    }
+    await store.record_decision(record)
+    (audited,) = await store.decisions(project, element["key"])
+    assert audited["evidence"] == record["evidence"]
+
+
 async def test_stats_give_hit_rate_heals_resolver_calls_and_time_saved(
     stores: StoreUnderTest,
 ) -> None:

@@ -6,9 +6,9 @@ A lookup never crosses projects: every method is scoped by ``project``.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol, TypedDict
+from typing import Any, Literal, NotRequired, Protocol, TypedDict
 
-from backend.cache.records import CachedElement, Decision, LayerScores
+from backend.cache.records import CachedElement, Decision, EvidenceRecord, LayerScores
 
 ChangeKind = Literal["created", "updated", "deprecated", "invalidated"]
 Actor = Literal["resolver", "healing", "person", "system"]
@@ -39,6 +39,9 @@ class DecisionRecord(TypedDict):
     duration_ms: float
     run_id: str | None
     at: str  # ISO 8601
+    # Which evidence accepted or refused the element (healing and the warm path), including
+    # a match with a stored rival. Absent on records written before it existed.
+    evidence: NotRequired[EvidenceRecord]
 
 
 class CacheStats(TypedDict):

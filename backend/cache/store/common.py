@@ -243,10 +243,18 @@ def sanitise(element: CachedElement, policy: StorePolicy) -> CachedElement:
     if password:
         clean["instruction"] = _QUOTED.sub('"***"', clean["instruction"])
 
+    for rival in clean.get("rivals") or []:
+        (rival.get("attributes") or {}).pop("value", None)
     if policy.mask_personal_data:
-        for field in _TEXT_FIELDS:
-            if isinstance(fingerprint.get(field), str):
-                fingerprint[field] = mask_personal_data(fingerprint[field])  # type: ignore[literal-required]
+        for fp in (fingerprint, *(clean.get("rivals") or [])):
+            for field in _TEXT_FIELDS:
+                if isinstance(fp.get(field), str):
+                    fp[field] = mask_personal_data(fp[field])  # type: ignore[literal-required]
+            rival_attributes = fp.get("attributes") or {}
+            if fp is not fingerprint:
+                for name in _TEXT_ATTRIBUTES:
+                    if name in rival_attributes:
+                        rival_attributes[name] = mask_personal_data(rival_attributes[name])
         for name in _TEXT_ATTRIBUTES:
             if name in attributes:
                 attributes[name] = mask_personal_data(attributes[name])
@@ -453,7 +461,16 @@ def validate_element(data: Any) -> CachedElement:
         _require(selector, "value", str)
     if not isinstance(data["stats"].get("created_at", ""), str):
         raise ValueError("stats.created_at: a string expected")
+    rivals = data.get("rivals")
+    if rivals is not None:
+        if not isinstance(rivals, list) or not all(isinstance(r, dict) for r in rivals):
+            raise ValueError("rivals: a list of objects expected")
+        if len(rivals) > _MAX_RIVALS:
+            raise ValueError(f"rivals: at most {_MAX_RIVALS}")
     return cast(CachedElement, data)
+
+
+_MAX_RIVALS = 10  # the engine keeps 5; room for a newer client, bounded against abuse
 
 
 def validate_decision(data: Any) -> DecisionRecord:
@@ -472,6 +489,18 @@ def validate_decision(data: Any) -> DecisionRecord:
             raise ValueError(f"{field}: a string or null expected")
     if data.get("scores") is not None and not isinstance(data["scores"], dict):
         raise ValueError("scores: an object or null expected")
+    evidence = data.get("evidence")
+    if evidence is not None:
+        if not isinstance(evidence, dict) or evidence.get("verdict") not in (
+            "accepted",
+            "refused",
+        ):
+            raise ValueError("evidence.verdict: accepted or refused")
+        by = evidence.get("by")
+        if not isinstance(by, list) or not all(isinstance(x, str) for x in by):
+            raise ValueError("evidence.by: a list of strings expected")
+        if evidence.get("rival") is not None and not isinstance(evidence["rival"], str):
+            raise ValueError("evidence.rival: a string expected")
     return cast(DecisionRecord, data)
 
 

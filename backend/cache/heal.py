@@ -1,0 +1,196 @@
+"""The warm path's policy: the instruction decides, the cache is evidence.
+
+When the stored element cannot be confirmed, the engine resolves the step from its
+instruction exactly as a cold run would, then asks :func:`evidence_against` whether what
+the cache knows *positively* says the choice is another element:
+
+* an identity conflict (``scoring.identity_conflict``): opposite words, another kind of
+  control, a wrapper or inner part standing in for a link/button/field, another item of
+  the same numbered list;
+* another item of the same list by its row/card: the cached element's words were shared
+  by several elements (``twins``) and the choice sits in another row/card;
+* a match with a stored *rival*: an element that stood beside the cached one when the
+  step was learnt ("'Continue as guest' stood beside 'Log in' when this step was learnt").
+
+The mere absence of a tie (new id, new words) is never a refusal: a redesign renames
+everything, and the instruction is the specification. A warm run therefore fails only
+where a cold run fails, or where a named piece of evidence says why.
+
+*Rivals* (:func:`choose_rivals`) are compact fingerprints of the candidates the resolver
+ranked next and of the elements that shared the chosen element's words, stored with the
+entry (``CachedElement.rivals``, at most :data:`MAX_RIVALS`) when a step is learnt or
+relearnt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from backend.cache.records import EvidenceRecord, Fingerprint
+from backend.cache.scoring import (
+    TEST_ID_ATTRIBUTES,
+    Prepared,
+    container_similarity,
+    identity_conflict,
+    numbered,
+    other_item,
+    stable_matches,
+)
+
+MAX_RIVALS = 5
+_TEXT_CUT = 80
+# Attributes worth keeping in a rival: what tells it apart, nothing volatile or personal.
+_RIVAL_ATTRIBUTES = ("id", "name", "type", "href", "placeholder", "alt", *TEST_ID_ATTRIBUTES)
+
+
+def compact(fp: Fingerprint) -> Fingerprint:
+    """The few fields of ``fp`` that identify it: tag, role, words, stable attributes,
+    its row/card, its box. A few hundred bytes instead of a full fingerprint."""
+    out: Fingerprint = {}
+    for key in ("tag", "role", "name", "text", "label", "container_text"):
+        value = fp.get(key)
+        if isinstance(value, str) and value:
+            out[key] = value[:_TEXT_CUT]
+    attributes = fp.get("attributes") or {}
+    kept = {k: attributes[k][:_TEXT_CUT] for k in _RIVAL_ATTRIBUTES if attributes.get(k)}
+    if kept:
+        out["attributes"] = kept
+    if "bbox" in fp:
+        out["bbox"] = fp["bbox"]
+    return out
+
+
+def _label(fp: Fingerprint) -> str:
+    words = fp.get("name") or fp.get("text") or fp.get("label") or ""
+    if not words:
+        attributes = fp.get("attributes") or {}
+        words = attributes.get("placeholder") or attributes.get("id") or fp.get("tag", "")
+    return words.strip()[:60]
+
+
+def choose_rivals(
+    chosen: int, candidates: Sequence[Fingerprint], ranked_next: Iterable[int]
+) -> list[Fingerprint]:
+    """Compact fingerprints of the elements a later choice must not be taken for: the
+    candidates the resolver (or healing) ranked after ``chosen``, then the elements that
+    share its words, at most MAX_RIVALS. The chosen element's own wrapper and inner parts
+    (the same box) are no rivals: acting on them is the same click."""
+    if not 0 <= chosen < len(candidates):
+        return []
+    me = Prepared(candidates[chosen])
+    picked: list[int] = []
+
+    def consider(i: int) -> None:
+        if i == chosen or i in picked or not 0 <= i < len(candidates):
+            return
+        other = Prepared(candidates[i])
+        if not other.identity_tokens and not other.id and not other.test_id:
+            return  # nothing to recognise it by later
+        if me.box is not None and other.box is not None and _same_place(me, other):
+            return
+        picked.append(i)
+
+    for i in ranked_next:
+        if len(picked) >= MAX_RIVALS:
+            break
+        consider(i)
+    if me.identity_tokens and len(picked) < MAX_RIVALS:
+        for i, fp in enumerate(candidates):
+            if len(picked) >= MAX_RIVALS:
+                break
+            if i != chosen and me.identity_tokens & Prepared(fp).identity_tokens:
+                consider(i)
+    return [compact(candidates[i]) for i in picked]
+
+
+def _same_place(a: Prepared, b: Prepared) -> bool:
+    from backend.cache.relocate import same_box
+
+    return same_box(a.box, b.box)
+
+
+def merge_rivals(new: Sequence[Fingerprint], old: Sequence[Fingerprint]) -> list[Fingerprint]:
+    """Today's rivals first, then the ones remembered before, without repeats."""
+    out: list[Fingerprint] = []
+    seen: set[tuple[str, str, str]] = set()
+    for fp in (*new, *old):
+        key = (fp.get("role", ""), _label(fp), (fp.get("attributes") or {}).get("id", ""))
+        if key not in seen:
+            seen.add(key)
+            out.append(fp)
+    return out[:MAX_RIVALS]
+
+
+def rival_match(
+    cached: Fingerprint, rivals: Sequence[Fingerprint], choice: Fingerprint
+) -> str | None:
+    """A reason when ``choice`` is one of the stored rivals rather than the cached element."""
+    a, c = Prepared(cached), Prepared(choice)
+    for rival in rivals:
+        r = Prepared(rival)
+        if _is_rival(a, r, c):
+            return (
+                f"{_quote(choice)} matches {_quote(rival)}, which stood beside "
+                f"{_quote(cached)} when this step was learnt"
+            )
+    return None
+
+
+def _quote(fp: Fingerprint) -> str:
+    label = _label(fp)
+    return f"'{label}'" if label else f"<{fp.get('tag', 'element')}>"
+
+
+def _is_rival(a: Prepared, r: Prepared, c: Prepared) -> bool:
+    """Is the choice ``c`` the rival ``r`` rather than the cached element ``a``?"""
+    # A stable identifier of the rival's that the cached element did not have.
+    for x_rival, x_choice, x_cached in (
+        (r.test_id, c.test_id, a.test_id),
+        (r.id, c.id, a.id),
+    ):
+        if x_rival and x_rival == x_choice and x_rival != x_cached and not numbered(x_rival):
+            return True
+    if not r.identity_tokens or r.identity_tokens != c.identity_tokens:
+        return False
+    if r.identity_tokens != a.identity_tokens:
+        return True  # the rival's words, which are not the cached element's
+    # The rival had the cached element's very words (the "Edit" of the next row): only
+    # its row/card tells them apart.
+    if r.container and c.container and a.container:
+        rival_row = container_similarity(r, c)
+        cached_row = container_similarity(a, c)
+        return rival_row is not None and rival_row >= 0.85 and (cached_row or 0.0) < 0.85
+    return False
+
+
+def evidence_against(
+    cached: Fingerprint, rivals: Sequence[Fingerprint], choice: Fingerprint
+) -> str | None:
+    """Positive evidence that ``choice`` is another element than ``cached``; None when
+    there is none (then the instruction's answer stands, however much else changed)."""
+    a, c = Prepared(cached), Prepared(choice)
+    conflict = identity_conflict(a, c)
+    if conflict is not None:
+        return conflict
+    if (
+        a.twins
+        and a.identity_tokens
+        and a.identity_tokens == c.identity_tokens
+        and other_item(a, c)
+        and not stable_matches(a, c)
+    ):
+        return (
+            "it is another item of the same list: the cached element's words were shared by "
+            f"{a.twins + 1} elements and this one is in another row/card"
+        )
+    return rival_match(cached, rivals, choice)
+
+
+def evidence_record(verdict: str, by: list[str], rival: str | None = None) -> EvidenceRecord:
+    record: EvidenceRecord = {
+        "verdict": "refused" if verdict == "refused" else "accepted",
+        "by": by,
+    }
+    if rival:
+        record["rival"] = rival
+    return record

@@ -1,0 +1,333 @@
+"""Issue #12: the defects seen on real redesigns, each reproduced first, and the warm
+path's evidence policy (backend/cache/heal.py): refuse only on positive evidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.cache.heal import MAX_RIVALS, choose_rivals, compact, evidence_against, rival_match
+from backend.cache.records import Fingerprint
+from backend.cache.relocate import relocate
+from backend.cache.scoring import Prepared, container_similarity, text_similarity, verify
+from backend.cache.synonyms import canonical_tokens
+
+
+def fp(**fields: object) -> Fingerprint:
+    base: dict[str, object] = {"visible": True, "enabled": True, "editable": False}
+    base.update(fields)
+    return base  # type: ignore[return-value]
+
+
+def link(name: str, **fields: object) -> Fingerprint:
+    attributes = fields.pop("attributes", {})
+    return fp(tag="a", role="link", name=name, text=name, attributes=attributes, **fields)
+
+
+# --- the tokeniser ---------------------------------------------------------------------
+
+
+def test_news_is_not_new() -> None:
+    assert canonical_tokens("NEWS") == ["news"]
+    assert canonical_tokens("NEWS") != canonical_tokens("new")
+    a, b = Prepared(link("NEWS")), Prepared(link("New"))
+    assert text_similarity(a.name, a.name_tokens, b.name, b.name_tokens) == 0.0
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "news",
+        "status",
+        "bus",
+        "class",
+        "analysis",
+        "famous",
+        "series",
+        "yes",
+        "always",
+        "canvas",
+        "alias",
+        "lens",
+        "physics",
+        "bonus",
+        "gas",
+        "access",
+        "business",
+    ],
+)
+def test_words_ending_in_s_that_are_not_plurals_stay_whole(word: str) -> None:
+    assert canonical_tokens(word) == [word]
+
+
+@pytest.mark.parametrize(
+    ("plural", "singular"),
+    [
+        ("filters", "filter"),
+        ("categories", "category"),
+        ("products", "product"),
+        ("windows", "window"),
+        ("reviews", "review"),
+        ("orders", "order"),
+    ],
+)
+def test_plurals_still_meet_their_singular(plural: str, singular: str) -> None:
+    assert canonical_tokens(plural) == canonical_tokens(singular)
+
+
+# --- empty means unknown -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("empty", ["", None, "   "])
+def test_two_elements_outside_any_row_are_not_in_the_same_row(empty: str | None) -> None:
+    a = Prepared(link("Shipping", container_text=empty))
+    b = Prepared(link("Tracking", container_text=empty))
+    assert container_similarity(a, b) is None
+
+
+def test_empty_fields_are_never_equal_evidence() -> None:
+    blank = fp(
+        tag="div",
+        role="",
+        name="",
+        text="",
+        label="",
+        neighbour_text="",
+        container_text="",
+        attributes={"id": "", "class": "", "href": ""},
+    )
+    other = fp(
+        tag="div",
+        role="",
+        name="",
+        text="",
+        label="",
+        neighbour_text="",
+        container_text="",
+        attributes={"id": "", "class": "", "href": ""},
+    )
+    a, b = Prepared(blank), Prepared(other)
+    for value in (a.name, a.text, a.label, a.neighbour, a.container, a.id, a.href, a.role):
+        assert value is None
+    assert container_similarity(a, b) is None
+    scores = verify(blank, other)["scores"]
+    # Only the tag and the behavioural flags are known: the structural layer is not "100".
+    assert scores["context"] == pytest.approx(scores["context"])  # a number, not an error
+    assert "context" in scores.get("unknown", [])
+
+
+def test_empty_container_on_both_sides_does_not_make_a_wrong_link_win() -> None:
+    # A stored "NEWS" link outside any row; the page now has "New" outside any row.
+    cached = link(
+        "NEWS",
+        container_text="",
+        attributes={"href": "/news"},
+        bbox={"x": 10, "y": 10, "width": 60, "height": 20},
+    )
+    page = [
+        link(
+            "New",
+            container_text="",
+            attributes={"href": "/new"},
+            bbox={"x": 10, "y": 10, "width": 60, "height": 20},
+        )
+    ]
+    assert relocate(cached, page)["decision"] != "accept"
+
+
+# --- wrappers and inner parts ------------------------------------------------------------
+
+
+def test_wrapper_of_a_deleted_link_is_not_found() -> None:
+    box = {"x": 100, "y": 50, "width": 80, "height": 24}
+    cached = link(
+        "Deals",
+        attributes={"href": "/deals"},
+        bbox=box,
+        xpath="/html[1]/body[1]/ul[1]/li[3]/a[1]",
+        neighbour_text="Home | Shop",
+    )
+    wrapper = fp(
+        tag="li",
+        role="listitem",
+        name="",
+        text="Deals",
+        attributes={},
+        bbox=box,
+        xpath="/html[1]/body[1]/ul[1]/li[3]",
+        neighbour_text="Home | Shop",
+    )
+    inner = fp(
+        tag="span",
+        role="",
+        name="",
+        text="Deals",
+        attributes={},
+        bbox=box,
+        xpath="/html[1]/body[1]/ul[1]/li[3]/span[1]",
+        neighbour_text="Home | Shop",
+    )
+    answer = relocate(cached, [wrapper, inner])
+    assert answer["decision"] == "missing"
+    assert any("wrapper or inner part" in r for r in answer["reasons"])
+    assert evidence_against(cached, [], inner) is not None
+
+
+def test_a_plain_element_can_still_become_a_link() -> None:
+    # The other direction is a re-implementation, not a wrapper: a <div> with a handler
+    # that became a real link does the same thing.
+    cached = fp(tag="div", role="", name="Deals", text="Deals", attributes={"id": "deals"})
+    now = link("Deals", attributes={"id": "deals"})
+    assert evidence_against(cached, [], now) is None
+
+
+# --- numbered ids: a renumbering ---------------------------------------------------------
+
+
+def menu_item(number: int, name: str, y: float) -> Fingerprint:
+    return link(
+        name,
+        attributes={"id": f"menu-item-{number}", "href": f"/{name.lower()}"},
+        bbox={"x": 10, "y": y, "width": 120, "height": 20},
+        xpath=f"/html[1]/body[1]/nav[1]/ul[1]/li[{number}]/a[1]",
+        neighbour_text="Help",
+        twins=0,
+    )
+
+
+def test_renumbered_menu_ids_the_words_decide() -> None:
+    cached = menu_item(1, "Shipping", 100)
+    # the site inserted "Tracking" first: ids renumbered, hrefs changed too
+    tracking = menu_item(1, "Tracking", 100)
+    shipping = menu_item(2, "Shipping", 120)
+    tracking["attributes"]["href"] = "/t"
+    shipping["attributes"]["href"] = "/s"
+    answer = relocate(cached, [tracking, shipping])
+    # The old id on another item is no evidence; the words are.
+    assert (answer["decision"], answer["index"]) == ("accept", 1), answer["reasons"]
+    assert evidence_against(cached, [], shipping) is None  # not "names another item"
+
+
+def test_numbered_ids_still_tell_rows_with_the_same_words_apart() -> None:
+    cached = fp(
+        tag="button",
+        role="button",
+        name="Edit",
+        text="Edit",
+        attributes={"id": "edit-42"},
+        container_text="Order 42 Shipped Edit",
+        twins=2,
+    )
+    other_row = fp(
+        tag="button",
+        role="button",
+        name="Edit",
+        text="Edit",
+        attributes={"id": "edit-43"},
+        container_text="Order 43 Pending Edit",
+    )
+    assert evidence_against(cached, [], other_row) is not None
+
+
+# --- the warm path's evidence ----------------------------------------------------------------
+
+
+USERNAME = fp(
+    tag="input",
+    role="textbox",
+    name="Username",
+    label="Username",
+    editable=True,
+    attributes={"id": "user", "type": "text", "name": "user"},
+)
+REDESIGNED = fp(
+    tag="input",
+    role="textbox",
+    name="Email or username",
+    label="Email or username",
+    editable=True,
+    attributes={"id": "f1", "type": "text", "name": "login"},
+)
+
+
+def test_the_absence_of_a_tie_is_not_a_refusal() -> None:
+    # Issue #12's login redesign: new id, new words; the resolver's choice stands.
+    assert evidence_against(USERNAME, [], REDESIGNED) is None
+
+
+def test_opposite_words_and_other_controls_are_refused() -> None:
+    login = fp(tag="button", role="button", name="Log in", text="Log in")
+    assert "opposite" in (
+        evidence_against(login, [], fp(tag="button", role="button", name="Sign up", text="Sign up"))
+        or ""
+    )
+    assert evidence_against(USERNAME, [], login) is not None  # a button is not a field
+
+
+def test_a_stored_rival_is_refused_and_named() -> None:
+    login = fp(
+        tag="button",
+        role="button",
+        name="Log in",
+        text="Log in",
+        attributes={"id": "login"},
+        bbox={"x": 10, "y": 10, "width": 80, "height": 30},
+    )
+    guest = fp(
+        tag="button",
+        role="button",
+        name="Continue as guest",
+        text="Continue as guest",
+        attributes={"id": "guest"},
+        bbox={"x": 100, "y": 10, "width": 150, "height": 30},
+    )
+    rivals = choose_rivals(0, [login, guest], [1])
+    assert rivals == [compact(guest)]
+    later_guest = {**guest, "attributes": {"id": "btn-2"}}
+    why = rival_match(login, rivals, later_guest)  # type: ignore[arg-type]
+    assert why == (
+        "'Continue as guest' matches 'Continue as guest', which stood beside 'Log in' "
+        "when this step was learnt"
+    )
+    assert evidence_against(login, rivals, later_guest) == why  # type: ignore[arg-type]
+    # the real one, reworded, is no rival
+    sign_in = {**login, "name": "Sign in", "text": "Sign in", "attributes": {"id": "b7"}}
+    assert evidence_against(login, rivals, sign_in) is None  # type: ignore[arg-type]
+
+
+def test_rivals_are_bounded_compact_and_skip_the_element_itself() -> None:
+    box = {"x": 0, "y": 0, "width": 50, "height": 20}
+    me = fp(
+        tag="a",
+        role="link",
+        name="Shoes",
+        text="Shoes",
+        bbox=box,
+        attributes={"href": "/shoes", "class": "x y z", "value": "secret"},
+    )
+    wrapper = fp(tag="li", name="", text="Shoes", bbox=box)
+    others = [
+        link(
+            f"Shoes {i}",
+            attributes={"href": f"/s{i}", "class": "c"},
+            bbox={"x": 0, "y": 30 * (i + 1), "width": 50, "height": 20},
+            styles={"color": "red"},
+            xpath="/x",
+            parents=[{"tag": "ul"}],
+        )
+        for i in range(10)
+    ]
+    rivals = choose_rivals(0, [me, wrapper, *others], [1, 2, 3])
+    assert len(rivals) == MAX_RIVALS
+    assert all(r.get("text") != "Shoes" for r in rivals)  # not its own wrapper
+    for r in rivals:
+        assert set(r) <= {
+            "tag",
+            "role",
+            "name",
+            "text",
+            "label",
+            "container_text",
+            "attributes",
+            "bbox",
+        }
+        assert "class" not in r.get("attributes", {})
