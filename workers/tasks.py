@@ -82,7 +82,7 @@ async def end_at_hard_time_limit(
     )
     database = Database(settings.resolved_database_url)
     try:
-        async with Outbox(settings) as outbox:
+        async with Outbox(settings, close_bus=True) as outbox:
             async with database.session() as session:
                 messages = await service.end_at_hard_time_limit(session, uuid.UUID(run_id), reason)
                 outbox.publish(session, messages)
@@ -154,7 +154,7 @@ async def reap(settings: Settings | None = None) -> list[service.ReapedRun]:
     try:
         # The outbox sends the re-queued runs' jobs (a worker must find its run queued) and
         # the status events once the reaper's transaction committed.
-        async with Outbox(settings) as outbox, database.session() as session:
+        async with Outbox(settings, close_bus=True) as outbox, database.session() as session:
             reaped = await service.reap_dead_runs(session, settings)
             for item in reaped:
                 if item.requeued is not None:

@@ -44,7 +44,7 @@ async def process_stored_delivery(
         settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
     try:
-        async with Outbox(settings, dispatcher=dispatcher) as outbox:
+        async with Outbox(settings, dispatcher=dispatcher, close_bus=True) as outbox:
             try:
                 async with database.session() as session:
                     result = await service.process_delivery(session, delivery_pk, settings=settings)

@@ -127,11 +127,15 @@ class Outbox:
         *,
         bus: EventBus | None = None,
         dispatcher: Dispatcher | None = None,
+        close_bus: bool = False,
     ) -> None:
         self.settings = settings
         self._dispatcher = dispatcher
         self._bus = bus
-        self._owns_bus = False
+        # Only for a scope that owns its event loop (a job): the Redis bus keeps a client
+        # per loop, and the loop ends with the job. Never on the api's loop, whose client
+        # serves the WebSocket subscriptions.
+        self._close_bus = close_bus
         self.jobs: list[Job] = []
         self.revokes: list[str] = []
         self.messages: list[Any] = []
@@ -193,14 +197,12 @@ class Outbox:
     def bus(self) -> EventBus:
         if self._bus is None:
             self._bus = get_event_bus(self.settings)
-            self._owns_bus = True
         return self._bus
 
     async def close(self) -> None:
-        """Close a Redis bus this outbox opened (its client belongs to this event loop)."""
-        if self._owns_bus and self._bus is not None:
-            await self._bus.close()
-            self._bus = None
+        """With ``close_bus``: close this loop's client of the bus."""
+        if self._close_bus:
+            await self.bus.close()
 
     async def __aenter__(self) -> Outbox:
         return self

@@ -2,11 +2,13 @@
 webhook deliveries, report deliveries) runs in a thread of this process, with an event
 loop of its own, through the handler its domain registered (``backend.outbox.jobs``).
 
-Runs (jobs with a ``group``) are capped: at most ``embedded_max_concurrent_runs`` execute
-at once (default: the number of cores); the others wait here, queued. A free slot goes
-to the groups (organisations) in turn — round-robin: the group whose run started longest
-ago goes first — so one organisation queueing many runs delays only itself: another
-organisation's run takes the next free slot. Other jobs are short and start at once.
+Runs (jobs with a ``group``: the run's organisation) are capped: at most
+``embedded_max_concurrent_runs`` execute at once (default: the number of cores); the
+others wait here, queued, each organisation's in its own first-in-first-out line. A free
+slot goes to the waiting organisation with the fewest runs executing, ties to the one
+served longest ago — round-robin — so one organisation queueing many runs delays only
+itself: another organisation's run takes the next free slot. Other jobs (webhook and
+report deliveries) are short and start at once.
 """
 
 from __future__ import annotations
@@ -36,8 +38,11 @@ class EmbeddedRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: list[_Entry] = []  # not yet done (started or waiting)
-        # Runs waiting for a slot, per group; the dict's order is the turn order.
+        # Runs waiting for a slot, per group (first in, first out within a group).
         self._waiting: dict[str, deque[_Entry]] = {}
+        self._running: dict[str, int] = {}  # runs executing, per group
+        self._served: dict[str, int] = {}  # when each group last got a slot (a counter)
+        self._turn = 0
         self._running_runs = 0
         self._limit = 1
         self._last_serial: dict[str, _Entry] = {}
@@ -78,11 +83,17 @@ class EmbeddedRegistry:
 
     def _admit(self) -> None:
         while self._running_runs < self._limit and self._waiting:
-            group = next(iter(self._waiting))
-            queue = self._waiting.pop(group)
+            group = min(
+                self._waiting,
+                key=lambda g: (self._running.get(g, 0), self._served.get(g, -1)),
+            )
+            queue = self._waiting[group]
             entry = queue.popleft()
-            if queue:
-                self._waiting[group] = queue  # back at the end: the other groups go first
+            if not queue:
+                del self._waiting[group]
+            self._turn += 1
+            self._served[group] = self._turn
+            self._running[group] = self._running.get(group, 0) + 1
             self._running_runs += 1
             self._start(entry)
 
@@ -104,8 +115,12 @@ class EmbeddedRegistry:
             )
         finally:
             with self._lock:
-                if entry.job.group is not None:
+                group = entry.job.group
+                if group is not None:
                     self._running_runs -= 1
+                    self._running[group] -= 1
+                    if not self._running[group]:
+                        del self._running[group]
                 self._finish(entry)
                 self._admit()
 

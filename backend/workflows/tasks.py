@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 import backend.models  # noqa: F401 - every table, so foreign keys resolve in the worker
 from backend.config import Settings, get_settings
 from backend.db import Database
+from backend.events.bus import get_event_bus
 from backend.kit.time import utcnow
 from backend.outbox import Dispatcher, Outbox
 from backend.runs.jobs import run_job
@@ -31,8 +32,12 @@ def schedule_tick_task() -> int:
 
 
 async def _tick_once() -> list[uuid.UUID]:
-    # The outbox of ``tick`` closes the Redis bus it opened (a client per event loop).
-    return await tick(get_settings())
+    settings = get_settings()
+    try:
+        return await tick(settings)
+    finally:
+        # The Redis bus keeps a client per event loop; this loop ends with the task.
+        await get_event_bus(settings).close()
 
 
 async def tick(
