@@ -24,11 +24,11 @@ if TYPE_CHECKING:
     from backend.cache.store.base import ElementStore
     from backend.client.api import AI, AsyncAI
     from backend.client.drivers import LoopThread
-    from backend.client.plugin import TestAbleSession
+    from backend.client.session import TestAbleSession
 
 
 def _session(config: pytest.Config) -> TestAbleSession:
-    from backend.client.plugin import TestAbleSession
+    from backend.client.session import TestAbleSession
 
     session = config.pluginmanager.get_plugin(TestAbleSession.NAME)
     assert isinstance(session, TestAbleSession)
@@ -145,7 +145,7 @@ class SessionStore:
 
 
 def _failed(request: pytest.FixtureRequest) -> bool:
-    from backend.client.plugin import REPORTS
+    from backend.client.session import REPORTS
 
     reports = request.node.stash.get(REPORTS, {})
     return any(r.failed for r in reports.values())
