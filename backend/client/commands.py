@@ -137,7 +137,8 @@ class ReadTexts:
     value), "value" (a form field's value: a select's chosen labels, a check box's
     "true"/"false"), "label" (the value the element labels: a <dt>'s <dd>, a row header's
     next cell, a <label>'s field, the element after "Name:", None when there is none),
-    "after-colon" (the part of "Total: $4.50" after the colon)."""
+    "after-colon" (the part of "Total: $4.50" after the colon), "after:<label>" (the text
+    after a label it starts with: "In progress (2)" after "In progress" -> "2")."""
 
     selector: str
     mode: str = "text"

@@ -315,6 +315,110 @@ def _region_members(region: str, candidates: list[Fingerprint]) -> list[int] | N
     return inside or None
 
 
+_NEAR = re.compile(
+    r"^(?P<datum>.*?)\s*(?:(?:that\s+is\s+|is\s+)?(?:shown|displayed|written|listed)\s+)?"
+    r"(?:next\s+to|beside|alongside|by|after|(?:to\s+the\s+)?right\s+of)\s+(?:the\s+)?"
+    r"['\"‘“]?(?P<near>[^'\"’”]+?)['\"’”]?(?:\s+(?:heading|label|title|column|row))?[?.!\s]*$",
+    re.IGNORECASE,
+)
+# Elements that hold many values: never read whole as one.
+_CONTAINER_TAGS = frozenset({"table", "thead", "tbody", "tfoot", "tr", "ul", "ol", "dl"})
+# Elements a label is written in.
+_LABEL_TAGS = frozenset(
+    {
+        "dt",
+        "th",
+        "td",
+        "label",
+        "b",
+        "strong",
+        "span",
+        "em",
+        "small",
+        "div",
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "legend",
+        "caption",
+    }
+)
+
+
+def _label_text(fp: Fingerprint) -> str:
+    return (fp.get("text") or fp.get("name") or "").strip()
+
+
+def _label_for(target: str, candidates: list[Fingerprint]) -> tuple[int | None, str | None]:
+    """(candidate, read mode) when the request names a label: "the amount next to Total"
+    (the element whose text is "Total", or starts with it: "In progress (2)"), or a label
+    all of whose words the request asks for ("the order status" -> "Status"), the only
+    one covering the most words. (None, None) otherwise: the resolver decides."""
+    text = _question_words_out(target)
+    near = _NEAR.match(text)
+    if near is not None:
+        wanted_text = " ".join(near.group("near").split()).lower()
+        wanted = _words(wanted_text)
+        exact = [
+            i
+            for i, fp in enumerate(candidates)
+            if fp.get("tag") in _LABEL_TAGS
+            and wanted
+            and _words(_label_text(fp).rstrip(": ")) == wanted
+        ]
+        if len(exact) == 1:
+            return exact[0], "label"
+        starts = [
+            i
+            for i, fp in enumerate(candidates)
+            if fp.get("tag") in _LABEL_TAGS
+            and _label_text(fp).lower().startswith(wanted_text)
+            and len(_label_text(fp)) > len(wanted_text)
+        ]
+        if not exact and len(starts) == 1:
+            return starts[0], "after:" + _label_text(candidates[starts[0]])[: len(wanted_text)]
+        return None, None
+    datum, region = _datum_and_region(target)
+    wanted = _words(datum) - _GENERIC
+    if not wanted:
+        return None, None
+    scope = _region_members(region, candidates) if region else None
+    best: list[int] = []
+    most = 0
+    for i in scope if scope is not None else range(len(candidates)):
+        fp = candidates[i]
+        label = _label_text(fp)
+        if fp.get("tag") not in _LABEL_TAGS or not label or len(label) > 40:
+            continue
+        own = _words(label.rstrip(": "))
+        if not own or not own <= wanted:
+            continue
+        if len(own) > most:
+            most, best = len(own), [i]
+        elif len(own) == most:
+            best.append(i)
+    if len(best) == 1 and _labels_a_value(candidates[best[0]]):
+        return best[0], "label"
+    return None, None
+
+
+def _labels_a_value(fp: Fingerprint) -> bool:
+    """Whether ``fp`` looks like a label with a value beside it rather than a title: a
+    term, a header cell, a <label>, or a short text ending in ":" or in a key/value pair."""
+    tag = fp.get("tag")
+    label = _label_text(fp)
+    if tag in ("dt", "th", "label") or label.endswith(":"):
+        return True
+    classes = ((fp.get("attributes") or {}).get("class") or "").lower()
+    return any(word in classes for word in ("key", "label", "term", "name")) or (
+        fp.get("role") != "heading" and tag in ("td", "span", "b", "strong")
+    )
+
+
 def _one_datum(resolution: Resolution, candidates: list[Fingerprint]) -> int | None:
     """When the resolver's tie is between two faces of one datum — a label and the field it
     labels, a table row and its header cell, a list item and its text — the field, else the
@@ -387,17 +491,26 @@ def _plan_field(
         entry = yield from _plan_nth(*ordinal)
         if entry is not None:
             return entry
-    index = yield from _resolve_index(config, instruction, target, snapshot, shape == "many")
+    read: str | None = None
+    index: int | None = None
+    if shape == "one":
+        # A label the request names ("next to Total", "the order status" -> "Status") says
+        # where the value is more surely than a ranking of every text on the page.
+        index, read = _label_for(target, candidates)
+    if index is None:
+        index = yield from _resolve_index(config, instruction, target, snapshot, shape == "many")
     if index is None or not 0 <= index < len(candidates):
         return None
     if shape == "one":
+        if candidates[index].get("tag") in _CONTAINER_TAGS:
+            return None  # a whole table or list is not one value: refuse rather than guess
         found = yield from _unique_selectors(cmd.SnapshotSelectors(index))
         if found is None or not found[1]:
             return None
         return {
             "kind": "one",
             "selectors": [s["value"] for s in found[1]],
-            "read": _read_mode(candidates[index], target),
+            "read": read or _read_mode(candidates[index], target),
         }
     example = parse_selectors((yield cmd.SnapshotSelectors(index)))
     if example is None:

@@ -41,6 +41,13 @@
     return els.map((el) => {
       if (mode === 'value') return isField(el) ? fieldValue(el) : shown(el);
       if (mode === 'label') return labelled(el);
+      if (mode.startsWith('after:')) {
+        // "In progress (2)" read after its label "In progress": "2".
+        const label = mode.slice(6).toLowerCase();
+        const whole = text(el);
+        if (!whole.toLowerCase().startsWith(label)) return null;
+        return collapse(whole.slice(label.length).replace(/^[\s:()\-–—]+|[\s)]+$/g, '')) || null;
+      }
       if (mode === 'after-colon') {
         const m = /^[^:]{1,60}:\s*(.+)$/.exec(text(el));
         return m ? collapse(m[1]) : null;

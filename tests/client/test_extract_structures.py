@@ -141,3 +141,44 @@ def test_without_the_section_two_equal_labels_are_refused_not_guessed(
     page.goto(site.serve("addresses-ambiguous", ADDRESSES))
     with pytest.raises(TestAbleStepError):
         one(make_ai(), "the country")
+
+
+INVOICE = """
+<h1>Order #1042</h1>
+<dl><dt>Order number</dt><dd>#1042</dd><dt>Status</dt><dd>Paid</dd></dl>
+<table>
+  <thead><tr><th>Product</th><th>Amount</th></tr></thead>
+  <tbody><tr><td>Wireless Mouse</td><td>$49.00</td></tr></tbody>
+  <tfoot><tr><th>Subtotal</th><td>$49.00</td></tr><tr><th>Total</th><td><b>$59.00</b></td></tr></tfoot>
+</table>
+<section><h2>In progress (2)</h2>
+  <div class="card">Fix login bug</div><div class="card">Logo</div></section>
+<div class="lane"><h3>Done</h3><span class="lane-count">1</span></div>
+"""
+
+
+@pytest.mark.parametrize(
+    ("instruction", "kind", "expected"),
+    [
+        ("get the order status", "string", "Paid"),  # "Status" is the label the request names
+        ("what's the amount shown next to Total?", "string", "$59.00"),
+        ("get the count next to In progress", "integer", 2),  # "In progress (2)"
+        ("the count shown next to the 'Done' heading", "integer", 1),  # a badge beside it
+    ],
+)
+def test_a_label_named_by_the_request_says_where_the_value_is(
+    page: Any, site: Site, make_ai: Any, instruction: str, kind: str, expected: Any
+) -> None:
+    page.goto(site.serve("invoice", INVOICE))
+    assert one(make_ai(), instruction, kind) == expected
+
+
+def test_a_whole_table_is_never_read_as_one_value(page: Any, site: Site, make_ai: Any) -> None:
+    from backend.client import TestAbleStepError
+
+    page.goto(site.serve("invoice-table", INVOICE))
+    try:
+        value = one(make_ai(), "the product amounts table")
+    except TestAbleStepError:
+        return
+    assert "Wireless Mouse" not in value or "$59.00" not in value
