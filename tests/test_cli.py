@@ -164,6 +164,7 @@ def test_beat_starts_and_connects(tmp_path: Path, processes: list[subprocess.Pop
 
 _FORM_PAGE = """<html><body><h1>Sign up</h1>
 <label for=n>Full name</label><input id=n name=name>
+<label for=c>Code word</label><input id=c type=password>
 <button id=save onclick="document.getElementById('out').textContent =
   'Saved ' + document.getElementById('n').value">Save</button>
 <p id=out></p></body></html>"""
@@ -179,6 +180,7 @@ PAGE = """{_FORM_PAGE}"""
 def test_sign_up(page, ai, name):
     page.set_content(PAGE)
     ai.act(f'type "{{name}}" into the full name field')
+    ai.act('type "hunter22" into the code word field')
     ai.act("click the Save button")
     assert page.text_content("#out") == f"{{GREETING}} {{name}}"
 
@@ -225,6 +227,10 @@ def test_run_works_without_a_server_and_without_uv_on_path(tmp_path: Path) -> No
     second = out.index("✓ test_form.py::test_sign_up[chromium-case-2]")
     assert "resolver" in out[first:second]  # a cold cache: the resolver found the fields
     assert "cache_hit" in out[second:]  # the same steps again: from the cache
+    # Typed text is shown, except what goes into a password input.
+    assert 'type "Ada Lovelace" into the full name field' in out
+    assert 'type "***" into the code word field' in out
+    assert "hunter22" not in out
     assert "✗ test_form.py::test_expected_failure[chromium]" in out
     # The failure in full: its line breaks, and its last word whole.
     assert "first line of a long story\n" in out

@@ -3,8 +3,12 @@ with which value.
 
 Values come either quoted (``"bob"``) or as ``%name%`` placeholders filled from the
 ``variables`` of ``act()`` at action time. Only the placeholder is ever kept (in the
-action spec and in logs); a quoted value typed into a field is replaced by ``"***"`` in
-every text that leaves the process (``ParsedInstruction.display``).
+action spec and in logs), so a secret belongs in a placeholder. A quoted value typed into
+a field is shown as written ("type "Ada Lovelace" into the name field": the step must be
+readable), except into a field whose description names a secret (password, PIN, token,
+card code...): there it becomes ``"***"`` in every text that leaves the process
+(``ParsedInstruction.display``). E-mail addresses and phone numbers in stored texts are
+masked by the cache's personal-data setting (``TESTABLE_CACHE_MASK_PERSONAL_DATA``).
 """
 
 from __future__ import annotations
@@ -36,6 +40,12 @@ __all__ = [
 
 _QUOTED = QUOTED_RE
 _PLACEHOLDER = PLACEHOLDER
+# A field whose description says it holds a secret: its typed text is never shown.
+SECRET_FIELD = re.compile(
+    r"\b(pass(word|phrase|code)?s?|pins?|secrets?|tokens?|api[ -]?keys?|cvc|cvv|"
+    r"security codes?|one[- ]time codes?|otp|credentials?)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -50,13 +60,24 @@ class ParsedInstruction:
     # The grammar's full reading (item, region, ordinal, role hints ...); None only for
     # instructions built by hand (observe() of a plain description).
     understood: Understood | None = None
+    secret: bool = False  # set once the element is known to be a password input
 
     @property
     def display(self) -> str:
-        """The instruction as it may be logged and stored: typed literals become "***"."""
+        """The instruction as it may be logged and stored: text typed into a secret field
+        becomes "***"; placeholders are shown as placeholders, other typed text as is."""
         if self.value is None or self.action["method"] not in ("fill", "type", "edit"):
             return self.instruction
         if _PLACEHOLDER.fullmatch(self.value):
+            return self.instruction
+        if not self.secret and not SECRET_FIELD.search(self.target):
+            return self.instruction
+        return self.masked
+
+    @property
+    def masked(self) -> str:
+        """The instruction with the typed literal as "***" (for any field)."""
+        if self.value is None or _PLACEHOLDER.fullmatch(self.value):
             return self.instruction
         if self.action["method"] == "edit":
             # "edit 'pay rent' to 'pay the rent'": the new text is typed, the item is not

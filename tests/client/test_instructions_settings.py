@@ -39,11 +39,23 @@ def test_instruction_forms(
     assert (parsed.target, parsed.value) == (target, value)
 
 
-def test_typed_literals_never_appear_in_the_display_form() -> None:
+def test_text_typed_into_a_secret_field_never_appears_in_the_display_form() -> None:
     parsed = parse_instruction('type "s3cret" into the password field')
     assert parsed.display == 'type "***" into the password field'
     assert parsed.action["argument"] is None
     assert parse_instruction("fill %pw% into password").display == "fill %pw% into password"
+    for field in ("PIN", "API key", "card security code", "access token"):
+        assert parse_instruction(f'type "1234" into the {field}').display == (
+            f'type "***" into the {field}'
+        )
+
+
+def test_other_typed_text_is_shown_as_written() -> None:
+    # The step must be readable in logs; a secret belongs in a %placeholder%.
+    parsed = parse_instruction('type "Ada Lovelace" into the full name field')
+    assert parsed.display == 'type "Ada Lovelace" into the full name field'
+    assert parsed.masked == 'type "***" into the full name field'
+    assert parsed.action["argument"] is None  # the literal is still never stored as an action
 
 
 def test_variables_are_filled_at_action_time() -> None:
