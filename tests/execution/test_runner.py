@@ -363,10 +363,44 @@ def test_cancellation_stops_the_run(run_suite: RunSuite) -> None:
 
     assert run.outcome.status is RunStatus.CANCELLED
     assert run.outcome.reason == "the run was cancelled while running test_slow.py::test_slow"
-    [slow] = run.outcome.tests
-    assert (slow.node_id, slow.outcome) == ("test_slow.py::test_slow", TestOutcome.ERROR)
-    assert slow.error_message == "the test did not finish: the run was cancelled while it ran"
+    # Never "passed". (Absent from the report when the cancel came during its setup.)
+    for slow in run.outcome.tests:
+        assert (slow.node_id, slow.outcome) == ("test_slow.py::test_slow", TestOutcome.ERROR)
+        assert slow.error_message == "the test did not finish: the run was cancelled while it ran"
     assert run.outcome.counts.passed == 0
+
+
+def test_a_test_cancelled_during_its_call_is_an_error_never_passed(run_suite: RunSuite) -> None:
+    cancel = threading.Event()
+
+    def cancel_once_the_call_runs(event: RunEvent) -> None:
+        # With -s the print lands on pytest's progress line ("test_hang.py .in the call...").
+        if event.source == "runner" and "in the call phase" in str(event.data.get("line")):
+            cancel.set()
+
+    suite = {
+        "test_hang.py": (
+            "import time\n\n"
+            "def test_before():\n    pass\n\n"
+            "def test_hang():\n    print('in the call phase', flush=True)\n    time.sleep(600)\n"
+        )
+    }
+    run = run_suite(
+        suite,
+        cancel=cancel,
+        on_event=cancel_once_the_call_runs,
+        grace=60,
+        timeout=240,  # a bound if the cancel never came (the run would end timed_out)
+        extra_args=("-p", "no:testable", "-s"),
+    )
+
+    assert run.outcome.status is RunStatus.CANCELLED
+    assert run.results() == {
+        "test_hang.py::test_before": "passed",
+        "test_hang.py::test_hang": "error",
+    }
+    hung = next(t for t in run.outcome.tests if t.node_id == "test_hang.py::test_hang")
+    assert hung.error_message == "the test did not finish: the run was cancelled while it ran"
 
 
 def test_test_process_sees_only_workflow_and_run_variables(
