@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
 from backend.auth.passwords import password_problem
+from backend.kit.text import Name
 
 
 def _normalise_email(value: str) -> str:
@@ -26,7 +27,7 @@ class EmailIn(BaseModel):
 
 class RegisterRequest(EmailIn):
     password: str = Field(min_length=1, max_length=1024)
-    full_name: str | None = Field(default=None, max_length=200)
+    full_name: Name | None = Field(default=None, max_length=200)
 
     @field_validator("password", mode="after")
     @classmethod

@@ -43,6 +43,7 @@ from backend.kit.errors import (
     TestableError,
     Unauthorized,
 )
+from backend.kit.pagination import Limit, Offset
 from backend.kit.ratelimit import get_rate_limiter
 from backend.kit.time import utcnow
 from backend.orgs.deps import OrgAdmin
@@ -305,8 +306,8 @@ async def list_deliveries(
     session: ReadSessionDep,
     status: DeliveryStatus | None = None,
     event: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> DeliveryPage:
     items, total = await service.list_org_deliveries(
         session, access.org.id, status=status, event=event, limit=limit, offset=offset

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from loguru import logger
 from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -133,6 +133,16 @@ def is_database_busy(exc: BaseException) -> bool:
     return "database is locked" in text or "database is busy" in text
 
 
+def is_refused_value(exc: DBAPIError) -> bool:
+    """A DB-API "data error": the value itself is invalid for the column. asyncpg's
+    errors reach SQLAlchemy's adapter as a generic ``Error``; the original one (e.g.
+    ``CharacterNotInRepertoireError``, a ``DataError``) is its cause."""
+    if isinstance(exc, DataError):
+        return True
+    cause = getattr(exc.orig, "__cause__", None)
+    return any(klass.__name__ == "DataError" for klass in type(cause).__mro__)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TestableError)
     async def _testable(_: Request, exc: TestableError) -> JSONResponse:
@@ -162,6 +172,19 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         logger.exception("database error")
         return error_response(503, "database_unavailable", "The database is unavailable.")
+
+    @app.exception_handler(DBAPIError)
+    async def _dbapi(request: Request, exc: DBAPIError) -> JSONResponse:
+        # The database refused a value the schemas let through (a NUL byte in text on
+        # PostgreSQL, an integer out of a column's range): the client's input, not our
+        # failure. Schemas should name the field first (backend.kit.text, .pagination);
+        # this is the net under them. Anything else stays a 500.
+        if not is_refused_value(exc):
+            return await _unexpected(request, exc)
+        logger.warning("database refused a value: {}", str(exc.orig)[:200])
+        return error_response(
+            422, "invalid_value", "A value cannot be stored (out of range or invalid characters)."
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -8,11 +8,12 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from backend.auth.schemas import AuditEventOut
+from backend.kit.text import Name
 from backend.orgs.models import Role
 
 
 class OrgCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=120)
+    name: Name = Field(min_length=1, max_length=120)
 
     @field_validator("name", mode="after")
     @classmethod

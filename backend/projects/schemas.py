@@ -7,9 +7,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from backend.kit.text import Name
+
 
 class ProjectCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=120)
+    name: Name = Field(min_length=1, max_length=120)
     repository: str = Field(
         min_length=1,
         max_length=2000,

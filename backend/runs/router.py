@@ -19,6 +19,7 @@ from backend.config import Settings
 from backend.db import Database
 from backend.db.deps import DatabaseDep, ReadSessionDep, SessionDep
 from backend.kit.errors import NotFound
+from backend.kit.pagination import AfterSeq, Limit, Offset
 from backend.orgs.deps import check_org_role
 from backend.orgs.models import Role
 from backend.outbox import OutboxDep
@@ -96,8 +97,8 @@ async def list_runs(
     status: RunState | None = None,
     branch: Annotated[str | None, Query(max_length=255)] = None,
     trigger: Trigger | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> RunPage:
     await project_for(database, user, project_id)
     runs, total = await service.list_runs(
@@ -140,7 +141,7 @@ async def list_events(
     user: CurrentUser,
     database: DatabaseDep,
     session: ReadSessionDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: AfterSeq = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[EventOut]:
     await _run_for(database, user, run_id)

@@ -8,13 +8,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from backend.kit.text import Name
 from backend.runs.schemas import RunOptions
 
 
 class WorkflowCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=120)
+    name: Name = Field(min_length=1, max_length=120)
     enabled: bool = True
     # Validated by backend.workflows.config.parse_config, so errors name the field.
     config: dict[str, Any] = Field(default_factory=dict)
@@ -32,7 +33,7 @@ class WorkflowUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=120)
+    name: Name | None = Field(default=None, min_length=1, max_length=120)
     enabled: bool | None = None
     config: dict[str, Any] | None = None
 
