@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,9 +115,11 @@ def run_suite(
     data_dir: Path,
     report_file: Path,
     extra_args: list[str] | None = None,
+    on_test: Callable[[str, str], None] | None = None,
 ) -> SuiteRun:
     """Run ``examples/tests`` against the shop at ``base_url`` with its element cache in
-    ``data_dir``. Project and branch scope are fixed so every run shares one cache."""
+    ``data_dir``. Project and branch scope are fixed so every run shares one cache.
+    ``on_test(node_id, outcome)`` is called as each test finishes (for progress)."""
     env = {k: v for k, v in os.environ.items() if k not in _LEAKY}
     env.update(
         TESTABLE_DATA_DIR=str(data_dir),
@@ -142,13 +146,33 @@ def run_suite(
         "-q",
         *(extra_args or []),
     ]
+    if on_test is not None:  # one "node_id OUTCOME [ n%]" line per test, read as it comes
+        command[command.index("-q")] = "-v"
     started = time.perf_counter()
-    done = subprocess.run(  # noqa: S603 - our own interpreter and arguments
-        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        command,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        finished = _VERBOSE_RESULT.match(line)
+        if finished and on_test is not None:
+            on_test(finished["node"], finished["outcome"].lower())
+    returncode = process.wait()
     wall = time.perf_counter() - started
-    output = done.stdout + done.stderr
+    output = "".join(lines)
     if not report_file.exists():
-        raise RuntimeError(f"the example suite wrote no report (exit {done.returncode}):\n{output}")
+        raise RuntimeError(f"the example suite wrote no report (exit {returncode}):\n{output}")
     report = json.loads(report_file.read_text())
-    return SuiteRun(variant, done.returncode, wall, report, output)
+    return SuiteRun(variant, returncode, wall, report, output)
+
+
+_VERBOSE_RESULT = re.compile(
+    r"^(?P<node>\S+::.+?) (?P<outcome>PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b"
+)
