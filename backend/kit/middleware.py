@@ -85,19 +85,31 @@ class BodySizeLimitMiddleware:
                     return
 
         received = 0
+        exceeded = False
         response_started = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
+            if exceeded:
+                raise _TooLarge
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    exceeded = True
                     raise _TooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal response_started
+            if exceeded:
+                # FastAPI catches any error while reading the body and answers 400 "error
+                # parsing the body" (a chunked body has no Content-Length to refuse up
+                # front); whatever the app answers once the cap was crossed becomes 413.
+                if message["type"] == "http.response.start" and not response_started:
+                    response_started = True
+                    await self._reject(send)
+                return
             if message["type"] == "http.response.start":
                 response_started = True
             await send(message)
