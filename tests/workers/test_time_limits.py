@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -33,7 +34,6 @@ SOFT_LIMIT_SECONDS = 45
 async def test_a_run_over_the_job_time_limit_ends_timed_out_with_its_results(
     client: httpx.AsyncClient, app: FastAPI, settings: Settings, tmp_path: Path
 ) -> None:
-    pid_file = tmp_path / "test-process.pid"
     api = await signed_in_api(client, "time-limit@example.com")
     project = await api.project(
         make_git_repo(
@@ -43,7 +43,6 @@ async def test_a_run_over_the_job_time_limit_ends_timed_out_with_its_results(
                     "import os, pathlib, time\n\n"
                     "def test_1_quick():\n    pass\n\n"
                     "def test_2_endless():\n"
-                    f"    pathlib.Path({str(pid_file)!r}).write_text(str(os.getpid()))\n"
                     "    time.sleep(900)\n"
                 )
             },
@@ -74,7 +73,7 @@ async def test_a_run_over_the_job_time_limit_ends_timed_out_with_its_results(
     events = await api.events(str(run_id))
     assert events[-1]["type"] == "run_status"
     assert events[-1]["data"]["status"] == "timed_out"
-    assert not _alive(int(pid_file.read_text()))  # the test process was stopped
+    assert not _running(str(run_id))  # the test process (and its sandbox) was stopped
 
 
 # The soft stop (SIGINT, ignored here) waits 15 s before SIGKILL: a hard limit a few
@@ -86,7 +85,9 @@ HARD_LIMIT_SECONDS = 41
 async def test_tests_that_survive_the_soft_stop_end_timed_out_at_the_hard_limit_group_killed(
     client: httpx.AsyncClient, app: FastAPI, settings: Settings, tmp_path: Path
 ) -> None:
-    pid_file = tmp_path / "pids"
+    # Found by command line: the sandboxed test process has pids of its own namespace and
+    # can write nothing outside its checkout.
+    marker = f"600.{uuid.uuid4().int % 10**9}"
     api = await signed_in_api(client, "hard-limit@example.com")
     project = await api.project(
         make_git_repo(
@@ -97,9 +98,7 @@ async def test_tests_that_survive_the_soft_stop_end_timed_out_at_the_hard_limit_
                     "def test_1_quick():\n    pass\n\n"
                     "def test_2_stubborn():\n"
                     "    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the soft stop\n"
-                    "    child = subprocess.Popen(['sleep', '600'])\n"
-                    f"    pids = pathlib.Path({str(pid_file)!r})\n"
-                    "    pids.write_text(f'{os.getpid()} {child.pid}')\n"
+                    f"    subprocess.Popen(['sleep', {marker!r}])\n"
                     "    while True:\n        time.sleep(1)\n"
                 )
             },
@@ -131,22 +130,33 @@ async def test_tests_that_survive_the_soft_stop_end_timed_out_at_the_hard_limit_
     assert finished == ["tests/test_stubborn.py::test_1_quick"]  # recorded before: kept
     statuses = [e["data"]["status"] for e in events if e["type"] == "run_status"]
     assert statuses == ["queued", "running", "timed_out"]
-    pytest_pid, grandchild = (int(pid) for pid in pid_file.read_text().split())
-    assert not _alive(pytest_pid)
-    assert not _alive(grandchild)
+    assert not _running(str(run_id))  # pytest, in its sandbox
+    assert not _running(f"sleep\0{marker}")  # and the child it started
     run_dir = settings.artifacts_dir / str(run_id)
     assert not (run_dir / ".runner").exists()  # the unmasked channel file is gone
 
 
-def _alive(pid: int) -> bool:
-    """True while the process exists and is not a zombie (checked for a few seconds)."""
+def _running(fragment: str) -> bool:
+    """True while a live process's command line contains ``fragment`` (checked for a few
+    seconds): the run id is in the sandboxed pytest's (its report paths) and bwrap's."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            return False
-        if state == "Z":
+        if not _matching(fragment):
             return False
         time.sleep(0.2)
     return True
+
+
+def _matching(fragment: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if fragment.encode() in cmdline and state not in ("Z", "X"):
+            found.append(int(entry.name))
+    return found
