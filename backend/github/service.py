@@ -37,9 +37,10 @@ from backend.repositories.models import (
     Repository,
 )
 from backend.runs.models import Run
+from backend.workflows.config import config_of
 from backend.workflows.models import Workflow
-from backend.workflows.service import config_of, repositories_for
-from backend.workflows.triggers import TriggerEvent, cancel_superseded, matches, trigger_runs
+from backend.workflows.service import cancel_superseded, repositories_for, trigger_runs
+from backend.workflows.triggers import TriggerEvent, matches
 
 MAX_REASON_CHARS = 1000
 

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.kit.time import utcnow
 from backend.runs.models import Run, RunTest
 from backend.runs.states import RunState
+from backend.workflows.config import config_of
 from backend.workflows.models import Workflow
 from backend.workflows.schedule import next_slots
-from backend.workflows.service import config_of
 
 DAYS = 30
 # Failing and flaky tests are judged on the newest runs only: an old failure fixed since

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
@@ -26,6 +26,9 @@ from pydantic import (
 
 from backend.execution.sandbox import outside_checkout
 from backend.kit.errors import Unprocessable
+
+if TYPE_CHECKING:
+    from backend.workflows.models import Workflow
 
 PrAction = Literal["opened", "synchronize", "reopened", "ready_for_review"]
 PR_ACTIONS: tuple[PrAction, ...] = ("opened", "synchronize", "reopened", "ready_for_review")
@@ -245,3 +248,8 @@ def _unprocessable(details: list[dict[str, str]]) -> Unprocessable:
 
 def dump_config(config: WorkflowConfig) -> dict[str, Any]:
     return config.model_dump(mode="json")
+
+
+def config_of(workflow: Workflow) -> WorkflowConfig:
+    """The stored config (validated when saved; read leniently so an old row still loads)."""
+    return WorkflowConfig.model_validate(workflow.config, context={"max_timeout": 10**9})

@@ -27,7 +27,7 @@ from backend.runs.schemas import RunOut
 from backend.runs.states import RunState
 from backend.workflows import service
 from backend.workflows.access import workflow_for
-from backend.workflows.config import dump_config, parse_config
+from backend.workflows.config import config_of, dump_config, parse_config
 from backend.workflows.models import Workflow, WorkflowVersion
 from backend.workflows.schedule import next_slots
 from backend.workflows.schemas import (
@@ -186,7 +186,7 @@ async def schedule_preview(
     workflow_id: uuid.UUID, user: CurrentUser, database: DatabaseDep
 ) -> SchedulePreview:
     workflow, _ = await workflow_for(database, user, workflow_id)
-    schedule = service.config_of(workflow).triggers.schedule
+    schedule = config_of(workflow).triggers.schedule
     if schedule is None:
         raise Conflict("This workflow has no schedule.", code="no_schedule")
     return SchedulePreview(

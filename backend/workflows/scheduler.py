@@ -22,17 +22,10 @@ from backend.config import Settings
 from backend.projects.models import Project
 from backend.repositories.models import Repository
 from backend.runs.schemas import Trigger
-from backend.workflows.config import WorkflowConfig
+from backend.workflows.config import config_of
 from backend.workflows.models import ScheduleSlot, Workflow
-from backend.workflows.schedule import latest_due_slot
-from backend.workflows.service import RunAndMessages, RunRequest, config_of, queue_run
-
-
-def due_slot(config: WorkflowConfig, now: datetime) -> datetime | None:
-    schedule = config.triggers.schedule
-    if schedule is None:
-        return None
-    return latest_due_slot(schedule.cron, schedule.timezone, now)
+from backend.workflows.service import RunAndMessages, RunRequest, queue_run
+from backend.workflows.slots import due_slot, slot_taken
 
 
 async def scheduled_workflow_ids(session: AsyncSession) -> list[uuid.UUID]:
@@ -48,15 +41,6 @@ async def scheduled_workflow_ids(session: AsyncSession) -> list[uuid.UUID]:
         for workflow_id, config in rows
         if (config.get("triggers") or {}).get("schedule") is not None
     ]
-
-
-async def slot_taken(session: AsyncSession, workflow_id: uuid.UUID, slot_at: datetime) -> bool:
-    found = await session.scalar(
-        select(ScheduleSlot.id).where(
-            ScheduleSlot.workflow_id == workflow_id, ScheduleSlot.slot_at == slot_at
-        )
-    )
-    return found is not None
 
 
 async def claim_due_slot(
@@ -97,12 +81,3 @@ async def claim_due_slot(
     slot.run_id = run.id
     await session.flush()
     return run, messages
-
-
-async def mark_current_slot_seen(session: AsyncSession, workflow: Workflow, now: datetime) -> None:
-    """Called when a schedule is saved: the slot due now is not run (it predates the save)."""
-    slot_at = due_slot(config_of(workflow), now)
-    if slot_at is None or await slot_taken(session, workflow.id, slot_at):
-        return
-    session.add(ScheduleSlot(id=uuid.uuid4(), workflow_id=workflow.id, slot_at=slot_at))
-    await session.flush()

@@ -23,18 +23,14 @@ from backend.runs import service as runs
 from backend.runs.models import Run
 from backend.runs.schemas import RunOptions, Selection, Trigger
 from backend.runs.states import ACTIVE, RunState
-from backend.workflows.config import WorkflowConfig, dump_config, parse_config
+from backend.workflows.config import WorkflowConfig, config_of, dump_config, parse_config
 from backend.workflows.diff import json_diff
 from backend.workflows.models import Workflow, WorkflowVersion
 from backend.workflows.secrets import merge_kept_secrets, seal_config
+from backend.workflows.slots import mark_current_slot_seen
 from backend.workflows.triggers import TriggerEvent, matches
 
 RunAndMessages = tuple[Run, list[dict[str, Any]]]
-
-
-def config_of(workflow: Workflow) -> WorkflowConfig:
-    """The stored config (validated when saved; read leniently so an old row still loads)."""
-    return WorkflowConfig.model_validate(workflow.config, context={"max_timeout": 10**9})
 
 
 # --------------------------------------------------------------------------- CRUD
@@ -114,8 +110,6 @@ def _touches_schedule(path: str) -> bool:
 
 
 async def _schedule_saved(session: AsyncSession, workflow: Workflow) -> None:
-    from backend.workflows.scheduler import mark_current_slot_seen
-
     await mark_current_slot_seen(session, workflow, utcnow())
 
 

@@ -21,10 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from backend.workflows.config import REGEX_PREFIX, BranchConfig, WorkflowConfig
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    from backend.config import Settings
-    from backend.runs.models import Run
+    pass
 
 EventKind = Literal["push", "pull_request", "manual", "schedule"]
 SKIP_CI_MARKERS = ("[skip ci]", "[ci skip]")
@@ -183,27 +180,3 @@ def matches(config: WorkflowConfig, event: TriggerEvent, protected: Sequence[str
     ):
         return Match(False, f"pull request says {marker}")
     return branch_allowed(config.branches, event.base_branch or event.branch, protected)
-
-
-# --------------------------------------------------------------------------- queueing
-
-
-async def trigger_runs(
-    session: AsyncSession, event: TriggerEvent, *, settings: Settings
-) -> list[tuple[Run, list[dict[str, Any]]]]:
-    """Queue one run per enabled workflow of the event's connected repositories that
-    matches it. The caller commits, then enqueues each run and publishes its messages."""
-    from backend.workflows import service
-
-    return await service.trigger_runs(session, event, settings=settings)
-
-
-async def cancel_superseded(
-    session: AsyncSession, event: TriggerEvent
-) -> list[tuple[Run, list[dict[str, Any]]]]:
-    """Ask queued/running runs of the same PR (or branch) to stop, for workflows whose
-    ``triggers.cancel_superseded`` is on; each with its cancellation's messages. After
-    commit the caller revokes their tasks and publishes the messages."""
-    from backend.workflows import service
-
-    return await service.cancel_superseded(session, event)

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from backend.config import Settings
 from backend.runs.models import Run
-from backend.workflows.triggers import TriggerEvent, cancel_superseded, trigger_runs
+from backend.workflows.service import cancel_superseded, trigger_runs
+from backend.workflows.triggers import TriggerEvent
 from tests.github.fake_github import FakeGitHub
 from tests.repositories.helpers import github_repository
 from tests.runs.helpers import signed_in_api
