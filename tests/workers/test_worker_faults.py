@@ -9,8 +9,11 @@ import contextlib
 import os
 import signal
 import socket
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -31,40 +34,90 @@ pytestmark = pytest.mark.xdist_group("celery-workers")
 POSTGRES_ONLY = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 
 
-def _dying_suite(
-    pid_file: Path, attempts_file: Path, *, hang_on_every_attempt: bool
-) -> dict[str, str]:
-    """A quick test, then one that records its pid and attempt and hangs (the first time
-    only, unless ``hang_on_every_attempt``): the moment to kill the worker."""
+class _Attempts:
+    """A loopback HTTP counter the sandboxed test process reports to (it can write nothing
+    outside its checkout, which each attempt gets fresh, but it shares the network):
+    ``/attempt`` counts attempts, ``/hanging?n`` says that attempt ``n`` hangs now."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.hanging: set[int] = set()
+        self.changed = threading.Condition()
+        attempts = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                with attempts.changed:
+                    if self.path == "/attempt":
+                        attempts.count += 1
+                        body = str(attempts.count)
+                    else:
+                        attempts.hanging.add(int(self.path.partition("?")[2]))
+                        body = "ok"
+                    attempts.changed.notify_all()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_hanging(self, attempt: int) -> None:
+        with self.changed:
+            if not self.changed.wait_for(lambda: attempt in self.hanging, timeout=180):
+                raise AssertionError(f"attempt {attempt} never reached its hanging test")
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def attempts() -> Iterator[_Attempts]:
+    counter = _Attempts()
+    yield counter
+    counter.close()
+
+
+def _dying_suite(attempts: _Attempts, *, hang_on_every_attempt: bool) -> dict[str, str]:
+    """A quick test, then one that reports its attempt and hangs (the first time only,
+    unless ``hang_on_every_attempt``): the moment to kill the worker."""
     hang = "True" if hang_on_every_attempt else "attempt == 1"
     return {
         "tests/test_long.py": (
-            "import os, pathlib, time\n\n"
+            "import time, urllib.request\n\n"
             "def test_1_quick():\n    pass\n\n"
             "def test_2_long():\n"
-            f"    attempts = pathlib.Path({str(attempts_file)!r})\n"
-            "    with attempts.open('a') as f:\n        f.write('x')\n"
-            "    attempt = len(attempts.read_text())\n"
-            f"    pathlib.Path({str(pid_file)!r}).write_text(f'{{os.getpid()}}:{{attempt}}')\n"
-            f"    if {hang}:\n        time.sleep(300)\n"
+            f"    attempt = int(urllib.request.urlopen({attempts.url + '/attempt'!r}).read())\n"
+            f"    if {hang}:\n"
+            f"        urllib.request.urlopen(f'{attempts.url}/hanging?{{attempt}}').read()\n"
+            "        time.sleep(300)\n"
         )
     }
 
 
 async def _kill_while_hanging(
-    api: Api, worker: Worker, run_id: str, pid_file: Path, attempt: int
+    api: Api, worker: Worker, run_id: str, attempts: _Attempts, attempt: int
 ) -> None:
     """SIGKILL the worker and its test process (a machine that died) once the test of
     ``attempt`` hangs."""
-    pid = await asyncio.to_thread(_wait_for_pid, pid_file, attempt)
+    await asyncio.to_thread(attempts.wait_hanging, attempt)
     deadline = time.monotonic() + 120
     # test_1_quick finished once per attempt so far, and that is stored: it must survive.
     while len([e for e in await api.events(run_id) if e["type"] == "test_finished"]) < attempt:
         assert time.monotonic() < deadline, "test_1_quick's end was never recorded"
         await asyncio.sleep(0.2)
     worker.kill()
-    with contextlib.suppress(ProcessLookupError):  # the orphaned test process
-        os.kill(pid, signal.SIGKILL)
+    # The test process, in its sandbox (found by the run id in its command line; the
+    # sandbox dies with the worker anyway, --die-with-parent).
+    for pid in _processes_of(run_id):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 async def _reap_until_changed(settings: Settings, run_id: str) -> service.ReapedRun:
@@ -88,18 +141,15 @@ def _statuses(events: list[dict[str, Any]]) -> list[str]:
 
 @POSTGRES_ONLY
 async def test_a_killed_worker_s_run_is_requeued_and_finishes_on_another_worker(
-    client: httpx.AsyncClient, settings: Settings, tmp_path: Path
+    client: httpx.AsyncClient, settings: Settings, tmp_path: Path, attempts: _Attempts
 ) -> None:
-    pid_file, attempts_file = tmp_path / "test-process.pid", tmp_path / "attempts"
     api = await signed_in_api(client, "requeue@example.com")
     project = await api.project(
-        make_git_repo(
-            tmp_path / "repo", _dying_suite(pid_file, attempts_file, hang_on_every_attempt=False)
-        )
+        make_git_repo(tmp_path / "repo", _dying_suite(attempts, hang_on_every_attempt=False))
     )
     with celery_worker(settings, tmp_path / "logs") as first:
         run = await api.start(project["id"])
-        await _kill_while_hanging(api, first, run["id"], pid_file, attempt=1)
+        await _kill_while_hanging(api, first, run["id"], attempts, attempt=1)
     before = await api.events(run["id"])
 
     requeued = await _reap_until_changed(settings, run["id"])
@@ -115,7 +165,7 @@ async def test_a_killed_worker_s_run_is_requeued_and_finishes_on_another_worker(
     assert detail["status"] == "passed", (detail["reason"], log)
     assert (detail["attempts"], detail["worker"]) == (2, _node(second))
     assert (detail["total"], detail["passed"]) == (2, 2)
-    assert attempts_file.read_text() == "xx"
+    assert attempts.count == 2
     after = await api.events(run["id"])
     assert after[: len(before)] == before  # the first attempt's events are kept
     assert [e["seq"] for e in after] == list(range(1, len(after) + 1))
@@ -129,21 +179,18 @@ async def test_a_killed_worker_s_run_is_requeued_and_finishes_on_another_worker(
 
 @POSTGRES_ONLY
 async def test_a_run_whose_worker_dies_twice_ends_as_error(
-    client: httpx.AsyncClient, settings: Settings, tmp_path: Path
+    client: httpx.AsyncClient, settings: Settings, tmp_path: Path, attempts: _Attempts
 ) -> None:
-    pid_file, attempts_file = tmp_path / "test-process.pid", tmp_path / "attempts"
     api = await signed_in_api(client, "reaper@example.com")
     project = await api.project(
-        make_git_repo(
-            tmp_path / "repo", _dying_suite(pid_file, attempts_file, hang_on_every_attempt=True)
-        )
+        make_git_repo(tmp_path / "repo", _dying_suite(attempts, hang_on_every_attempt=True))
     )
     with celery_worker(settings, tmp_path / "logs") as first:
         run = await api.start(project["id"])
-        await _kill_while_hanging(api, first, run["id"], pid_file, attempt=1)
+        await _kill_while_hanging(api, first, run["id"], attempts, attempt=1)
     assert (await _reap_until_changed(settings, run["id"])).status is RunState.QUEUED
     with celery_worker(settings, tmp_path / "logs") as second:
-        await _kill_while_hanging(api, second, run["id"], pid_file, attempt=2)
+        await _kill_while_hanging(api, second, run["id"], attempts, attempt=2)
     before = await api.events(run["id"])
 
     ended = await _reap_until_changed(settings, run["id"])
@@ -202,16 +249,19 @@ async def test_a_redis_restart_during_a_run_loses_nothing(
     assert second["status"] == "passed", (second["reason"], log)
 
 
-def _wait_for_pid(path: Path, attempt: int) -> int:
-    """The test process's pid once the test of ``attempt`` wrote it."""
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if path.exists():
-            pid, _, written = path.read_text().partition(":")
-            if written == str(attempt):
-                return int(pid)
-        time.sleep(0.1)
-    raise AssertionError(f"attempt {attempt} never wrote {path}")
+def _processes_of(run_id: str) -> list[int]:
+    """Live processes whose command line names the run (bwrap and pytest: report paths)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if run_id.encode() in cmdline:
+            found.append(int(entry.name))
+    return found
 
 
 def _node(worker: Worker) -> str:
