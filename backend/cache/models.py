@@ -1,5 +1,5 @@
-"""Element-cache tables in the platform database (PostgreSQL, or SQLite in embedded mode),
-and the per-run tokens with which a test process reaches them through the api.
+"""Element-cache tables in the platform database (PostgreSQL, or SQLite in embedded mode).
+(The per-run tokens with which a test process reaches them are ``runs.models.RunToken``.)
 
 The cached element itself is kept as one JSON document (``data``) next to the columns that
 lookups filter on; the document is the record the engine reads, the columns are indexes.
@@ -62,16 +62,3 @@ class CacheDecision(Base):
     run_id: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     data: Mapped[dict[str, Any]]  # the DecisionRecord
-
-
-class RunToken(IdMixin, Base):
-    """A bearer token for one run's test process; only its SHA-256 is stored."""
-
-    __tablename__ = "run_tokens"
-
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    project: Mapped[str] = mapped_column(String(128))
-    run_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]
-    revoked_at: Mapped[datetime | None]

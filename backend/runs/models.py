@@ -118,3 +118,16 @@ class RunEventRecord(Base):
     type: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RunToken(IdMixin, Base):
+    """A bearer token for one run's test process; only its SHA-256 is stored."""
+
+    __tablename__ = "run_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    project: Mapped[str] = mapped_column(String(128))
+    run_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

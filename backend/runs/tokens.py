@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.cache.models import RunToken
 from backend.kit.time import utcnow
+from backend.runs.models import RunToken
 
 TOKEN_PREFIX = "tbr_"  # noqa: S105 - recognisable in logs and by secret scanners
 

@@ -14,7 +14,6 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from backend.cache.models import RunToken
 from backend.cache.store.base import DecisionRecord
 from backend.cache.store.common import StoreError, StorePolicy, UnknownElement, now_iso
 from backend.cache.store.factory import open_store
@@ -24,6 +23,7 @@ from backend.cache.store.postgres import DatabaseStore
 from backend.cache.store.redis import RedisStore
 from backend.cache.store.sqlite import SqliteStore
 from backend.config import Settings
+from backend.runs.models import RunToken
 from tests.cache.conftest import REDIS_URL, StoreUnderTest, issue_token, make_element, unique
 
 
@@ -333,7 +333,8 @@ async def test_rivals_and_decision_evidence_persist_in_every_store(
     assert stored["rivals"][0]["name"] == "Continue as guest"
     assert "value" not in stored["rivals"][0]["attributes"]
     again = await store.get(project, element["key"])
-    assert again is not None and again["rivals"] == stored["rivals"]
+    assert again is not None
+    assert again["rivals"] == stored["rivals"]
 
     record = decision(project, element["key"], "failed", 4.0)
     record["evidence"] = {
