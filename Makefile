@@ -61,6 +61,8 @@ services:
 lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports
+	$(RUN) python scripts/check-import-cycles.py
 
 format: install
 	$(RUN) ruff format .
