@@ -251,3 +251,13 @@ def test_run_works_without_a_server_and_without_uv_on_path(tmp_path: Path) -> No
     )
     entries = json.loads(stats.stdout)["entries"]
     assert entries >= 2  # the name field and the Save button
+
+
+def test_at_heads_tells_when_a_run_can_skip_the_migrations(tmp_path: Path) -> None:
+    from backend.db.migrate import at_heads, upgrade
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'testable.db'}"
+    assert not at_heads(url)  # no file yet
+    upgrade(url)
+    assert at_heads(url)
+    assert not at_heads("postgresql+asyncpg://nobody@127.0.0.1:9/none")  # never looked at
