@@ -42,10 +42,15 @@ _VALUE_TOKEN = re.compile(r"(?:" + QUOTED_RE + "|" + PLACEHOLDER_RE + ")")
 # A masked value inside the working text: \x00<n>\x00 (never typed by a person).
 _V = r"\x00\d+\x00"
 _LEADING_FILLER = re.compile(
-    r"^(?:(?:please|kindly|now|then|and|just|also|next,|finally|first,|after that,?)[\s,]+)+",
+    r"^(?:(?:please|kindly|now|then|and|just|also|next,|finally|first,|after that,?|so|ok|okay|"
+    r"go ahead and|let's|lets|actually|right,?|also,?|next,)[\s,]+)+",
     re.I,
 )
-_TRAILING_FILLER = re.compile(r"(?:[\s,]+(?:please|now|again))+$", re.I)
+_TRAILING_FILLER = re.compile(r"(?:[\s,]+(?:please|now|again|as well|too|for me))+$", re.I)
+# A trailing clause after a comma says why, not which element: "…, which should ask …"
+_TRAILING_CLAUSE = re.compile(
+    r",\s*(?:which|that|because|since|as|so that|to make sure|to see|to check)\b.*$", re.I
+)
 _ARTICLE = re.compile(r"^(?:on\s+|onto\s+|at\s+|to\s+)?(?:the|a|an)\s+", re.I)
 
 KEY_NAMES: dict[str, str] = {
@@ -295,6 +300,7 @@ def clean(text: str) -> str:
         text = _LEADING_FILLER.sub("", text)
         text = text.rstrip(" .;!").strip()
         text = _TRAILING_FILLER.sub("", text)
+        text = _TRAILING_CLAUSE.sub("", text)
     return text
 
 
@@ -315,6 +321,10 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for method, pattern in (
         ("back", r"^(?:go|navigate|step)\s+back(?:\s+(?:one\s+page|to\s+the\s+previous\s+page))?$"),
         ("back", r"^(?:go|navigate)\s+to\s+the\s+previous\s+page$"),
+        (
+            "back",
+            r"^(?:go|navigate|head)\s+back\s+to\s+the\s+(?:previous|last|search|results?)\b.*$",
+        ),
         ("back", r"^(?:press|click|hit)\s+(?:the\s+)?browser(?:'s)?\s+back(?:\s+button)?$"),
         (
             "drag",
@@ -323,14 +333,38 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "edit",
+            r"^(?:double[- ]?click|click)\s+(?:on\s+)?(?P<target>.+?)\s+and\s+"
+            r"(?:change|edit|rename)\s+(?:it|its\s+text|the\s+text)\s+(?:to|into)\s+"
+            r"(?P<value>" + _V + r")$",
+        ),
+        (
+            "edit",
             r"^(?:edit|change|rename|update)\s+(?P<target>.+?)\s+(?:to|into|as)\s+(?P<value>"
             + _V
             + r")$",
         ),
         (
+            "hoverclick",
+            r"^hover\s+(?:over|on)\s+(?P<item>" + _V + r")\s+and\s+(?:then\s+)?click\s+(?:on\s+)?"
+            r"(?:its|the)\s+(?P<target>.+)$",
+        ),
+        (
             "addto",
             r"^add\s+(?P<target>.+?)\s+to\s+(?:the\s+|my\s+|your\s+)?"
             r"(?P<destination>(?:shopping\s+)?(?:cart|basket|bag|trolley)|wish\s*list|favou?rites)$",
+        ),
+        (
+            "select",
+            r"^(?:set|change|switch)\s+(?:the\s+)?(?P<target>.+?)\s+to\s+(?P<value>.+?)\s+"
+            r"(?:in|using|from|with)\s+the\s+(?P<kind>dropdown|drop-down|select|list|menu|picker)$",
+        ),
+        (
+            "check",
+            r"^(?:switch|turn)\s+(?P<target>.+?)\s+on(?:\s+(?:with|using)\s+.+)?$",
+        ),
+        (
+            "uncheck",
+            r"^(?:switch|turn)\s+(?P<target>.+?)\s+off(?:\s+(?:with|using)\s+.+)?$",
         ),
         ("uncheck", r"^(?:unmark|un-mark)\s+(?P<item>.+?)(?:\s+as\s+" + _DONE + r")?$"),
         (
@@ -377,7 +411,7 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "scroll",
-            r"^(?:scroll(?:\s+down|\s+up)?\s+to|scroll\s+(?P<into>.+?)\s+into\s+view|bring\s+.+\s+into\s+view)(?:\s+(?P<target>.+))?$",
+            r"^(?:scroll(?:\s+all\s+the\s+way)?(?:\s+down|\s+up)?(?:\s+all\s+the\s+way)?\s+to|scroll\s+(?P<into>.+?)\s+into\s+view|bring\s+.+\s+into\s+view)(?:\s+(?P<target>.+))?$",
         ),
         (
             "press",
@@ -392,6 +426,28 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 
+_STEP_VERBS = (
+    "click",
+    "press",
+    "tap",
+    "type",
+    "enter",
+    "fill",
+    "select",
+    "choose",
+    "check",
+    "tick",
+    "uncheck",
+    "untick",
+    "change",
+    "edit",
+    "delete",
+    "remove",
+    "hover",
+    "scroll",
+    "open",
+    "close",
+)
 _KNOWN_VERBS = [
     "click",
     "press",
@@ -457,6 +513,13 @@ def understand(instruction: str) -> Understood:
         result = _build(instruction, method, match, values)
         if result is not None:
             return result
+    # "changed my mind, close the dialog": a remark before the step
+    _, comma, rest = masked.partition(", ")
+    if comma and rest.split(maxsplit=1)[0].lower() in _KNOWN_VERBS:
+        try:
+            return understand(_unmask(rest, values))
+        except InstructionParseError:
+            pass
     raise InstructionParseError(_not_understood(instruction, masked, values))
 
 
@@ -502,6 +565,14 @@ def _build(
             ),
             source,
         )
+    if method == "hoverclick":
+        # "hover over 'water plants' and click its delete button": the item's control (the
+        # engine hovers the item when the control only shows then)
+        item = unquote(_unmask(match.group("item"), values))
+        spec = _target(raw_target, values, "click")
+        return _with_target(
+            Understood(instruction=instruction, method="click", target="", item=item), spec
+        )
     if method == "addto":
         # "add the blue mug to the cart": the item's "Add to cart" control
         spec = _item_or_target(raw_target, values, "delete")
@@ -531,6 +602,9 @@ def _build(
     if method in ("check", "uncheck") and "item" in match.groupdict() and match.group("item"):
         item_text = match.group("item").strip()
         item_text = _ARTICLE.sub("", item_text)
+        noun = re.fullmatch(r"(" + _V + r")\s+" + _ITEM_NOUNS, item_text, re.I)
+        if noun:
+            item_text = noun.group(1)  # "the 'call mom' task"
         item = _unmask(item_text, values)
         return Understood(
             instruction=instruction,
@@ -547,6 +621,13 @@ def _build(
         raw_target = "focused field"
     _reject_placeholder(instruction, _unmask(raw_target, values))
     if method == "clear":
+        raw_target = re.sub(
+            r"^(?:whatever\s+is|what\s+is|what's|everything|the\s+(?:contents?|text))\s+"
+            r"(?:in|of)\s+",
+            "",
+            raw_target,
+            flags=re.I,
+        )
         spec = _target(raw_target, values, method)
         return _with_target(
             Understood(instruction=instruction, method="fill", target="", value=""),
@@ -554,7 +635,8 @@ def _build(
             note="clear: fill with an empty value",
         )
     if method == "select":
-        spec = _target(raw_target, values, method)
+        kind = _group(match, "kind")
+        spec = _target(f"{raw_target} {kind}" if kind else raw_target, values, method)
         value = value_of(raw_value)
         if value is None:
             return None
@@ -586,7 +668,7 @@ def _build(
         )
     if method == "close":
         spec = _target(raw_target, values, method)
-        region = _region_name(spec.text)
+        region = region_name(spec.text)
         if region is not None:
             # "close the dialog": the close control inside the dialog
             return Understood(
@@ -627,6 +709,22 @@ def _build(
         return _with_target(Understood(instruction=instruction, method="scroll", target=""), spec)
 
     # click (with variants), fill, type, upload, check, uncheck, hover
+    if re.search(r"\s(?:and|then)\s+(?:" + "|".join(_STEP_VERBS) + r")\b", raw_target, re.I):
+        raise InstructionParseError(
+            f"{instruction!r} is several steps in one; write each as its own act() "
+            "(e.g. act(\"double-click 'x'\"), then act(\"type 'y' into ...\"))"
+        )
+    if method in ("check", "uncheck") and _is_only_value(_ARTICLE.sub("", raw_target)):
+        # "tick 'call mom'": the check box of the item showing that text
+        item = unquote(_unmask(_ARTICLE.sub("", raw_target), values))
+        return Understood(
+            instruction=instruction,
+            method=method,
+            target="checkbox",
+            item=item,
+            role_hints=("checkbox", "switch"),
+            notes=(f"the check box of the item {item!r}",),
+        )
     spec = _target(raw_target, values, method)
     value = value_of(raw_value)
     variant: str | None = None
@@ -704,6 +802,19 @@ def _target(raw: str, values: list[str], method: str) -> _Target:
     near: str | None = None
     ordinal: int | None = None
 
+    # After the element's kind, a clause says why: "the save button to store the new status",
+    # "the Enter key so it gets added", "the dialog without deleting anything".
+    m = re.search(
+        r"\b(?:button|link|field|box|checkbox|filter|tab|dropdown|input|toggle|switch|dialog|menu)s?"
+        r"(?P<clause>\s+(?:so\b|without\b|in\s+order\s+to\b|to\s+(?!the\b|a\b|an\b|my\b|your\b)\w+).*)$",
+        text,
+        re.I,
+    )
+    if m and (
+        len(text[: m.start("clause")].split()) >= 2
+        or not m.group("clause").strip().lower().startswith("to ")
+    ):
+        text = text[: m.start("clause")]
     # trailing qualifiers, possibly several ("… for 'pay rent' in the list")
     changed = True
     while changed:
@@ -737,8 +848,17 @@ def _target(raw: str, values: list[str], method: str) -> _Target:
             text,
             re.I,
         )
-        if m and m.start() > 0 and _region_name(m.group("region")) is not None:
-            region = _region_name(m.group("region"))
+        if m and m.start() > 0 and region_name(m.group("region")) is not None:
+            region = region_name(m.group("region"))
+            text, changed = text[: m.start()], True
+            continue
+        m = re.search(
+            r"\s+(?:under|below|beneath)\s+(?:the\s+)?(?P<section>" + _V + r"|[\w\s-]+?)$",
+            text,
+            re.I,
+        )
+        if m and m.start() > 0:
+            region = unquote(_unmask(m.group("section"), values))
             text, changed = text[: m.start()], True
             continue
         m = re.search(
@@ -764,7 +884,7 @@ def _target(raw: str, values: list[str], method: str) -> _Target:
             m
             and m.start() > 0
             and method in ("click", "delete", "check", "uncheck", "hover", "toggle")
-            and _has_role_word(text[: m.start()])
+            and (_has_role_word(text[: m.start()]) or len(text[: m.start()].split()) <= 2)
         ):
             # "the delete button for pay rent": a role word before "for" ends the element
             item = m.group("item").strip()
@@ -789,16 +909,16 @@ def _target(raw: str, values: list[str], method: str) -> _Target:
         if (merged and merged[0] in synonyms.ORDINALS | {"first", "last"}) or not merged:
             ordinal = _ORDINAL_WORDS[word]
             text = m.group("rest")
-    m = re.match(r"(?:number|no\.?|#)\s*(?P<n>\d+)\s+(?P<rest>.+)$", text, re.I)
+    m = re.match(r"(?:number|no\.)\s*(?P<n>\d+)\s+(?P<rest>.+)$", text, re.I)
     if m:
         ordinal, text = int(m.group("n")), m.group("rest")
-    m = re.match(r"(?P<rest>.+?)\s+(?:number|no\.?|#)\s*(?P<n>\d+)$", text, re.I)
+    m = re.match(r"(?P<rest>.+?)\s+(?:number|no\.)\s*(?P<n>\d+)$", text, re.I)
     if m and ordinal is None:
         ordinal, text = int(m.group("n")), m.group("rest")
     return _Target(_unmask(text.strip(), values), item, region, near, ordinal)
 
 
-def _region_name(words: str) -> str | None:
+def region_name(words: str) -> str | None:
     lowered = " ".join(words.lower().split())
     lowered = re.sub(r"^(?:the|a|an)\s+", "", lowered)
     if lowered in REGIONS:

@@ -22,7 +22,7 @@ from loguru import logger
 
 from backend.ai import text
 from backend.ai.base import Candidate, Resolution, ResolveRequest
-from backend.ai.instructions import REGIONS
+from backend.ai.instructions import REGIONS, region_name
 from backend.ai.settings import ResolverSettings
 from backend.cache import synonyms
 from backend.cache.records import ActionSpec, Fingerprint
@@ -453,6 +453,10 @@ class LocalResolver:
                     f'only {shown} says "{item}", and it is not the kind of element asked for',
                 )
             return _noted(merged, notes)
+        if request["action"]["method"] == "scroll" and not region:
+            landmark = _landmark(request)
+            if landmark is not None:
+                return _noted(landmark, notes)
         resolution = self._decide(request)
         soft = _quoted_item(request)
         if soft is not None and (
@@ -562,7 +566,14 @@ class LocalResolver:
                 f"{best.why} / {second.why}"
             )
             return _abstain(action, closest, reason)
-        containment = None if best.exact else _meaning_changing_extra(target, best)
+        # Only for controls that *do* something: a field's or check box's label describes it
+        # ("Send me the newsletter" is the newsletter box), a button's words are its action.
+        clickable = effective_role(request["candidates"][best.index]) in _FAMILIES["clickable"]
+        containment = (
+            None
+            if best.exact or not clickable or action["method"] not in ("click", "hover")
+            else _meaning_changing_extra(target, best)
+        )
         confidence = best.score * (0.5 + 0.5 * min(1.0, margin / 30.0))
         reasons = [best.why, f"margin {margin:.0f} over the runner-up"]
         if containment is not None:
@@ -629,9 +640,12 @@ class LocalResolver:
         if within == "the page" and target.content and only.score == 0.0:
             # Nothing of it matches: only when no element at all shows the asked words
             # ("task input" on a page that never says "task") is its kind enough.
+            # Words shown by elements the action could apply to: a heading "Tasks" is the
+            # page's title, not a rival of the one field.
+            compatible = {r.index for r in ranked if r.compatible}
             shown = {
                 t
-                for i in range(len(request["candidates"]))
+                for i in compatible
                 for value in candidate_fields(request["candidates"][i]).values()
                 for t in text.tokens(value)
             }
@@ -680,6 +694,12 @@ class LocalResolver:
                 # An item's control belongs with the item's text: no other text of that
                 # kind (another row's title) sits in the part of the page they share.
                 pool = [r for r in pool if any(_belongs_with(request, r.index, a) for a in anchors)]
+            together_pool = [
+                r for r in pool if any(_belongs_with(request, r.index, a) for a in anchors)
+            ]
+            if len(together_pool) == 1:
+                # the one control that shares a row/item with that text
+                return together_pool[0], f'the match that sits with "{near}"'
             distances = sorted(
                 (_distance(request["candidates"][r.index], request["candidates"][a]), r.index)
                 for r in pool
@@ -690,7 +710,8 @@ class LocalResolver:
                 seen.setdefault(i, d)
             order = sorted(seen.items(), key=lambda kv: kv[1])
             if not order:
-                return None
+                return f'nothing that matches sits with "{near}"'
+
             if len(order) > 1 and order[0][1] > 0.7 * order[1][1]:
                 return (
                     f'two matches are about as close to "{near}": #{order[0][0]} and #{order[1][0]}'
@@ -798,6 +819,29 @@ def _anchors(request: ResolveRequest, near: str) -> list[int]:
     return exact or containing
 
 
+def _landmark(request: ResolveRequest) -> Resolution | None:
+    """ "scroll to the footer": any element of that part of the page will do; the first."""
+    region = region_name(_target_text(request).strip())
+    if region is None:
+        return None
+    wanted = _region_words(region)
+    inside = [
+        i
+        for i, fp in enumerate(request["candidates"])
+        if wanted & _region_tokens(fp, landmark=True)
+    ]
+    if not inside:
+        return None
+    first = inside[0]
+    return Resolution(
+        index=first,
+        action=request["action"],
+        confidence=80.0,
+        reasons=[f"{describe(request['candidates'][first])} is the first element of the {region}"],
+        closest=[],
+    )
+
+
 def _belongs_with(request: ResolveRequest, index: int, anchor: int) -> bool:
     candidates = request["candidates"]
     path = candidates[index].get("xpath", "")
@@ -833,28 +877,10 @@ def _distance(a: Fingerprint, b: Fingerprint) -> float:
 # Words that, beyond the asked ones, change what a control does: "Create account *for a
 # friend*", "Sign in *with Google*", "Delete *all*", "*Clear* completed". Decorations
 # ("→", "(3)", "now", "here") are dropped by the tokeniser and never count.
-_QUALIFYING_WORDS = frozenset(
-    [
-        "for",
-        "with",
-        "without",
-        "via",
-        "using",
-        "except",
-        "instead",
-        "all",
-        "every",
-        "each",
-        "both",
-        "none",
-        "only",
-        "another",
-        "other",
-        "not",
-        "no",
-        "never",
-    ]
-)
+_QUALIFYING_WORDS = frozenset({"for", "with", "without", "via", "using", "except", "instead"})
+# Quantifiers change what an *action* applies to ("Delete all", "Select none"); on a plain
+# name they are decoration ("All products").
+_QUANTIFIERS = frozenset({"all", "every", "each", "both", "none", "only", "not", "no", "never"})
 _ACTION_WORDS = frozenset(
     [
         "clear",
@@ -912,12 +938,13 @@ def _meaning_changing_extra(target: str, ranked: RankedCandidate) -> str | None:
     extra = [w for w in raw if not said(w)]
     if not extra:
         return None
+
+    def action(word: str) -> bool:
+        return word in _ACTION_WORDS or bool(set(synonyms.canonical_tokens(word)) & _ACTION_WORDS)
+
+    acts = any(action(w) for w in raw)
     meaningful = [
-        w
-        for w in extra
-        if w in _QUALIFYING_WORDS
-        or w in _ACTION_WORDS
-        or set(synonyms.canonical_tokens(w)) & _ACTION_WORDS
+        w for w in extra if w in _QUALIFYING_WORDS or action(w) or (acts and w in _QUANTIFIERS)
     ]
     if not meaningful:
         return None

@@ -62,7 +62,13 @@ def stem(token: str) -> str:
 @lru_cache(maxsize=65_536)
 def tokens(text: str) -> tuple[str, ...]:
     """Canonical, stemmed tokens of an element's text, role words and numbers included."""
-    return tuple(stem(t) for t in synonyms.canonical_tokens(text) if not t.isdigit())
+    return tuple(stem(t) for t in synonyms.canonical_tokens(text) if not _is_count(t))
+
+
+def _is_count(token: str) -> bool:
+    """Small numbers are counts and decorations ("Checkout (3)"); three digits and more
+    are names ("order #1042", "2026")."""
+    return token.isdigit() and len(token) < 3
 
 
 def canonical_set(text: str) -> frozenset[str]:
@@ -84,7 +90,7 @@ def parse_target(target: str) -> TargetWords:
     # Settings menu item") names the control group, not words to find on it.
     head_roles = instructions.head_role_hints(strip_values(target))
     words = instructions.strip_head_role(target) if head_roles else target
-    canonical = [t for t in synonyms.canonical_tokens(strip_values(words)) if not t.isdigit()]
+    canonical = [t for t in synonyms.canonical_tokens(strip_values(words)) if not _is_count(t)]
     role_tokens = tuple(t for t in canonical if t in synonyms.ROLE_WORDS)
     content = tuple(
         stem(t) for t in canonical if t not in synonyms.ROLE_WORDS and t not in STEP_VERBS

@@ -175,7 +175,8 @@ def test_warm_run_replays_scoped_and_hover_steps(
     add(ai, "buy milk", "pay rent")
     for step in steps:
         ai.act(step)
-    assert titles(page) == ["pay rent"] and done(page) == ["pay rent"]
+    assert titles(page) == ["pay rent"]
+    assert done(page) == ["pay rent"]
     page.goto(site.url("todo-6"))
     page.reload()
     warm = make_ai()
@@ -183,7 +184,8 @@ def test_warm_run_replays_scoped_and_hover_steps(
     calls = len(resolver.calls)
     results = [warm.act(step) for step in steps]
     # the same rows, whichever way each element was found (cache, healing after hovering)
-    assert titles(page) == ["pay rent"] and done(page) == ["pay rent"]
+    assert titles(page) == ["pay rent"]
+    assert done(page) == ["pay rent"]
     assert all(r.decision != "failed" for r in results)
     assert len(resolver.calls) - calls <= len(steps)
 
@@ -210,7 +212,8 @@ def test_containment_with_extra_meaning_is_refused_by_default(
         make_ai().act("click the create account button")
     message = str(error.value)
     assert "Create account for a friend" in message
-    assert "for a friend" in message and "name it exactly" in message
+    assert "for a friend" in message
+    assert "name it exactly" in message
     assert page.evaluate("window.clicked") == []
 
 
@@ -255,7 +258,8 @@ def test_ordinals_neighbours_and_regions(page: Any, site: Site, make_ai: Any) ->
     ai.act("click the last remove button")
     assert page.evaluate("window.clicked") == ["bread", "eggs"]
     ai.act("type '12' into the field next to Total")
-    assert page.input_value("#total") == "12" and page.input_value("#sub") == ""
+    assert page.input_value("#total") == "12"
+    assert page.input_value("#sub") == ""
     ai.act("type 'mugs' into the search field in the footer")
     assert page.input_value("#bottom-search") == "mugs"
     assert page.input_value("#top-search") == ""

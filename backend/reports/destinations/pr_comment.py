@@ -60,6 +60,7 @@ def comment_body(report: RunReport, verbosity: Verbosity) -> str:
             lines += ["", f"**Reason:** {report.reason}"]
         lines += _failures(report, verbosity)
         lines += _flaky(report)
+        lines += _containment(report)
         if cache.steps:
             rate = f"{cache.hit_rate:.0%}" if cache.hit_rate is not None else "n/a"
             saved = format_duration(cache.seconds_saved) if cache.seconds_saved else "n/a"
@@ -111,6 +112,24 @@ def _flaky(report: RunReport) -> list[str]:
     if not flaky:
         return []
     return ["", f"#### Flaky ({len(flaky)})", *(f"- `{_inline_code(t.node_id)}`" for t in flaky)]
+
+
+def _containment(report: RunReport) -> list[str]:
+    """Steps the lenient resolver accepted although the element's name only *contained* the
+    asked words plus words that change its meaning: a reviewer should look at them."""
+    marked = [
+        (test.node_id, str(step.get("instruction", "")))
+        for test in report.tests
+        for step in test.steps
+        if step.get("matched_by") == "containment"
+    ]
+    if not marked:
+        return []
+    return [
+        "",
+        f"#### Matched by containment ({len(marked)})",
+        *(f"- `{_inline_code(node)}`: `{_inline_code(step)}`" for node, step in marked[:10]),
+    ]
 
 
 def _inline_code(text: str) -> str:

@@ -25,6 +25,7 @@ interface StoredStep {
   duration_ms?: number;
   explanation?: string;
   selector?: string | null;
+  matched_by?: string | null;
 }
 
 function ProgressBar({ live, run }: { live: LiveRun; run: RunDetail }) {
@@ -138,6 +139,11 @@ function TestDetail({ test }: { test: TestResult }) {
                 <td className="pr-3">{step.instruction}</td>
                 <td className="pr-3 whitespace-nowrap">
                   <Decision decision={step.decision ?? null} confidence={step.confidence} />
+                  {step.matched_by === "containment" && (
+                    <span className="ml-1 text-xs text-amber-800" data-testid="matched-by-containment">
+                      matched by containment
+                    </span>
+                  )}
                 </td>
                 <td className="pr-3 text-slate-700">{step.explanation}</td>
               </tr>

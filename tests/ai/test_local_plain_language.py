@@ -1,0 +1,150 @@
+"""The local resolver's rules for issue #11, on hand-made fingerprints (the same rules run
+in real Chromium in tests/client/test_plain_language.py)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import pytest
+
+from backend.ai.base import ResolveRequest
+from backend.ai.local import LocalResolver, RankedCandidate, _meaning_changing_extra
+from backend.ai.settings import ResolverSettings
+from backend.cache.records import ActionSpec, Fingerprint
+
+from .helpers import fp
+
+resolver = LocalResolver()
+
+
+def ask(target: str, candidates: list[Fingerprint], method: str = "click", **extra: Any) -> Any:
+    request = ResolveRequest(
+        instruction=f"{method} {target}",
+        target=target,
+        action=cast(ActionSpec, {"method": method}),
+        candidates=candidates,
+        shortlist=extra.pop("shortlist", None),
+    )
+    request.update(extra)  # type: ignore[typeddict-item]
+    return resolver.decide(request)
+
+
+def row(n: int, title: str) -> list[Fingerprint]:
+    base = f"/html/body/ul/li[{n}]/div"
+    return [
+        fp("input", "checkbox", container_text=title, xpath=f"{base}/input[1]"),
+        fp("label", "", text=title, container_text=title, xpath=f"{base}/label[1]"),
+        fp(
+            "button",
+            "button",
+            attributes={"class": "destroy"},
+            container_text=title,
+            xpath=f"{base}/button[1]",
+        ),
+    ]
+
+
+TODOS = row(1, "buy milk") + row(2, "pay rent") + row(3, "walk the dog")
+
+
+def test_class_words_and_placeholder_name_the_only_field() -> None:
+    page = [
+        fp("h1", "heading", "todos"),
+        fp(
+            "input",
+            "textbox",
+            "What should be done?",
+            editable=True,
+            attributes={"class": "task-input", "placeholder": "What should be done?"},
+        ),
+    ]
+    result = ask("task input", page, "type")
+    assert result["index"] == 1
+    # the page's only text field, asked for as "the … field", even without a word in common
+    page[1]["attributes"] = {"class": "new-todo"}
+    assert ask("task field", page, "fill")["index"] == 1
+
+
+def test_three_unnamed_checkboxes_become_one_answer_when_scoped_to_the_item() -> None:
+    assert ask("checkbox", TODOS, "check")["index"] is None  # three tie
+    result = ask("checkbox", TODOS, "check", item="pay rent")
+    assert result["index"] == 3
+    assert any('in the item "pay rent"' in r for r in result["reasons"])
+
+
+def test_the_delete_button_of_a_row_is_found_by_its_class() -> None:
+    result = ask("delete button", TODOS, item="walk the dog")
+    assert result["index"] == 8
+
+
+def test_another_rows_control_is_never_taken_for_the_asked_row() -> None:
+    # healing asks only about the "pay rent" row's button: "buy milk"'s is not among them
+    result = ask("delete button", TODOS, item="buy milk", shortlist=[5])
+    assert result["index"] is None
+
+
+def test_the_only_button_of_an_item_is_not_an_edit_button() -> None:
+    assert ask("edit button", TODOS, item="pay rent")["index"] is None
+
+
+def test_exact_link_beats_containing_button_for_a_filter() -> None:
+    page = [
+        fp("a", "link", "All", attributes={"href": "#/"}),
+        fp("a", "link", "Completed", attributes={"href": "#/completed"}),
+        fp("button", "button", "Clear completed"),
+    ]
+    assert ask("Completed filter", page)["index"] == 1
+
+
+def test_a_key_press_needs_a_field_not_a_heading() -> None:
+    page = [fp("h1", "heading", "Tasks"), fp("input", "textbox", editable=True)]
+    result = ask("task field", page, "press")
+    assert result["index"] == 1
+    assert "not an editable field" in next(c["why"] for c in result["closest"] if c["index"] == 0)
+
+
+def test_ordinals_count_equal_matches_in_page_order() -> None:
+    buttons = [fp("button", "button", "Remove") for _ in range(3)]
+    assert ask("remove button", buttons)["index"] is None
+    assert ask("remove button", buttons, ordinal=2)["index"] == 1
+    assert ask("remove button", buttons, ordinal=-1)["index"] == 2
+    assert ask("remove button", buttons, ordinal=4)["index"] is None
+
+
+@pytest.mark.parametrize(
+    ("asked", "name", "extra"),
+    [
+        ("create account", "Create account for a friend", "for a friend"),
+        ("log in", "Sign in with Google", "with google"),
+        ("delete", "Delete all", "all"),
+        ("completed", "Clear completed", "clear"),
+        ("products", "All products", None),
+        ("log in", "Log in to your account", None),
+        ("add to cart", "Add to cart →", None),
+        ("checkout", "Checkout (3)", None),
+        ("save", "Save now", None),
+    ],
+)
+def test_which_extra_words_change_the_meaning(asked: str, name: str, extra: str | None) -> None:
+    assert _meaning_changing_extra(asked, RankedCandidate(0, 80, "", True, None, False, name)) == (
+        extra
+    )
+
+
+def test_containment_with_meaning_is_refused_unless_lenient() -> None:
+    page = [fp("h2", "heading", "Accounts"), fp("button", "button", "Create account for a friend")]
+    refused = ask("create account button", page)
+    assert refused["index"] is None
+    assert "Create account for a friend" in refused["reasons"][0]
+    assert "TESTABLE_LOCAL_LENIENT" in refused["reasons"][0]
+    lenient = LocalResolver(ResolverSettings(local_lenient=True))
+    request = ResolveRequest(
+        instruction="click the create account button",
+        target="create account button",
+        action={"method": "click"},
+        candidates=page,
+        shortlist=None,
+    )
+    accepted = lenient.decide(request)
+    assert accepted["index"] == 1
+    assert "matched by containment" in (accepted.get("containment") or "")
