@@ -18,6 +18,7 @@ from backend.db.deps import ReadSessionDep
 from backend.kit.errors import error_response, install_error_handlers
 from backend.kit.keys import load_keyring
 from backend.kit.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from backend.kit.proxies import install_proxy_headers
 from backend.version import __version__
 
 # The built dashboard: inside the package when installed from a wheel (pyproject's
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.mode == Mode.PRODUCTION)
+    install_proxy_headers(app, settings.trusted_proxies)  # outermost: the client address
 
     @app.get("/api/health", tags=["health"])
     async def health(session: ReadSessionDep) -> dict[str, str]:

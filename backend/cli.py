@@ -51,6 +51,8 @@ def _load_keys_or_exit() -> None:
 def _serve(host: str | None, port: int | None, factory: str = "backend.app:create_app") -> None:
     import uvicorn
 
+    from backend.kit.proxies import server_options
+
     settings = get_settings()
     _load_keys_or_exit()
     uvicorn.run(
@@ -60,6 +62,7 @@ def _serve(host: str | None, port: int | None, factory: str = "backend.app:creat
         port=port or settings.port,
         log_level=settings.log_level.lower(),
         ws="websockets-sansio",
+        **server_options(),  # forwarded headers: only TESTABLE_TRUSTED_PROXIES (in the app)
     )
 
 
@@ -68,6 +71,19 @@ def sandbox_line(settings: Settings) -> str:
     from backend.execution.sandbox import describe
 
     return describe(settings.sandbox)
+
+
+def exposure_warning(host: str) -> str | None:
+    """What `testable up` says when it listens beyond this machine (SECURITY.md)."""
+    from backend.kit.proxies import is_loopback_host
+
+    if is_loopback_host(host):
+        return None
+    return (
+        f"embedded mode listens on {host}, beyond this machine: anyone who can reach it may "
+        "register and sign in. The local e-mail outbox (/api/outbox) still answers only "
+        "this machine; put a TLS proxy in front and set TESTABLE_TRUSTED_PROXIES to it."
+    )
 
 
 @app.command()
@@ -89,6 +105,8 @@ def up(host: HostOption = None, port: PortOption = None) -> None:
     url = f"http://{host or settings.host}:{port or settings.port}"
     console.print(f"[green]TestAble[/green] data in {settings.data_dir}; open {url}")
     console.print(sandbox_line(settings))
+    if (warning := exposure_warning(host or settings.host)) is not None:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
     # Embedded mode has no Celery beat: the app ticks schedules itself.
     _serve(host, port, factory="backend.embedded:create_embedded_app")
 

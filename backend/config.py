@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     rate_limit_per_ip: int = Field(default=20, ge=1)
     rate_limit_per_account: int = Field(default=10, ge=1)
     rate_limit_window_seconds: int = Field(default=60, ge=1)
+    # Proxies whose X-Forwarded-For / -Proto name the client (addresses or networks,
+    # comma-separated). Empty: the socket peer is the client (backend.kit.proxies).
+    trusted_proxies: str = ""
     max_request_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     # GitHub webhook bodies (GitHub caps them at 25 MB; ours are far smaller). Keep it below
     # max_request_bytes so an oversized delivery is still recorded (the middleware's 413

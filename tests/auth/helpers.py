@@ -24,7 +24,15 @@ async def register(
 
 
 async def outbox(client: httpx.AsyncClient, email: str) -> list[dict[str, Any]]:
-    response = await client.get("/api/outbox", params={"to": email})
+    """The outbox answers loopback connections only: the in-process test client (a remote
+    address, 203.0.113.7) reads it through a loopback connection to the same app."""
+    transport = client._transport
+    if isinstance(transport, httpx.ASGITransport):
+        local = httpx.ASGITransport(app=transport.app, client=("127.0.0.1", 50001))
+        async with httpx.AsyncClient(transport=local, base_url=client.base_url) as loopback:
+            response = await loopback.get("/api/outbox", params={"to": email})
+    else:
+        response = await client.get("/api/outbox", params={"to": email})
     assert response.status_code == 200, response.text
     messages: list[dict[str, Any]] = response.json()
     return messages
