@@ -10,12 +10,14 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.config import Mode, Settings, get_settings
 from backend.db import Database
 from backend.db.deps import ReadSessionDep
 from backend.kit.errors import error_response, install_error_handlers
+from backend.kit.filemodes import secure_tree
 from backend.kit.keys import load_keyring
 from backend.kit.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from backend.kit.proxies import install_proxy_headers
@@ -98,9 +100,18 @@ def _register_run_hooks() -> None:
     hooks.register(REPORT_HOOKS)
 
 
+def sqlite_files(settings: Settings) -> list[Path]:
+    """The SQLite database file, when the database is one (made private at start)."""
+    url = make_url(settings.resolved_database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return []
+    return [Path(url.database)]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     keyring = load_keyring(settings)  # fails fast in production when a key is missing
+    secure_tree(settings.data_dir, settings.resolved_keys_dir, sqlite_files(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from backend.config import normalise_database_url
+from backend.kit.filemodes import private_sqlite_file
 
 
 def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
@@ -50,6 +51,7 @@ def create_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = 5_000)
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(Path(path))  # 0600 from the start (SECURITY.md)
         engine = create_async_engine(
             url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000}
         )

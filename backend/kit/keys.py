@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from backend.config import Mode, Settings
+from backend.kit.filemodes import private_dir
 
 
 class KeyError_(RuntimeError):
@@ -60,7 +61,7 @@ class KeyRing:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
@@ -82,6 +83,7 @@ def generate_signing_key(keys_dir: Path) -> SigningKey:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
+    private_dir(keys_dir)  # before jwt/: mkdir(parents=True) leaves parents at the umask
     existing = [p.stem for p in (keys_dir / "jwt").glob("*.pem")]
     kid = new_kid(existing)
     _write_private(keys_dir / "jwt" / f"{kid}.pem", pem)
@@ -145,6 +147,7 @@ def load_keyring(settings: Settings) -> KeyRing:
                     f"No encryption key: set TESTABLE_ENCRYPTION_KEYS or create {path} with "
                     "`testable keys rotate-encryption` (see SECURITY.md)."
                 )
+            private_dir(keys_dir)
             _write_private(path, Fernet.generate_key() + b"\n")
         fernet_keys = _parse_fernet_keys(path.read_text(), str(path))
     return KeyRing(signing_keys=signing, fernet_keys=fernet_keys)
