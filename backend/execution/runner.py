@@ -399,9 +399,8 @@ def _sandbox(spec: PytestSpec, tmp_dir: Path) -> Sandbox | None:
     if Path(browsers).is_dir():
         readonly.append(Path(browsers).resolve())
     writable = [spec.run_dir.absolute(), tmp_dir]
-    local_cache = getattr(spec, "local_cache", None)
-    if local_cache is not None:  # `testable run PATH`: the store's folder
-        writable.append(Path(local_cache.folder).absolute())
+    if spec.local_cache is not None:  # `testable run PATH`: the store's own folder
+        writable.append(spec.local_cache.folder.absolute())
     sandbox = Sandbox(
         workdir=spec.workdir.absolute(),
         writable=tuple(writable),
