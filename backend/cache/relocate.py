@@ -56,6 +56,10 @@ ACCEPT_MIN = 0.60  # the winner's similarity must reach this
 MARGIN = 0.08  # ... and beat the best visually distinct runner-up by this much
 STRONG_MARGIN = 0.05  # ... or by this much when only the winner has the unique test id / id
 SHORTLIST = 5  # candidates handed to the resolver when unsure
+# Visual candidates compared with the winner. More than the shortlist: the same button in
+# other rows ranks high but is no competitor (another row), and must not crowd out a
+# copy in the element's own row.
+MAX_GROUPS = 16
 # Words a redesign adds or drops around a name without changing what the element is
 # ("Apply filters" -> "Filter", "Products" -> "All products"). Qualifiers that change
 # the meaning ("later", "new", "delete", "not") are deliberately not here.
@@ -310,6 +314,16 @@ def _reworded_match(cached: Fingerprint, candidates: Sequence[Fingerprint]) -> i
     return found[0]
 
 
+def _classes_still_used(classes: frozenset[str], candidates: Sequence[Fingerprint]) -> bool:
+    """Does any candidate still carry one of ``classes``? (Not after a site-wide rebuild of
+    class names, where a different class says nothing.)"""
+    for fp in candidates:
+        value = (fp.get("attributes") or _NO_ATTRIBUTES).get("class")
+        if value and not classes.isdisjoint(value.split()):
+            return True
+    return False
+
+
 def _adjacent(a: Prepared, b: Prepared) -> bool:
     """Side by side: the same parent, or within a few element sizes. A copy inserted next
     to an element can take its place and become its neighbour, so then place and
@@ -454,7 +468,7 @@ def relocate(
                 members.append(i)
                 break
         else:
-            if len(groups) > SHORTLIST:
+            if len(groups) > MAX_GROUPS:
                 break
             groups.append((score, i, [i]))
 
@@ -488,8 +502,26 @@ def relocate(
         "role"
     )
     twin_gone = twins > 0 and 0 <= same_name - winner_has_name < twins
+    # A copy was added: more elements have the cached role and name than when it was
+    # cached. A copy inserted next to the element takes its place and its neighbours, so
+    # then nothing but a stable attribute tells the two apart.
+    twin_added = "twins" in cached and same_name > twins + 1
     reworded = _reworded_match(cached, candidates)
     evidence = _Evidence(a, prepared[best], duplicated, twin_gone, reworded == best)
+    if (
+        "id" in vanished
+        and "strong" not in evidence.kinds
+        and a.classes
+        and prepared[best].classes is not None
+        and a.classes.isdisjoint(prepared[best].classes)
+        and _classes_still_used(a.classes, candidates)
+    ):
+        # Its id is gone from the page and it has none of the classes the element had,
+        # though the page still uses them: an element that only shares its words.
+        evidence.missing.append(
+            "the cached id is gone and it has none of the cached classes (still used on "
+            "this page): it may be another element with the same words"
+        )
     # Competitors: the visually distinct candidates that could themselves be the element.
     # One in another row/card, with no stable attribute to say otherwise, is not, when the
     # winner is in the cached element's own row/card.
@@ -524,9 +556,22 @@ def relocate(
     # with identity evidence it lacks, or by a large margin.
     for (score, index, _), other in competitors:
         margin = best_score - score
+        adjacent = _adjacent(prepared[best], prepared[index])
+        if (
+            twin_added
+            and adjacent
+            and "words" in other.kinds
+            and not _decisive(evidence, other, frozenset({"stable"}))
+        ):
+            missing.insert(
+                0,
+                f"{_describe(candidates[index], index)} is a copy with the same words added "
+                f"next to it ({same_name} elements have them now, {twins + 1} had): its "
+                "place and neighbours do not tell which one is the original",
+            )
+            break
         if margin >= LARGE_MARGIN:
             break
-        adjacent = _adjacent(prepared[best], prepared[index])
         decisive_kinds = DECISIVE_KINDS if adjacent else DECISIVE_KINDS | PLACE_KINDS
         needed = STRONG_MARGIN if _decisive(evidence, other, frozenset({"strong"})) else MARGIN
         if margin < needed:

@@ -74,6 +74,15 @@ def _norm(value: str | None) -> str | None:
     return _SPACES.sub(" ", value).strip().lower() or None
 
 
+def _text(value: str | None) -> str | None:
+    """A text field: None when missing, "" when the element has no such text (known to be
+    empty: an image has no text), else normalised. ``text_similarity`` never counts two
+    empty texts as the same; one empty side is a real difference."""
+    if value is None:
+        return None
+    return _SPACES.sub(" ", value).strip().lower()
+
+
 def _known(value: str | None) -> str | None:
     """An attribute value, or None when missing or blank."""
     return value if value and value.strip() else None
@@ -83,6 +92,8 @@ def _tokens(value: str | None) -> frozenset[str]:
     return frozenset(canonical_tokens(value)) if value else frozenset()
 
 
+_GENERIC_ROLES = frozenset({None, "generic", "none", "presentation", "group"})
+_MEDIA_TAGS = frozenset({"img", "svg", "picture", "video", "canvas"})
 INTERACTIVE_KINDS = frozenset({"click", "edit", "check", "select", "upload"})
 _KIND_NOUNS = {
     "click": "link or button",
@@ -198,13 +209,13 @@ class Prepared:
         self.role = fp.get("role") or None
         self.type = (get("type") or "").lower() or None
         self.kind = interaction_kind(self.tag, self.role, self.type)
-        self.name = _norm(fp.get("name"))
+        self.name = _text(fp.get("name"))
         self.name_tokens = _tokens(self.name)
-        self.text = _norm(fp.get("text"))
+        self.text = _text(fp.get("text"))
         self.text_tokens = _tokens(self.text)
-        self.label = _norm(fp.get("label"))
+        self.label = _text(fp.get("label"))
         self.label_tokens = _tokens(self.label)
-        self.neighbour = _norm(fp.get("neighbour_text"))
+        self.neighbour = _text(fp.get("neighbour_text"))
         self.neighbour_tokens = _tokens(self.neighbour)
         # The item's words without the element's own: "Edit" is in every row.
         self.container = _norm(fp.get("container_text"))
@@ -266,8 +277,8 @@ def text_similarity(
     a: str | None, a_tokens: frozenset[str], b: str | None, b_tokens: frozenset[str]
 ) -> float | None:
     """Equal strings 1; words that contradict 0; otherwise Dice over canonical tokens."""
-    if a is None or b is None:
-        return None
+    if a is None or b is None or (not a and not b):
+        return None  # unknown, or empty on both sides: no evidence either way
     if a == b or (a_tokens and a_tokens == b_tokens):
         return 1.0
     if not a_tokens or not b_tokens:
@@ -622,6 +633,13 @@ def identity_conflict(
     another item of the same list."""
     if not kinds_compatible(a.kind, b.kind):
         return f"a {b.kind} element is not the cached {a.kind} element"
+    if a.tag in _MEDIA_TAGS and b.tag not in _MEDIA_TAGS and b.role != "img":
+        # The product's image is gone; its title link has the alt text as its name.
+        return f"a <{b.tag or 'element'}> is not the cached image"
+    if a.kind == "other" and b.kind in INTERACTIVE_KINDS and a.role not in _GENERIC_ROLES:
+        # A plain <div>/<span> with a handler may be rebuilt as a real button; a heading,
+        # a list item or a cell that the page names as such is not a control.
+        return f"a {_KIND_NOUNS[b.kind]} is not the cached {a.role}"
     if a.kind in INTERACTIVE_KINDS and b.kind == "other":
         # The <li>/<div> around a deleted link, or the <span> inside it, has its words and
         # its box, but acting on it does not do what the link did.

@@ -106,13 +106,32 @@ def test_empty_fields_are_never_equal_evidence() -> None:
         attributes={"id": "", "class": "", "href": ""},
     )
     a, b = Prepared(blank), Prepared(other)
-    for value in (a.name, a.text, a.label, a.neighbour, a.container, a.id, a.href, a.role):
+    for x, xt, y, yt in (
+        (a.name, a.name_tokens, b.name, b.name_tokens),
+        (a.text, a.text_tokens, b.text, b.text_tokens),
+        (a.label, a.label_tokens, b.label, b.label_tokens),
+        (a.neighbour, a.neighbour_tokens, b.neighbour, b.neighbour_tokens),
+    ):
+        assert text_similarity(x, xt, y, yt) is None
+    for value in (a.container, a.id, a.href, a.role, a.classes):
         assert value is None
     assert container_similarity(a, b) is None
     scores = verify(blank, other)["scores"]
-    # Only the tag and the behavioural flags are known: the structural layer is not "100".
-    assert scores["context"] == pytest.approx(scores["context"])  # a number, not an error
+    # Nothing of the context is known: not "the same surroundings, the same row".
     assert "context" in scores.get("unknown", [])
+
+
+def test_one_empty_text_is_a_difference() -> None:
+    image = Prepared(fp(tag="img", name="Travel pillow", text=""))
+    title = Prepared(link("Travel pillow"))
+    assert text_similarity(image.text, image.text_tokens, title.text, title.text_tokens) == 0.0
+
+
+def test_an_image_is_not_the_link_with_its_alt_text() -> None:
+    image = fp(
+        tag="img", role="img", name="Travel pillow", text="", attributes={"alt": "Travel pillow"}
+    )
+    assert evidence_against(image, [], link("Travel pillow")) is not None
 
 
 def test_empty_container_on_both_sides_does_not_make_a_wrong_link_win() -> None:
