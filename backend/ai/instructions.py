@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from backend.cache import synonyms
 
@@ -49,7 +49,9 @@ _LEADING_FILLER = re.compile(
 _TRAILING_FILLER = re.compile(r"(?:[\s,]+(?:please|now|again|as well|too|for me))+$", re.I)
 # A trailing clause after a comma says why, not which element: "…, which should ask …"
 _TRAILING_CLAUSE = re.compile(
-    r",\s*(?:which|that|because|since|as|so that|to make sure|to see|to check)\b.*$", re.I
+    r",\s*(?:which|that|because|since|as|so that|to make sure|to see|to check|it's|it is|"
+    r"they're|we|this|just)\b.*$",
+    re.I,
 )
 _ARTICLE = re.compile(r"^(?:on\s+|onto\s+|at\s+|to\s+)?(?:the|a|an)\s+", re.I)
 
@@ -161,7 +163,9 @@ _REGION_ALIASES = {
 # "in the Wireless Mouse row": words naming a repeated item.
 _ITEM_NOUNS = r"(?:row|line|item|entry|card|tile|record|list item|todo|task)"
 # "in the billing section": words naming a part of the page.
-_SECTION_NOUNS = r"(?:section|form|panel|area|box|block|pane|fieldset|group|table|list|dialog)"
+_SECTION_NOUNS = (
+    r"(?:section|form|panel|area|box|block|pane|fieldset|group|table|list|dialog|column|lane)"
+)
 
 _ORDINAL_WORDS = {
     "first": 1,
@@ -416,7 +420,8 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "press",
             r"^(?:press|hit|type|push)\s+(?:the\s+)?" + _KEY_RE + r"(?:\s+key)?"
-            r"(?:\s+(?:in|on|into|inside|within|while\s+in)\s+(?P<target>.+))?$",
+            r"(?:\s+(?:in|on|into|inside|within|while\s+in)\s+(?P<target>.+)"
+            r"|\s+(?:to|so)\s+(?!the\b)\w+.*)?$",
         ),
         ("close", r"^(?:close|dismiss|exit)\s+(?P<target>.+)$"),
         ("delete", r"^(?:delete|remove|trash|discard|destroy)\s+(?P<target>.+)$"),
@@ -513,11 +518,31 @@ def understand(instruction: str) -> Understood:
         result = _build(instruction, method, match, values)
         if result is not None:
             return result
+    # "in the To do column, type …": where, then the step
+    lead = re.match(
+        r"^(?:in|inside|within|under|on)\s+the\s+(?P<region>.+?)\s+"
+        + _SECTION_NOUNS
+        + r",\s*(?P<rest>.+)$",
+        masked,
+        re.I,
+    )
+    if lead:
+        try:
+            inner = understand(_unmask(lead.group("rest"), values))
+        except InstructionParseError:
+            inner = None
+        if inner is not None:
+            return replace(
+                inner,
+                instruction=instruction,
+                region=inner.region or unquote(_unmask(lead.group("region"), values)),
+            )
     # "changed my mind, close the dialog": a remark before the step
     _, comma, rest = masked.partition(", ")
-    if comma and rest.split(maxsplit=1)[0].lower() in _KNOWN_VERBS:
+    rest = clean(rest)
+    if comma and rest and rest.split(maxsplit=1)[0].lower() in _KNOWN_VERBS:
         try:
-            return understand(_unmask(rest, values))
+            return replace(understand(_unmask(rest, values)), instruction=instruction)
         except InstructionParseError:
             pass
     raise InstructionParseError(_not_understood(instruction, masked, values))
@@ -669,6 +694,12 @@ def _build(
     if method == "close":
         spec = _target(raw_target, values, method)
         region = region_name(spec.text)
+        if region is None and re.search(
+            r"\b(?:dialog|modal|popup|pop-up|drawer|panel|details|window|overlay|sheet)$",
+            spec.text,
+            re.I,
+        ):
+            region = "dialog"  # "close the card details": the close control of that dialog
         if region is not None:
             # "close the dialog": the close control inside the dialog
             return Understood(
@@ -802,10 +833,17 @@ def _target(raw: str, values: list[str], method: str) -> _Target:
     near: str | None = None
     ordinal: int | None = None
 
+    text = re.sub(
+        r"\s+(?:at|on)\s+the\s+(?:very\s+)?(?:top|bottom)(?:\s+of\s+the\s+(?:page|screen))?\b",
+        "",
+        text,
+        flags=re.I,
+    )
     # After the element's kind, a clause says why: "the save button to store the new status",
     # "the Enter key so it gets added", "the dialog without deleting anything".
     m = re.search(
-        r"\b(?:button|link|field|box|checkbox|filter|tab|dropdown|input|toggle|switch|dialog|menu)s?"
+        r"\b(?:button|link|field|box|checkbox|filter|tab|dropdown|input|toggle|switch|dialog|menu|"
+        r"card|item|row|tile|entry)s?"
         r"(?P<clause>\s+(?:so\b|without\b|in\s+order\s+to\b|to\s+(?!the\b|a\b|an\b|my\b|your\b)\w+).*)$",
         text,
         re.I,
@@ -899,6 +937,10 @@ def _target(raw: str, values: list[str], method: str) -> _Target:
     if m:
         # "the 'pay rent' item": the item is the element
         text = m.group("name")
+    m = re.match(r"(?P<region>.+?)\s+" + _SECTION_NOUNS + r"'s\s+(?P<rest>.+)$", text, re.I)
+    if m and region is None:
+        region = unquote(_unmask(_ARTICLE.sub("", m.group("region")), values))
+        text = m.group("rest")
     # leading ordinal: "the second delete button", "the 3rd row's link"
     text = _ARTICLE.sub("", text.strip())
     m = re.match(r"(?P<ord>\w+)\s+(?P<rest>.+)$", text)

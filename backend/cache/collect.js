@@ -373,7 +373,9 @@
     if (s.className === c.className) return true;
     const a = classesOf(s);
     const b = classesOf(c);
-    return a.every((x) => b.includes(x)) || b.every((x) => a.includes(x));
+    // one includes the other ("todo" / "todo completed"), or they share a class ("card
+    // tag-backend" / "card tag-frontend")
+    return a.every((x) => b.includes(x)) || b.every((x) => a.includes(x)) || a.some((x) => b.includes(x));
   };
   const isRepeated = (c) =>
     !!c.parentNode &&

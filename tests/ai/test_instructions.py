@@ -249,3 +249,100 @@ def test_second_and_first_do_not_share_a_key() -> None:
     assert normalise_instruction("click the second delete button") != normalise_instruction(
         "click the first delete button"
     )
+
+
+@pytest.mark.parametrize(
+    ("instruction", "expected"),
+    [
+        # chatty phrasings: filler, remarks, purpose clauses and where-first sentences
+        (
+            "go ahead and mark 'pay rent' as done",
+            {"method": "check", "target": "checkbox", "item": "pay rent"},
+        ),
+        (
+            "tick the checkbox for 'call mom' as well",
+            {"method": "check", "target": "checkbox", "item": "call mom"},
+        ),
+        ("tick 'call mom'", {"method": "check", "target": "checkbox", "item": "call mom"}),
+        (
+            "Mark the 'call mom' task as completed",
+            {"method": "check", "target": "checkbox", "item": "call mom"},
+        ),
+        ("switch dark mode on with its toggle", {"method": "check", "target": "dark mode"}),
+        (
+            "now wipe out whatever is in the name box",
+            {"method": "fill", "target": "name box", "value": ""},
+        ),
+        (
+            "now click the link to delete the account, which should ask for confirmation",
+            {"method": "click", "target": "link to delete the account"},
+        ),
+        (
+            "changed my mind, close the dialog without deleting anything",
+            {"method": "click", "target": "close button", "region": "dialog"},
+        ),
+        (
+            "close the card details again",
+            {"method": "click", "target": "close button", "region": "dialog"},
+        ),
+        (
+            "set the status to Shipped in the dropdown",
+            {"method": "select", "target": "status dropdown", "value": "Shipped"},
+        ),
+        (
+            "hit the save button to store the new status",
+            {"method": "click", "target": "save button"},
+        ),
+        ("scroll all the way down to the footer", {"method": "scroll", "target": "footer"}),
+        ("go back to the search results", {"method": "back"}),
+        (
+            "hover over 'water plants' and click its delete button",
+            {"method": "click", "target": "delete button", "item": "water plants"},
+        ),
+        (
+            "double-click 'buy milk' and change it to 'buy oat milk'",
+            {
+                "method": "edit",
+                "item": "buy milk",
+                "value": "buy oat milk",
+                "new_value": "buy oat milk",
+            },
+        ),
+        (
+            "in the To do column, type 'Write tests' into the box for a new card",
+            {
+                "method": "type",
+                "target": "box for a new card",
+                "value": "Write tests",
+                "region": "To do",
+            },
+        ),
+        (
+            "Press Enter in the To do column's new card field",
+            {
+                "method": "press",
+                "target": "new card field",
+                "value": "Enter",
+                "key": "Enter",
+                "region": "To do",
+            },
+        ),
+        ("hit Enter to add the card", {"method": "press", "value": "Enter", "key": "Enter"}),
+        (
+            "the logo is finished, so drag 'Design new logo' into Done",
+            {"method": "drag", "target": "'Design new logo'", "destination": "Done"},
+        ),
+        ("open order #1042", {"method": "click", "target": "order #1042"}),
+        (
+            "click Edit for Olivia Brown",
+            {"method": "click", "target": "Edit", "item": "Olivia Brown"},
+        ),
+    ],
+)
+def test_chatty_phrasings_are_understood(instruction: str, expected: dict[str, Any]) -> None:
+    assert reading(instruction) == expected
+
+
+def test_two_steps_in_one_sentence_are_refused() -> None:
+    with pytest.raises(InstructionParseError, match="several steps in one"):
+        understand("type 'x' into the name field and click the save button")
