@@ -268,8 +268,11 @@ class LocalResolver:
         # The page's words that resemble a target word at all: a candidate with none of
         # them scores 0 lexically, so most of a large page skips the field-by-field scoring.
         matchable = frozenset(v for v in vocabulary if any(_token_similarity(t, v) for t in wanted))
+        # A number the page shows ("order #1042") is the most specific word there is.
         weights = tuple(
-            1.0 if any(_token_similarity(t, v) for v in matchable) else 0.5 for t in wanted
+            (2.0 if t.isdigit() else 1.0)
+            * (1.0 if any(_token_similarity(t, v) for v in matchable) else 0.5)
+            for t in wanted
         )
         semantic = self._semantic_scores(target_text, request, indexes)
         ranked = [
@@ -1007,6 +1010,11 @@ def _action_incompatibility(action: ActionSpec, fp: Fingerprint, role: str) -> s
             return f"cannot {method}: not a checkbox, radio or switch"
     elif method == "upload" and not (tag == "input" and kind == "file"):
         return "cannot upload: not a file input"
+    elif method in ("click", "hover", "scroll") and role in ("table", "list", "grid", "rowgroup"):
+        if method != "scroll":
+            # the words of a whole table are everyone's words: "open order #1042" means the
+            # link or row inside it
+            return f"cannot {method} a whole {role}: name what is inside it"
     elif method in ("press", "edit") and not _is_editable(fp, role):
         # A key goes to the element that has the focus: an editable field, or a control
         # that takes the focus (a button, a link, a check box). Never a heading or text.

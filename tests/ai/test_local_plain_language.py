@@ -148,3 +148,15 @@ def test_containment_with_meaning_is_refused_unless_lenient() -> None:
     accepted = lenient.decide(request)
     assert accepted["index"] == 1
     assert "matched by containment" in (accepted.get("containment") or "")
+
+
+def test_a_whole_table_is_never_clicked_and_numbers_are_specific() -> None:
+    page = [
+        fp("a", "link", "Orders", attributes={"href": "/orders"}),
+        fp("table", "table", text="Order Customer Total #1051 Maria #1042 Olivia"),
+        fp("a", "link", "#1042", attributes={"href": "/orders/1042"}),
+        fp("a", "link", "#1051", attributes={"href": "/orders/1051"}),
+    ]
+    result = ask("order #1042", page)
+    assert result["index"] == 2
+    assert "whole table" in next(c["why"] for c in result["closest"] if c["index"] == 1)
