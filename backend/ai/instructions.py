@@ -431,6 +431,24 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 
+_GERUNDS = {
+    "clicking": "click",
+    "clicking on": "click",
+    "pressing": "press",
+    "hitting": "hit",
+    "tapping": "tap",
+    "picking": "pick",
+    "choosing": "choose",
+    "selecting": "select",
+    "ticking": "tick",
+    "unticking": "untick",
+    "checking": "check",
+    "unchecking": "uncheck",
+    "typing": "type",
+    "entering": "enter",
+    "using": "click",
+    "opening": "open",
+}
 _STEP_VERBS = (
     "click",
     "press",
@@ -511,6 +529,14 @@ def understand(instruction: str) -> Understood:
     masked = clean(masked)
     if not masked:
         raise InstructionParseError("the instruction is empty; " + forms_hint())
+    # "look at the finished ones by clicking the Completed filter": the step is the gerund
+    by = re.search(r"\bby\s+(?P<verb>" + "|".join(_GERUNDS) + r")\s+(?P<rest>.+)$", masked, re.I)
+    if by:
+        step = f"{_GERUNDS[by.group('verb').lower()]} {by.group('rest')}"
+        try:
+            return replace(understand(_unmask(step, values)), instruction=instruction)
+        except InstructionParseError:
+            pass
     for method, pattern in _FORMS:
         match = pattern.match(masked)
         if match is None:
@@ -537,8 +563,24 @@ def understand(instruction: str) -> Understood:
                 instruction=instruction,
                 region=inner.region or unquote(_unmask(lead.group("region"), values)),
             )
+    # "switch the list to the active ones with the Active filter": the control named last
+    using = re.search(
+        r"\b(?:with|using|via)\s+(?P<rest>(?:the\s+)?.+\s(?:filter|button|link|tab))$", masked, re.I
+    )
+    first_word = masked.split(maxsplit=1)[0].lower()
+    if using and first_word in {*_KNOWN_VERBS, "switch", "show", "filter", "sort", "narrow"}:
+        try:
+            return replace(
+                understand(_unmask(f"click {using.group('rest')}", values)), instruction=instruction
+            )
+        except InstructionParseError:
+            pass
     # "changed my mind, close the dialog": a remark before the step
     _, comma, rest = masked.partition(", ")
+    quoted_before = re.search(_V, _)
+    if quoted_before and re.search(r"\s(?:it|that one|this one|them)$", rest):
+        # "actually 'call mom' isn't done yet, so untick it": "it" is the quoted item
+        rest = re.sub(r"(?:it|that one|this one|them)$", quoted_before.group(0), rest)
     rest = clean(rest)
     if comma and rest and rest.split(maxsplit=1)[0].lower() in _KNOWN_VERBS:
         try:
@@ -835,6 +877,15 @@ def _target(raw: str, values: list[str], method: str) -> _Target:
 
     text = re.sub(
         r"\s+(?:at|on)\s+the\s+(?:very\s+)?(?:top|bottom)(?:\s+of\s+the\s+(?:page|screen))?\b",
+        "",
+        text,
+        flags=re.I,
+    )
+    text = re.sub(
+        r"\s+(?:in|at)\s+the\s+(?:top|bottom)\s+(?:left|right)(?:\s+corner)?$", "", text, flags=re.I
+    )
+    text = re.sub(
+        r"\s+to\s+(?:see|view|open|check|show|read|find|look\s+at)\s+(?:its|the|their|his|her)\b.*$",
         "",
         text,
         flags=re.I,

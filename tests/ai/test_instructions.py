@@ -334,6 +334,19 @@ def test_second_and_first_do_not_share_a_key() -> None:
         ),
         ("open order #1042", {"method": "click", "target": "order #1042"}),
         (
+            "now look at just the finished ones by clicking the Completed filter",
+            {"method": "click", "target": "Completed filter"},
+        ),
+        (
+            "switch the list to show only the active tasks with the Active filter",
+            {"method": "click", "target": "Active filter"},
+        ),
+        (
+            "actually 'call mom' isn't done yet, so untick it",
+            {"method": "uncheck", "target": "checkbox", "item": "call mom"},
+        ),
+        ("click on order #1042 to see its details", {"method": "click", "target": "order #1042"}),
+        (
             "click Edit for Olivia Brown",
             {"method": "click", "target": "Edit", "item": "Olivia Brown"},
         ),
