@@ -11,6 +11,7 @@ step fails with a message a person can act on instead of acting on a guess.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import importlib
 import re
@@ -250,6 +251,9 @@ class LocalResolver:
         indexes = self._scope(request)
         target_text = _target_text(request)
         target = text.parse_target(target_text)
+        if request["action"]["method"] in ("check", "uncheck") and target.roles == {"textbox"}:
+            # "tick the newsletter box": a box one ticks is a check box
+            target = dataclasses.replace(target, roles=frozenset({"checkbox", "switch"}))
         wanted = target.content
         # Words no candidate shows cannot tell candidates apart; they count half, so an
         # extra adjective ("the blue login button") lowers the score but does not sink it.

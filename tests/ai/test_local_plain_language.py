@@ -160,3 +160,11 @@ def test_a_whole_table_is_never_clicked_and_numbers_are_specific() -> None:
     result = ask("order #1042", page)
     assert result["index"] == 2
     assert "whole table" in next(c["why"] for c in result["closest"] if c["index"] == 1)
+
+
+def test_a_box_one_ticks_is_a_checkbox() -> None:
+    page = [
+        fp("input", "textbox", "Newsletter e-mail", editable=True),
+        fp("input", "checkbox", "Send me the newsletter"),
+    ]
+    assert ask("newsletter box", page, "check")["index"] == 1
