@@ -220,6 +220,7 @@ def run_suite(
     1 tests failed, 2 the run failed."""
     import asyncio
 
+    import backend.models  # noqa: F401 - every table, so foreign keys resolve
     from backend.reports.tasks import REPORT_HOOKS
     from backend.runs import hooks
     from backend.runs.cli_view import RunView

@@ -7,6 +7,7 @@ CLI the same numbers.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +38,7 @@ class Progress:
     def finished(self) -> bool:
         return self.status in TERMINAL_STATUSES
 
-    def feed(self, message: dict[str, Any]) -> bool:
+    def feed(self, message: Mapping[str, Any]) -> bool:
         """Update from one event message; True when the visible progress changed."""
         kind = message.get("type")
         data = message.get("data") or {}

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.config import Settings
+from backend.events.messages import EventMessage
 from backend.github.events import (
     Ignore,
     InstallationChange,
@@ -51,7 +52,7 @@ class Processed:
 
     delivery: WebhookDelivery | None
     runs: list[Run] = field(default_factory=list)
-    messages: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[EventMessage] = field(default_factory=list)
     revoke_task_ids: list[str] = field(default_factory=list)
 
 

@@ -34,7 +34,7 @@ from backend.reports.base import (
     ReporterContext,
     RunReport,
 )
-from backend.reports.models import ReportDelivery
+from backend.reports.models import ReportDelivery, ReportStatus
 from backend.reports.report import build_report, run_secrets
 from backend.repositories.models import Repository
 from backend.runs.models import Run
@@ -154,7 +154,7 @@ async def _ensure_row(
                 run_id=run_id,
                 destination=destination.type,
                 key=destination.key,
-                status="pending",
+                status=ReportStatus.PENDING,
                 attempts=0,
             )
             session.add(row)
@@ -203,7 +203,7 @@ async def _wait_for_start(database: Database, run_id: uuid.UUID, key: str) -> No
             row = await _row(session, run_id, key)
             starting = (
                 row is not None
-                and row.status == "in_progress"
+                and row.status == ReportStatus.IN_PROGRESS
                 and row.external_id is None
                 and row.updated_at > utcnow() - timedelta(seconds=START_WAIT_SECONDS)
             )
@@ -256,18 +256,22 @@ async def deliver_to(
                     database,
                     run_id,
                     destination.key,
-                    status="failed",
+                    status=ReportStatus.FAILED,
                     error=destination.error,
                     count_attempt=True,
                 )
-            return "failed"
+            return ReportStatus.FAILED
         if phase == "start":
             return await _start(database, report, destination, ctx, masker)
         await _ensure_row(database, run_id, destination)
         await _wait_for_start(database, run_id, destination.key)
         for attempt in range(1, policy.attempts + 1):
             state = await _record(
-                database, run_id, destination.key, status="in_progress", count_attempt=True
+                database,
+                run_id,
+                destination.key,
+                status=ReportStatus.IN_PROGRESS,
+                count_attempt=True,
             )
             try:
                 result = await destination.reporter.deliver(
@@ -289,26 +293,26 @@ async def deliver_to(
                     database,
                     run_id,
                     destination.key,
-                    status="pending" if retry else "failed",
+                    status=ReportStatus.PENDING if retry else ReportStatus.FAILED,
                     error=_error_text(exc, masker),
                     result=partial,
                 )
                 if not retry:
-                    return "failed"
+                    return ReportStatus.FAILED
                 await asyncio.sleep(policy.delay(attempt))
                 continue
             await _record(
                 database,
                 run_id,
                 destination.key,
-                status="delivered",
+                status=ReportStatus.DELIVERED,
                 clear_error=True,
                 result=result,
             )
-            return "delivered"
+            return ReportStatus.DELIVERED
     except Exception:  # the database itself failed: log, never fail the run or the others
         logger.exception("run {}: recording the delivery to {} failed", run_id, destination.key)
-    return "failed"
+    return ReportStatus.FAILED
 
 
 async def _start(
@@ -322,8 +326,8 @@ async def _start(
     assert destination.reporter is not None
     state = await _ensure_row(database, report.run_id, destination)
     if state.external_id is not None:  # already started (a redelivered job)
-        return "in_progress"
-    await _record(database, report.run_id, destination.key, status="in_progress")
+        return ReportStatus.IN_PROGRESS
+    await _record(database, report.run_id, destination.key, status=ReportStatus.IN_PROGRESS)
     try:
         result = await destination.reporter.start(report, destination.settings, state, ctx)
     except Exception as exc:
@@ -331,18 +335,18 @@ async def _start(
             database,
             report.run_id,
             destination.key,
-            status="pending",
+            status=ReportStatus.PENDING,
             error=f"start: {_error_text(exc, masker)}",
         )
-        return "pending"
+        return ReportStatus.PENDING
     await _record(
         database,
         report.run_id,
         destination.key,
-        status="in_progress" if result is not None else "pending",
+        status=ReportStatus.IN_PROGRESS if result is not None else ReportStatus.PENDING,
         result=result,
     )
-    return "in_progress" if result is not None else "pending"
+    return ReportStatus.IN_PROGRESS if result is not None else ReportStatus.PENDING
 
 
 async def _send_email_via_outbox(
@@ -427,7 +431,7 @@ async def deliver_reports(
             destinations = [d for d in destinations if d.key == only_key]
             if not destinations:  # removed from the workflow since: say so, never hang pending
                 await _mark_unconfigured(database, run_id, only_key)
-                return {only_key: "failed"}
+                return {only_key: ReportStatus.FAILED}
         if not destinations:
             return {}
         secret_values = await run_secrets(session, run, keyring)
@@ -479,6 +483,6 @@ async def _mark_unconfigured(database: Database, run_id: uuid.UUID, key: str) ->
         database,
         run_id,
         key,
-        status="failed",
+        status=ReportStatus.FAILED,
         error="this destination is no longer configured for the run's workflow",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -11,7 +12,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backend.db.base import Base, IdMixin
 from backend.kit.time import utcnow
 
-DELIVERY_STATUSES = ("pending", "in_progress", "delivered", "failed")
+
+class ReportStatus(StrEnum):
+    """Where one destination's delivery of a run's report stands."""
+
+    PENDING = "pending"  # not sent yet, or waiting for its next retry
+    IN_PROGRESS = "in_progress"  # the start phase made its object (e.g. a check in progress)
+    DELIVERED = "delivered"
+    FAILED = "failed"  # retries exhausted, or the destination refused for good
 
 
 class ReportDelivery(IdMixin, Base):
@@ -22,7 +30,7 @@ class ReportDelivery(IdMixin, Base):
     destination: Mapped[str] = mapped_column(String(64))
     # The destination's identity within the run, e.g. "github_checks" or "slack:#qa".
     key: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=ReportStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     # Check run id / comment id / Slack ts / Notion page id: a retry updates this object.

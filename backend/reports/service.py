@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.kit.errors import NotFound
 from backend.kit.time import utcnow
 from backend.reports.delivery import Phase, deliver_reports
-from backend.reports.models import ReportDelivery, ReportShare
+from backend.reports.models import ReportDelivery, ReportShare, ReportStatus
 from backend.reports.report import build_report, location_of, report_url, run_secrets
 
 __all__ = [
@@ -58,7 +58,7 @@ async def get_delivery(
 
 async def reset_for_redelivery(session: AsyncSession, row: ReportDelivery) -> ReportDelivery:
     """Queue one destination again; its ``external_id`` is kept, so it updates in place."""
-    row.status = "pending"
+    row.status = ReportStatus.PENDING
     row.updated_at = utcnow()
     return row
 

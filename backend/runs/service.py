@@ -24,14 +24,15 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.config import Settings
+from backend.events.messages import STATUS_EVENT, EventMessage
+from backend.events.messages import event_message as build_message
 from backend.kit.errors import Conflict, NotFound, Unprocessable
 from backend.kit.time import utcnow
 from backend.projects.models import Project
 from backend.runs.models import Run, RunArtifact, RunEventRecord, RunTest
 from backend.runs.schemas import RunOptions, Selection, Trigger
-from backend.runs.states import ACTIVE, TERMINAL, RunState, check_transition
+from backend.runs.states import TERMINAL, RunState, check_transition
 
-STATUS_EVENT = "run_status"
 PHASE_EVENT = "phase"
 
 
@@ -42,27 +43,27 @@ class NewEvent:
     ts: float = field(default_factory=time.time)
 
 
-def event_message(run: Run, seq: int, event: NewEvent) -> dict[str, Any]:
+def event_message(run: Run, seq: int, event: NewEvent) -> EventMessage:
     """The shape of an event on the bus, on WebSockets and in ``GET .../events``."""
-    return {
-        "run_id": str(run.id),
-        "project_id": str(run.project_id),
-        "seq": seq,
-        "type": event.type,
-        "data": event.data,
-        "ts": event.ts,
-    }
+    return build_message(
+        run_id=run.id,
+        project_id=run.project_id,
+        seq=seq,
+        type=event.type,
+        data=event.data,
+        ts=event.ts,
+    )
 
 
-def record_message(record: RunEventRecord, project_id: uuid.UUID) -> dict[str, Any]:
-    return {
-        "run_id": str(record.run_id),
-        "project_id": str(project_id),
-        "seq": record.seq,
-        "type": record.type,
-        "data": record.payload.get("data", {}),
-        "ts": record.payload.get("ts", record.at.timestamp()),
-    }
+def record_message(record: RunEventRecord, project_id: uuid.UUID) -> EventMessage:
+    return build_message(
+        run_id=record.run_id,
+        project_id=project_id,
+        seq=record.seq,
+        type=record.type,
+        data=record.payload.get("data", {}),
+        ts=record.payload.get("ts", record.at.timestamp()),
+    )
 
 
 # --------------------------------------------------------------------------- create
@@ -83,7 +84,7 @@ async def create_run(
     working_copy: bool = False,
     created_by: uuid.UUID | None = None,
     rerun_of: uuid.UUID | None = None,
-) -> tuple[Run, list[dict[str, Any]]]:
+) -> tuple[Run, list[EventMessage]]:
     """A queued run and its first event's message; after the transaction commits the
     caller enqueues the run and publishes the message."""
     options = options or RunOptions()
@@ -204,7 +205,7 @@ def artifact_file(artifacts_dir: Path, artifact: RunArtifact) -> Path:
 
 async def events_after(
     session: AsyncSession, run: Run, after: int = 0, limit: int = 10_000
-) -> list[dict[str, Any]]:
+) -> list[EventMessage]:
     rows = await session.scalars(
         select(RunEventRecord)
         .where(RunEventRecord.run_id == run.id, RunEventRecord.seq > after)
@@ -219,7 +220,7 @@ async def events_after(
 
 async def add_events(
     session: AsyncSession, run: Run, events: Iterable[NewEvent]
-) -> list[dict[str, Any]]:
+) -> list[EventMessage]:
     """Store events with the next sequence numbers; returns their messages (publish them
     after the commit). ``run`` must have been read in this transaction (locked when
     another process may write events of the same run)."""
@@ -265,7 +266,7 @@ def counts_of(run: Run) -> dict[str, int]:
 
 async def _move(
     session: AsyncSession, run: Run, target: RunState, reason: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[EventMessage]:
     """Change the status (or ``InvalidTransition``) and record the ``run_status`` event."""
     check_transition(run.status, target)
     run.status = target.value
@@ -292,7 +293,7 @@ async def _move(
 
 async def claim_run(
     session: AsyncSession, run_id: uuid.UUID, *, worker: str
-) -> tuple[Run, list[dict[str, Any]]] | None:
+) -> tuple[Run, list[EventMessage]] | None:
     """queued -> running for this worker; None when the run is not queued any more
     (cancelled while waiting, finished, or already taken)."""
     run = await session.get(Run, run_id, with_for_update=True, populate_existing=True)
@@ -370,7 +371,7 @@ async def finish_run(
     tests: Sequence[TestRecord] = (),
     artifacts: Sequence[ArtifactRecord] = (),
     counts: dict[str, int] | None = None,
-) -> tuple[Run, list[dict[str, Any]]]:
+) -> tuple[Run, list[EventMessage]]:
     """Store results and artifacts, then the final status. Results are stored even when the
     run was finished meanwhile (the reaper gave up on it): nothing recorded is lost."""
     run = await get_run(session, run_id, lock=True)
@@ -421,7 +422,7 @@ async def set_checkout(
 # --------------------------------------------------------------------------- api side
 
 
-async def request_cancel(session: AsyncSession, run: Run) -> list[dict[str, Any]]:
+async def request_cancel(session: AsyncSession, run: Run) -> list[EventMessage]:
     """A queued run is cancelled at once; a running one is asked to stop (its worker sees
     the flag within a second and stops pytest). 409 when the run already finished."""
     if RunState(run.status).terminal:
@@ -438,7 +439,7 @@ async def request_cancel(session: AsyncSession, run: Run) -> list[dict[str, Any]
 
 async def rerun_failed(
     session: AsyncSession, run: Run, project: Project, *, settings: Settings, user_id: uuid.UUID
-) -> tuple[Run, list[dict[str, Any]]]:
+) -> tuple[Run, list[EventMessage]]:
     if not RunState(run.status).terminal:
         raise Conflict("The run has not finished yet.", code="run_not_finished")
     failing = await session.scalars(
@@ -493,7 +494,7 @@ class ReapedRun:
     which case the caller enqueues ``requeued`` after the commit."""
 
     run_id: uuid.UUID
-    messages: list[dict[str, Any]]
+    messages: list[EventMessage]
     status: RunState
     requeued: RequeuedJob | None = None
 
@@ -577,7 +578,7 @@ async def _reap_dead_worker(
 
 async def end_at_hard_time_limit(
     session: AsyncSession, run_id: uuid.UUID, reason: str
-) -> list[dict[str, Any]]:
+) -> list[EventMessage]:
     """A running run whose worker process was killed at the job's hard time limit ends
     ``timed_out`` (no one else would end it; the reaper would take it for a dead worker).
     Nothing when it ended meanwhile. Its events stay; returns the status event to publish."""
@@ -669,7 +670,3 @@ def delete_run_folders(folders: Iterable[Path]) -> int:
         )
         shutil.rmtree(folder, ignore_errors=True)
     return freed
-
-
-def is_active(run: Run) -> bool:
-    return RunState(run.status) in ACTIVE

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.config import Settings
 from backend.envvars import service as envvars
+from backend.events.messages import EventMessage
 from backend.kit.errors import Conflict, NotFound, Unprocessable
 from backend.kit.keys import KeyRing
 from backend.kit.time import utcnow
@@ -30,7 +31,7 @@ from backend.workflows.secrets import merge_kept_secrets, seal_config
 from backend.workflows.slots import mark_current_slot_seen
 from backend.workflows.triggers import TriggerEvent, matches
 
-RunAndMessages = tuple[Run, list[dict[str, Any]]]
+RunAndMessages = tuple[Run, list[EventMessage]]
 
 
 # --------------------------------------------------------------------------- CRUD
