@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from backend.envvars.models import EnvVar
-from tests.envvars.helpers import add_repository, add_workflow, join
+from tests.envvars.helpers import add_repository, add_workflow
+from tests.orgs.helpers import join
 from tests.runs.helpers import Api, signed_in_api
 
 

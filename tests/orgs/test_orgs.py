@@ -7,29 +7,13 @@ import uuid
 import httpx
 import pytest
 
-from tests.auth.helpers import latest_token, login, signed_in
+from tests.auth.helpers import login, signed_in
+from tests.orgs.helpers import join
 
 
 async def _personal_org(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
     org_id: str = (await client.get("/api/orgs", headers=headers)).json()[0]["id"]
     return org_id
-
-
-async def _join(
-    client: httpx.AsyncClient, org_id: str, owner: dict[str, str], email: str, role: str
-) -> dict[str, str]:
-    """Invite ``email`` with ``role`` and accept as that user; their auth headers."""
-    invited = await client.post(
-        f"/api/orgs/{org_id}/invitations", json={"email": email, "role": role}, headers=owner
-    )
-    assert invited.status_code == 201, invited.text
-    headers = await signed_in(client, email)
-    token = await latest_token(client, email, "invitation")
-    accepted = await client.post(
-        "/api/orgs/invitations/accept", json={"token": token}, headers=headers
-    )
-    assert accepted.status_code == 200, accepted.text
-    return headers
 
 
 async def _user_id(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
@@ -115,7 +99,7 @@ async def test_another_organisation_is_invisible_for_read_and_write(
 async def test_viewer_reads_but_cannot_manage(client: httpx.AsyncClient) -> None:
     owner = await signed_in(client, "boss@example.com")
     org = await _personal_org(client, owner)
-    viewer = await _join(client, org, owner, "viewer@example.com", "viewer")
+    viewer = await join(client, org, owner, "viewer@example.com", "viewer")
     assert (await client.get(f"/api/orgs/{org}", headers=viewer)).json()["role"] == "viewer"
     assert (await client.get(f"/api/orgs/{org}/members", headers=viewer)).status_code == 200
     denied = await client.post(
@@ -130,7 +114,7 @@ async def test_viewer_reads_but_cannot_manage(client: httpx.AsyncClient) -> None
 async def test_member_cannot_change_roles_or_remove_others(client: httpx.AsyncClient) -> None:
     owner = await signed_in(client, "chief@example.com")
     org = await _personal_org(client, owner)
-    member = await _join(client, org, owner, "member@example.com", "member")
+    member = await join(client, org, owner, "member@example.com", "member")
     owner_id = await _user_id(client, owner)
     patch = await client.patch(
         f"/api/orgs/{org}/members/{owner_id}", json={"role": "viewer"}, headers=member
@@ -143,8 +127,8 @@ async def test_member_cannot_change_roles_or_remove_others(client: httpx.AsyncCl
 async def test_admin_manages_members_but_not_owners(client: httpx.AsyncClient) -> None:
     owner = await signed_in(client, "founder@example.com")
     org = await _personal_org(client, owner)
-    admin = await _join(client, org, owner, "admin@example.com", "admin")
-    member = await _join(client, org, owner, "dev@example.com", "member")
+    admin = await join(client, org, owner, "admin@example.com", "admin")
+    member = await join(client, org, owner, "dev@example.com", "member")
     member_id = await _user_id(client, member)
     owner_id = await _user_id(client, owner)
 
@@ -198,7 +182,7 @@ async def test_the_last_owner_cannot_leave_or_be_demoted(client: httpx.AsyncClie
     leave = await client.delete(f"/api/orgs/{org}/members/{owner_id}", headers=owner)
     assert leave.status_code == 409
 
-    second = await _join(client, org, owner, "heir@example.com", "owner")
+    second = await join(client, org, owner, "heir@example.com", "owner")
     assert (await client.get(f"/api/orgs/{org}", headers=second)).json()["role"] == "owner"
     assert (
         await client.delete(f"/api/orgs/{org}/members/{owner_id}", headers=owner)
@@ -208,7 +192,7 @@ async def test_the_last_owner_cannot_leave_or_be_demoted(client: httpx.AsyncClie
 async def test_a_member_may_leave(client: httpx.AsyncClient) -> None:
     owner = await signed_in(client, "host@example.com")
     org = await _personal_org(client, owner)
-    viewer = await _join(client, org, owner, "guest@example.com", "viewer")
+    viewer = await join(client, org, owner, "guest@example.com", "viewer")
     viewer_id = await _user_id(client, viewer)
     assert (
         await client.delete(f"/api/orgs/{org}/members/{viewer_id}", headers=viewer)
@@ -219,7 +203,7 @@ async def test_a_member_may_leave(client: httpx.AsyncClient) -> None:
 async def test_members_list_shows_everyone_with_roles(client: httpx.AsyncClient) -> None:
     owner = await signed_in(client, "team@example.com", full_name="Team Lead")
     org = await _personal_org(client, owner)
-    await _join(client, org, owner, "mate@example.com", "member")
+    await join(client, org, owner, "mate@example.com", "member")
     members = (await client.get(f"/api/orgs/{org}/members", headers=owner)).json()
     assert [(m["email"], m["role"]) for m in members] == [
         ("team@example.com", "owner"),
@@ -231,7 +215,7 @@ async def test_members_list_shows_everyone_with_roles(client: httpx.AsyncClient)
 async def test_login_helper_still_works_after_joining(client: httpx.AsyncClient) -> None:
     owner = await signed_in(client, "x1@example.com")
     org = await _personal_org(client, owner)
-    await _join(client, org, owner, "x2@example.com", "member")
+    await join(client, org, owner, "x2@example.com", "member")
     tokens = await login(client, "x2@example.com")
     orgs = (
         await client.get("/api/orgs", headers={"Authorization": f"Bearer {tokens['access_token']}"})

@@ -27,8 +27,8 @@ from backend.github.models import DeliveryStatus, WebhookDelivery
 from backend.kit.time import utcnow
 from backend.reports.models import ReportDelivery, ReportShare
 from backend.repositories.models import Repository
-from tests.auth.helpers import latest_token, signed_in
 from tests.github.fake_github import FakeGitHub
+from tests.orgs.helpers import join
 from tests.reports.helpers import add_artifact, finished_run
 from tests.repositories.helpers import PAT, fake_github, github_repository, github_settings
 from tests.runs.helpers import Api, make_git_repo, signed_in_api
@@ -185,22 +185,6 @@ class World:
         )
 
 
-async def _join(client: httpx.AsyncClient, owner: Api, email: str, role: str) -> dict[str, str]:
-    invited = await client.post(
-        f"/api/orgs/{owner.org_id}/invitations",
-        json={"email": email, "role": role},
-        headers=owner.headers,
-    )
-    assert invited.status_code == 201, invited.text
-    headers = await signed_in(client, email)
-    token = await latest_token(client, email, "invitation")
-    accepted = await client.post(
-        "/api/orgs/invitations/accept", json={"token": token}, headers=headers
-    )
-    assert accepted.status_code == 200, accepted.text
-    return headers
-
-
 async def _webhook_delivery(app: FastAPI, repo_id: int, full_name: str) -> str:
     async with app.state.db.session() as session:
         delivery = WebhookDelivery(
@@ -274,8 +258,12 @@ async def _world(client: httpx.AsyncClient, app: FastAPI, tmp_path: Path) -> Wor
             "anonymous": {},
             "outsider": outsider.headers,
             "owner": owner.headers,
-            "member": await _join(client, owner, "member@example.com", "member"),
-            "viewer": await _join(client, owner, "viewer@example.com", "viewer"),
+            "member": await join(
+                client, owner.org_id, owner.headers, "member@example.com", "member"
+            ),
+            "viewer": await join(
+                client, owner.org_id, owner.headers, "viewer@example.com", "viewer"
+            ),
         },
         ids=ids,
         theirs=theirs,

@@ -8,27 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.auth.helpers import latest_token, signed_in
 from tests.github.fake_github import FakeGitHub
+from tests.orgs.helpers import join
 from tests.repositories.helpers import PAT, github_repository
 from tests.runs.helpers import signed_in_api
 from tests.workflows.helpers import create_workflow
-
-
-async def _join(
-    client: httpx.AsyncClient, org_id: str, owner: dict[str, str], email: str, role: str
-) -> dict[str, str]:
-    invited = await client.post(
-        f"/api/orgs/{org_id}/invitations", json={"email": email, "role": role}, headers=owner
-    )
-    assert invited.status_code == 201, invited.text
-    headers = await signed_in(client, email)
-    token = await latest_token(client, email, "invitation")
-    accepted = await client.post(
-        "/api/orgs/invitations/accept", json={"token": token}, headers=headers
-    )
-    assert accepted.status_code == 200, accepted.text
-    return headers
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -38,8 +22,8 @@ async def test_viewers_read_members_change_admins_connect(
     owner = await signed_in_api(client, "roles-owner@example.com")
     repository = await github_repository(owner, tmp_path)
     workflow = await create_workflow(owner, repository["id"])
-    viewer = await _join(client, owner.org_id, owner.headers, "viewer@example.com", "viewer")
-    member = await _join(client, owner.org_id, owner.headers, "member@example.com", "member")
+    viewer = await join(client, owner.org_id, owner.headers, "viewer@example.com", "viewer")
+    member = await join(client, owner.org_id, owner.headers, "member@example.com", "member")
     rid, wid = repository["id"], workflow["id"]
     connect = {"provider": "github", "full_name": "octo/shop", "token": PAT}
 
