@@ -92,6 +92,7 @@ def _progress(label: str) -> Callable[[str, str], None]:
             f"  [{label}] {count:>2} {mark} {node_id.rpartition('/')[2]}",
             markup=False,
             highlight=False,
+            soft_wrap=True,  # one line per test, also in a log file
         )
 
     return on_test
