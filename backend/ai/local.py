@@ -295,6 +295,8 @@ class LocalResolver:
             )
             for i in indexes
         ]
+        if request["action"]["method"] in ("click", "hover"):
+            ranked = _without_rows_holding_controls(request, ranked)
         # Among equal scores, contradicted candidates first (they are the near misses a
         # failure message should name), then snapshot order, so results are deterministic.
         return sorted(ranked, key=lambda r: (-r.score, r.contradiction is None, r.index))
@@ -847,6 +849,38 @@ def _landmark(request: ResolveRequest) -> Resolution | None:
         reasons=[f"{describe(request['candidates'][first])} is the first element of the {region}"],
         closest=[],
     )
+
+
+_ROW_ROLES = frozenset({"row", "listitem"})
+
+
+def _without_rows_holding_controls(
+    request: ResolveRequest, ranked: list[RankedCandidate]
+) -> list[RankedCandidate]:
+    """A table row or list item that holds its own buttons or links is not what a click
+    means: its text is the words of all of them ("open the edit page for Olivia Brown's
+    order" must not click the row whose text reads "… Olivia Brown … Edit Remove")."""
+    candidates = request["candidates"]
+    control_paths = [
+        fp.get("xpath", "")
+        for fp in candidates
+        if effective_role(fp) in _CLICKABLE_ROLES and fp.get("xpath")
+    ]
+    out = []
+    for r in ranked:
+        fp = candidates[r.index]
+        path = fp.get("xpath", "")
+        if (
+            r.compatible
+            and effective_role(fp) in _ROW_ROLES
+            and path
+            and any(p.startswith(path + "/") for p in control_paths)
+        ):
+            why = f"{describe(fp)}: a row holding its own controls; name the control in it"
+            out.append(RankedCandidate(r.index, 0.0, why, False, None))
+        else:
+            out.append(r)
+    return out
 
 
 def _belongs_with(request: ResolveRequest, index: int, anchor: int) -> bool:

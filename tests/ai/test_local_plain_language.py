@@ -168,3 +168,29 @@ def test_a_box_one_ticks_is_a_checkbox() -> None:
         fp("input", "checkbox", "Send me the newsletter"),
     ]
     assert ask("newsletter box", page, "check")["index"] == 1
+
+
+def test_a_row_holding_its_own_controls_is_not_clicked() -> None:
+    page = [
+        fp("tr", "row", text="#1044 Olivia Brown Paid Edit Remove", xpath="/html/body/table/tr[1]"),
+        fp(
+            "a",
+            "link",
+            "Edit",
+            attributes={"href": "/e/1044"},
+            xpath="/html/body/table/tr[1]/td[5]/a[1]",
+        ),
+        fp("tr", "row", text="#1045 Chen Wei Paid Edit Remove", xpath="/html/body/table/tr[2]"),
+        fp(
+            "a",
+            "link",
+            "Edit",
+            attributes={"href": "/e/1045"},
+            xpath="/html/body/table/tr[2]/td[5]/a[1]",
+        ),
+    ]
+    result = ask("edit page for Olivia Brown's order", page)
+    assert result["index"] != 0
+    assert "holding its own controls" in next(
+        c["why"] for c in result["closest"] if c["index"] == 0
+    )
