@@ -5,6 +5,9 @@ redesign — with the offline resolver, in real Chromium, a ``check`` after ever
 
 The runs are bench/bench_plain_language.py's (one code path for the test and the
 benchmark); a failure lists every step that did not pass and why.
+
+Out of the default run until it passes (tests/examples/conftest.py): run it with
+``TESTABLE_PLAIN_LANGUAGE=1 uv run pytest tests/examples/test_apps_plain_language.py -n 2``.
 """
 
 from __future__ import annotations
