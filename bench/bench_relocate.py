@@ -58,7 +58,8 @@ def timing(seed: int, runs: int = 100) -> dict[str, float]:
     wall, cpu = [], []
     for _ in range(runs):
         cached = dict(rng.choice(interactive))
-        cached["attributes"] = {**cached.get("attributes", {}), "id": "renamed-x"}
+        attributes = cast(dict[str, str], cached.get("attributes") or {})
+        cached["attributes"] = {**attributes, "id": "renamed-x"}
         start, start_cpu = time.perf_counter(), time.process_time()
         relocate(cached, page)  # type: ignore[arg-type]
         cpu.append((time.process_time() - start_cpu) * 1000)

@@ -508,12 +508,13 @@ def relocate(
     twin_added = "twins" in cached and same_name > twins + 1
     reworded = _reworded_match(cached, candidates)
     evidence = _Evidence(a, prepared[best], duplicated, twin_gone, reworded == best)
+    winner_classes = prepared[best].classes
     if (
         "id" in vanished
         and "strong" not in evidence.kinds
         and a.classes
-        and prepared[best].classes is not None
-        and a.classes.isdisjoint(prepared[best].classes)
+        and winner_classes is not None
+        and a.classes.isdisjoint(winner_classes)
         and _classes_still_used(a.classes, candidates)
     ):
         # Its id is gone from the page and it has none of the classes the element had,

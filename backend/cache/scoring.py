@@ -557,18 +557,6 @@ def layer_scores_prepared(
     return scores
 
 
-def layer_scores(
-    cached: Fingerprint,
-    candidate: Fingerprint,
-    cached_context: PageContext | None = None,
-    candidate_context: PageContext | None = None,
-) -> LayerScores:
-    """The four layer scores (0..100) of ``candidate`` against ``cached``."""
-    return layer_scores_prepared(
-        Prepared(cached), Prepared(candidate), cached_context, candidate_context
-    )
-
-
 def combined_score(scores: LayerScores) -> float:
     """30 / 25 / 25 / 20 of the layers (unknown layers already hold the known mean)."""
     return (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from backend.cache.records import ElementStats, Fingerprint
-from backend.cache.scoring import band_for, layer_scores, verify
+from backend.cache.scoring import band_for, verify
 
 
 def login_button(**changes: object) -> Fingerprint:
@@ -55,7 +55,7 @@ def test_missing_field_is_unknown_not_mismatch() -> None:
 
 
 def test_layer_with_no_known_field_holds_the_known_mean() -> None:
-    scores = layer_scores({"tag": "button", "name": "A"}, {"tag": "button", "name": "B"})
+    scores = verify({"tag": "button", "name": "A"}, {"tag": "button", "name": "B"})["scores"]
     assert scores["unknown"] == ["visual", "context"]
     assert scores["visual"] == scores["context"]
 
