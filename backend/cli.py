@@ -128,8 +128,8 @@ def worker(
 
     # The worker imports its tasks (workers/, backend/*/tasks.py) itself: ``include``.
     celery_app = create_celery()
-
     console.print(sandbox_line(get_settings()))
+
     celery_app.worker_main(
         [
             "worker",

@@ -406,9 +406,7 @@ def _heal_or_resolve(
                 reasons=reasons,
                 check_after=True,
                 write=("updated", "healing"),
-                rivals=merge_rivals(
-                    choose_rivals(index, candidates, relocation["top"]), rivals
-                ),
+                rivals=merge_rivals(choose_rivals(index, candidates, relocation["top"]), rivals),
                 evidence=evidence_record(
                     "accepted", [r for r in accepted_by if r.startswith("same")] or accepted_by
                 ),
@@ -449,9 +447,8 @@ def _heal_or_resolve(
                     f" changed or is gone; the resolver chose {describe(candidates[index])}, "
                     f"but {against}, so TestAble did not act on it"
                 ),
-                closest=_resolution_closest(resolution, candidates) or _summaries(
-                    candidates, [index]
-                ),
+                closest=_resolution_closest(resolution, candidates)
+                or _summaries(candidates, [index]),
                 reasons=[*reasons, *resolution["reasons"]],
                 confidence=resolution["confidence"],
                 resolver_calls=1,

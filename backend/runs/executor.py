@@ -46,9 +46,9 @@ from backend.execution.runner import (
 from backend.github.app import token_for_repository
 from backend.github.client import GitHubError
 from backend.kit.keys import KeyError_, load_keyring
+from backend.outbox import Outbox
 from backend.projects.models import Project
 from backend.repositories.models import Repository
-from backend.outbox import Outbox
 from backend.runs import hooks, service
 from backend.runs.models import Run
 from backend.runs.service import ArtifactRecord, NewEvent, TestRecord

@@ -85,9 +85,7 @@ def test_a_killed_worker_takes_the_sandboxed_tests_with_it(
         )
         """
     )
-    worker = subprocess.Popen(
-        [sys.executable, "-c", worker_code], cwd=ROOT, start_new_session=True
-    )
+    worker = subprocess.Popen([sys.executable, "-c", worker_code], cwd=ROOT, start_new_session=True)
     try:
         assert wait_for_file(suite / "started", timeout=120) == "yes"
         assert _matching(str(run_dir)), "the sandboxed pytest should be running"
