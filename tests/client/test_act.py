@@ -150,7 +150,10 @@ def test_removed_element_fails_naming_the_closest_candidates(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="#12 regression (85fabdc): the warm path resolves from the instruction and the offline resolver picks 'Log in to win a prize'; #11 containment must refuse it",
+    reason=(
+        "#12 regression (85fabdc): the warm path resolves from the instruction and the "
+        "offline resolver picks 'Log in to win a prize'; #11 containment must refuse it"
+    ),
 )
 def test_removed_element_with_a_look_alike_left_fails_instead_of_clicking_it(
     page: Any, site: Site, make_ai: Any

@@ -92,7 +92,10 @@ def test_warm_run_is_served_by_the_cache_without_the_resolver(runs: Runs) -> Non
 
 @pytest.mark.xfail(
     strict=True,
-    reason="#12 open: since the warm path resolves from the instruction (85fabdc), 7 changed-shop steps are decided by the resolver instead of healing",
+    reason=(
+        "#12 open: since the warm path resolves from the instruction (85fabdc), 7 "
+        "changed-shop steps are decided by the resolver instead of healing"
+    ),
 )
 def test_changed_shop_passes_through_healing(runs: Runs) -> None:
     summary = runs.changed.summary
