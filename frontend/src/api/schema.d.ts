@@ -3689,7 +3689,9 @@ export interface operations {
             query?: {
                 status?: components["schemas"]["DeliveryStatus"] | null;
                 event?: string | null;
+                /** @description Rows per page (1 to 200). */
                 limit?: number;
+                /** @description Rows to skip (0 to 2147483647). */
                 offset?: number;
             };
             header?: never;
@@ -4716,7 +4718,9 @@ export interface operations {
                 status?: components["schemas"]["RunState"] | null;
                 branch?: string | null;
                 trigger?: components["schemas"]["Trigger"] | null;
+                /** @description Rows per page (1 to 200). */
                 limit?: number;
+                /** @description Rows to skip (0 to 2147483647). */
                 offset?: number;
             };
             header?: never;
@@ -5128,6 +5132,7 @@ export interface operations {
     list_events_api_runs__run_id__events_get: {
         parameters: {
             query?: {
+                /** @description Only events after this sequence number. */
                 after?: number;
                 limit?: number;
             };
