@@ -232,8 +232,6 @@ def run_suite(
     hooks.register(REPORT_HOOKS)  # a local run reports like any other
     settings = get_settings()
     _migrate(settings)
-    # Keys are made here, once, before the run's threads ask for them at the same moment.
-    _load_keys_or_exit()
     view = RunView(Console())
     with view:
         result = asyncio.run(

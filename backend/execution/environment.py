@@ -30,20 +30,19 @@ which the bridge requires.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import os
 import shutil
 import sys
 import sysconfig
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from backend.execution.masking import Masker
 from backend.execution.process import SAFE_PATH, network_env, run_captured, tail
+from backend.kit.locks import file_lock
 
 # Bump when the layout of a built environment changes: old cache entries are then unused.
 LAYOUT_VERSION = "1"
@@ -156,24 +155,13 @@ def prepare_environment(
     )
     if (env_dir / READY_MARKER).exists():
         return result
-    with _locked(env_dir.with_name(env_dir.name + ".lock")):
+    with file_lock(env_dir.with_name(env_dir.name + ".lock")):
         if (env_dir / READY_MARKER).exists():  # built by another worker while we waited
             return result
         shutil.rmtree(env_dir, ignore_errors=True)  # a half-built leftover
         _build(repo, env_dir, files, _uv_binary(uv), uv_env or {}, masker, timeout)
         (env_dir / READY_MARKER).write_text(",".join(names) + "\n")
     return replace(result, reused=False)
-
-
-@contextlib.contextmanager
-def _locked(lock_path: Path) -> Iterator[None]:
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _uv_binary(uv: str | None) -> str | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from backend.config import Mode, Settings
 from backend.kit.filemodes import private_dir
+from backend.kit.locks import file_lock
+
+ENCRYPTION_FILE = "encryption.keys"
 
 
 class KeyError_(RuntimeError):
@@ -60,11 +64,23 @@ class KeyRing:
         return MultiFernet([Fernet(k) for k in self.fernet_keys])
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+def _private_temp(directory: Path, data: bytes) -> Path:
+    """``data`` in a new 0600 file of ``directory`` (a name no loader looks at)."""
+    private_dir(directory)
+    fd, name = tempfile.mkstemp(dir=directory, prefix=".new-", suffix=".tmp")  # 0600
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
+    return Path(name)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Create ``path`` (0600) whole or not at all: it appears only once written, so a
+    reader never sees a half-written key. ``FileExistsError`` when it exists already."""
+    temp = _private_temp(path.parent, data)
+    try:
+        os.link(temp, path)  # atomic and never replaces an existing file
+    finally:
+        temp.unlink()
 
 
 def new_kid(existing: list[str] | None = None) -> str:
@@ -91,8 +107,9 @@ def generate_signing_key(keys_dir: Path) -> SigningKey:
 
 
 def _load_signing_key(path: Path) -> SigningKey:
+    pem = path.read_bytes()
     try:
-        private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        private = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError) as exc:
         raise KeyError_(
             f"JWT key {path} is not a valid unencrypted PEM private key: {exc}"
@@ -102,7 +119,7 @@ def _load_signing_key(path: Path) -> SigningKey:
     public = private.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    return SigningKey(kid=path.stem, private_pem=path.read_bytes(), public_pem=public)
+    return SigningKey(kid=path.stem, private_pem=pem, public_pem=public)
 
 
 def _parse_fernet_keys(raw: str, source: str) -> tuple[bytes, ...]:
@@ -120,19 +137,43 @@ def _parse_fernet_keys(raw: str, source: str) -> tuple[bytes, ...]:
     return keys
 
 
+def _signing_key_files(keys_dir: Path) -> list[Path]:
+    return sorted((keys_dir / "jwt").glob("*.pem")) if (keys_dir / "jwt").is_dir() else []
+
+
+def _create_missing_keys(settings: Settings) -> None:
+    """Embedded mode: the first signing key and the encryption key file, made once even
+    when threads or processes start together (``testable run`` asks from several threads):
+    under a lock, so they agree on one key of each."""
+    keys_dir = settings.resolved_keys_dir
+    fernet_file = keys_dir / ENCRYPTION_FILE if settings.encryption_keys is None else None
+
+    def missing() -> bool:
+        return not _signing_key_files(keys_dir) or (
+            fernet_file is not None and not fernet_file.exists()
+        )
+
+    if not missing():  # files appear only once complete (_write_private): no lock needed
+        return
+    private_dir(keys_dir)
+    with file_lock(keys_dir / ".lock"):
+        if not _signing_key_files(keys_dir):
+            generate_signing_key(keys_dir)
+        if fernet_file is not None and not fernet_file.exists():
+            _write_private(fernet_file, Fernet.generate_key() + b"\n")
+
+
 def load_keyring(settings: Settings) -> KeyRing:
     """Load keys, creating missing ones only in embedded mode."""
     keys_dir = settings.resolved_keys_dir
-    create = settings.mode == Mode.EMBEDDED
-    pems = sorted((keys_dir / "jwt").glob("*.pem")) if (keys_dir / "jwt").is_dir() else []
+    if settings.mode == Mode.EMBEDDED:
+        _create_missing_keys(settings)
+    pems = _signing_key_files(keys_dir)
     if not pems:
-        if not create:
-            raise KeyError_(
-                f"No JWT signing key in {keys_dir / 'jwt'}. Create one with "
-                "`testable keys rotate-jwt` (see SECURITY.md) before starting in production mode."
-            )
-        generate_signing_key(keys_dir)
-        pems = sorted((keys_dir / "jwt").glob("*.pem"))
+        raise KeyError_(
+            f"No JWT signing key in {keys_dir / 'jwt'}. Create one with "
+            "`testable keys rotate-jwt` (see SECURITY.md) before starting in production mode."
+        )
     signing = tuple(_load_signing_key(p) for p in pems)
 
     if settings.encryption_keys is not None:
@@ -140,24 +181,19 @@ def load_keyring(settings: Settings) -> KeyRing:
             settings.encryption_keys.get_secret_value(), "TESTABLE_ENCRYPTION_KEYS"
         )
     else:
-        path = keys_dir / "encryption.keys"
+        path = keys_dir / ENCRYPTION_FILE
         if not path.exists():
-            if not create:
-                raise KeyError_(
-                    f"No encryption key: set TESTABLE_ENCRYPTION_KEYS or create {path} with "
-                    "`testable keys rotate-encryption` (see SECURITY.md)."
-                )
-            private_dir(keys_dir)
-            _write_private(path, Fernet.generate_key() + b"\n")
+            raise KeyError_(
+                f"No encryption key: set TESTABLE_ENCRYPTION_KEYS or create {path} with "
+                "`testable keys rotate-encryption` (see SECURITY.md)."
+            )
         fernet_keys = _parse_fernet_keys(path.read_text(), str(path))
     return KeyRing(signing_keys=signing, fernet_keys=fernet_keys)
 
 
 def rotate_encryption_key(settings: Settings) -> Path:
     """Put a new primary Fernet key in front; old keys stay so existing data still decrypts."""
-    path = settings.resolved_keys_dir / "encryption.keys"
+    path = settings.resolved_keys_dir / ENCRYPTION_FILE
     existing = path.read_text() if path.exists() else ""
-    tmp = path.with_suffix(".tmp")
-    _write_private(tmp, Fernet.generate_key() + b"\n" + existing.encode())
-    tmp.replace(path)
+    _private_temp(path.parent, Fernet.generate_key() + b"\n" + existing.encode()).replace(path)
     return path

@@ -1,11 +1,19 @@
 import stat
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 
 from backend.config import Mode, Settings
-from backend.kit.keys import KeyError_, generate_signing_key, load_keyring, rotate_encryption_key
+from backend.kit.keys import (
+    KeyError_,
+    KeyRing,
+    generate_signing_key,
+    load_keyring,
+    rotate_encryption_key,
+)
 
 
 def _settings(tmp_path: Path, **overrides: object) -> Settings:
@@ -82,3 +90,24 @@ def test_rotated_encryption_key_encrypts_and_old_key_still_decrypts(tmp_path: Pa
     assert ring.fernet.decrypt(old_token) == b"before"
     new_token = ring.fernet.encrypt(b"after")
     assert Fernet(ring.fernet_keys[0]).decrypt(new_token) == b"after"
+
+
+def test_threads_loading_a_fresh_keys_directory_at_once_all_get_the_same_keys(
+    tmp_path: Path,
+) -> None:
+    # `testable run` asks for the keys from several threads at the start of a run: on a
+    # fresh data directory they must agree on one signing key and one encryption key
+    # (a thread must never read a key file another one is still writing).
+    settings = _settings(tmp_path)
+    barrier = threading.Barrier(8)
+
+    def load() -> KeyRing:
+        barrier.wait()
+        return load_keyring(settings)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        rings = list(pool.map(lambda _: load(), range(8)))
+
+    assert len(list((tmp_path / "keys" / "jwt").glob("*.pem"))) == 1
+    assert {ring.active_signing_key for ring in rings} == {rings[0].active_signing_key}
+    assert {ring.fernet_keys for ring in rings} == {rings[0].fernet_keys}
