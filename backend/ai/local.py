@@ -922,6 +922,8 @@ _QUALIFYING_WORDS = frozenset({"for", "with", "without", "via", "using", "except
 # Quantifiers change what an *action* applies to ("Delete all", "Select none"); on a plain
 # name they are decoration ("All products").
 _QUANTIFIERS = frozenset({"all", "every", "each", "both", "none", "only", "not", "no", "never"})
+# Words that only join others: not what a name is about.
+_FUNCTION_WORDS = synonyms.STOPWORDS | {"to", "from", "on", "off", "up", "out", "by", "as", "or"}
 _ACTION_WORDS = frozenset(
     [
         "clear",
@@ -988,6 +990,13 @@ def _meaning_changing_extra(target: str, ranked: RankedCandidate) -> str | None:
         w for w in extra if w in _QUALIFYING_WORDS or action(w) or (acts and w in _QUANTIFIERS)
     ]
     if not meaningful:
+        # Words of its own that outnumber the asked ones: the control is about something
+        # else that merely mentions them ("Log in to win a prize" for "log in"), while one
+        # restating word ("Log in to your account") is how pages decorate a name.
+        content = [w for w in extra if w not in _FUNCTION_WORDS and not w.isdigit()]
+        said_words = [w for w in raw if said(w) and w not in synonyms.STOPWORDS]
+        if len(content) > max(1, len(said_words)):
+            return " ".join(w for w in raw[raw.index(content[0]) :] if not said(w))
         return None
     start = raw.index(meaningful[0])
     tail = [w for w in raw[start:] if not said(w)]

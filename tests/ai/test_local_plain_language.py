@@ -123,6 +123,8 @@ def test_ordinals_count_equal_matches_in_page_order() -> None:
         ("add to cart", "Add to cart →", None),
         ("checkout", "Checkout (3)", None),
         ("save", "Save now", None),
+        ("log in", "Log in to win a prize", "win a prize"),
+        ("orders", "Orders (12)", None),
     ],
 )
 def test_which_extra_words_change_the_meaning(asked: str, name: str, extra: str | None) -> None:
