@@ -4,12 +4,6 @@ importing this package); this module is what ``celery -A workers.celery_app`` lo
 
 from __future__ import annotations
 
-from backend.outbox.celery import (
-    MIN_VISIBILITY_TIMEOUT_SECONDS,
-    create_celery,
-    visibility_timeout,
-)
-
-__all__ = ["MIN_VISIBILITY_TIMEOUT_SECONDS", "celery_app", "create_celery", "visibility_timeout"]
+from backend.outbox.celery import create_celery
 
 celery_app = create_celery()

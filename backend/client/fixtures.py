@@ -19,17 +19,15 @@ from typing import TYPE_CHECKING, Any, cast
 import pytest
 
 from backend.client.events import send
+from backend.client.session import REPORTS, TestAbleSession
 
 if TYPE_CHECKING:
     from backend.cache.store.base import ElementStore
     from backend.client.api import AI, AsyncAI
     from backend.client.drivers import LoopThread
-    from backend.client.session import TestAbleSession
 
 
 def _session(config: pytest.Config) -> TestAbleSession:
-    from backend.client.session import TestAbleSession
-
     session = config.pluginmanager.get_plugin(TestAbleSession.NAME)
     assert isinstance(session, TestAbleSession)
     session.ensure_started()
@@ -145,8 +143,6 @@ class SessionStore:
 
 
 def _failed(request: pytest.FixtureRequest) -> bool:
-    from backend.client.session import REPORTS
-
     reports = request.node.stash.get(REPORTS, {})
     return any(r.failed for r in reports.values())
 

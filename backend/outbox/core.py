@@ -35,6 +35,7 @@ from backend.config import Dispatcher as Dispatcher_
 from backend.config import Settings
 from backend.events.bus import EventBus, get_event_bus
 from backend.events.publish import publish as publish_messages
+from backend.outbox.embedded import registry
 from backend.outbox.jobs import Job
 
 _PENDING = "testable.outbox"
@@ -71,6 +72,8 @@ class Dispatcher(Protocol):
 
 class CeleryDispatcher:
     def __init__(self, settings: Settings) -> None:
+        # Imported here: loading Celery's app machinery costs about a second, which
+        # embedded mode and `testable run` (no Celery at all) should not pay.
         from backend.outbox.celery import celery_for
 
         self.app = celery_for(settings.redis_url)  # cached per Redis URL
@@ -96,13 +99,9 @@ class EmbeddedDispatcher:
         self.settings = settings
 
     def enqueue(self, job: Job) -> None:
-        from backend.outbox.embedded import registry
-
         registry.submit(job, self.settings)
 
     def revoke(self, task_id: str) -> None:
-        from backend.outbox.embedded import registry
-
         registry.revoke(task_id)  # a started run stops through its cancel flag
 
 

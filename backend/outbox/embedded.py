@@ -31,7 +31,6 @@ class _Entry:
     settings: Settings
     after: _Entry | None = None
     done: threading.Event = field(default_factory=threading.Event)
-    started: bool = False
 
 
 class EmbeddedRegistry:
@@ -98,7 +97,6 @@ class EmbeddedRegistry:
             self._start(entry)
 
     def _start(self, entry: _Entry) -> None:
-        entry.started = True
         thread = threading.Thread(
             target=self._execute, args=(entry,), name=_thread_name(entry.job), daemon=True
         )

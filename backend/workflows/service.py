@@ -67,7 +67,7 @@ async def create_workflow(
     diff = json_diff({}, _document(workflow))
     session.add(_version(workflow, diff, user_id))
     await session.flush()
-    await _schedule_saved(session, workflow)
+    await mark_current_slot_seen(session, workflow, utcnow())
     return workflow
 
 
@@ -102,16 +102,12 @@ async def update_workflow(
         session.add(_version(workflow, diff, user_id))
         await session.flush()
         if any(_touches_schedule(change["path"]) for change in diff):
-            await _schedule_saved(session, workflow)
+            await mark_current_slot_seen(session, workflow, utcnow())
     return workflow
 
 
 def _touches_schedule(path: str) -> bool:
     return path == "enabled" or path.startswith("config.triggers.schedule")
-
-
-async def _schedule_saved(session: AsyncSession, workflow: Workflow) -> None:
-    await mark_current_slot_seen(session, workflow, utcnow())
 
 
 def _document(workflow: Workflow) -> dict[str, Any]:

@@ -1,9 +1,9 @@
-"""Which workflows an event starts, and starting them.
+"""Which workflows an event starts.
 
 ``matches`` is pure: a workflow's config, an event and the repository's protected branches
-in, a yes/no with the reason out. ``trigger_runs`` applies it to every enabled workflow of
-the repositories an event names and queues a run for each match; the caller commits and
-then enqueues (a worker must always find its run).
+in, a yes/no with the reason out. ``service.trigger_runs`` applies it to every enabled
+workflow of the repositories an event names and queues a run for each match; the caller
+records the runs' jobs on the outbox, which sends them after the commit.
 
 Branch patterns are globs (``*`` within one path segment, ``**`` across segments, ``?``
 one character) or ``re:<regex>`` (Python syntax, searched: anchor with ``^``/``$``).
@@ -16,12 +16,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from backend.workflows.config import REGEX_PREFIX, BranchConfig, WorkflowConfig
-
-if TYPE_CHECKING:
-    pass
 
 EventKind = Literal["push", "pull_request", "manual", "schedule"]
 SKIP_CI_MARKERS = ("[skip ci]", "[ci skip]")

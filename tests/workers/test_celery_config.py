@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from backend.config import Settings
+from backend.outbox.celery import MIN_VISIBILITY_TIMEOUT_SECONDS, visibility_timeout
 from backend.runs.jobs import HARD_LIMIT_MARGIN_SECONDS
 from backend.runs.models import Run
 from backend.runs.service import run_time_limit
-from workers.celery_app import MIN_VISIBILITY_TIMEOUT_SECONDS, visibility_timeout
 
 
 @pytest.mark.parametrize("max_timeout", [1800, 3 * 3600, 8 * 3600])

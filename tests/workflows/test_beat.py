@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workers.celery_app import create_celery
+from backend.outbox.celery import create_celery
 
 
 def test_beat_sends_the_schedule_tick_every_minute_to_a_registered_task() -> None:
