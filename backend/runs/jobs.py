@@ -20,8 +20,8 @@ from backend.db import Database
 from backend.outbox import Job, handler
 from backend.outbox.embedded import registry
 from backend.projects.models import Project
+from backend.runs import service
 from backend.runs.models import Run
-from backend.runs.service import EMBEDDED_WORKER, run_time_limit
 
 EXECUTE_RUN_TASK = "testable.execute_run"
 # Between Celery's soft limit (the task can still record why it stopped) and the kill.
@@ -47,15 +47,19 @@ async def run_job(session: AsyncSession, run: Run, settings: Settings) -> Job:
     """The job of a queued run (its organisation read in the same transaction)."""
     assert run.task_id is not None
     return execute_run_job(
-        run.id, run.task_id, run_time_limit(run, settings), await _org_of(session, run.project_id)
+        run.id,
+        run.task_id,
+        service.run_time_limit(run, settings),
+        await _org_of(session, run.project_id),
     )
 
 
 async def requeued_run_job(
     session: AsyncSession, run_id: uuid.UUID, task_id: str, time_limit: float
 ) -> Job:
-    project_id = await session.scalar(select(Run.project_id).where(Run.id == run_id))
-    org_id = await _org_of(session, project_id) if project_id else None
+    org_id = await session.scalar(
+        select(Project.org_id).join(Run, Run.project_id == Project.id).where(Run.id == run_id)
+    )
     return execute_run_job(run_id, task_id, time_limit, org_id)
 
 
@@ -69,7 +73,7 @@ async def _execute_in_process(settings: Settings, run_id: str) -> None:
     # only build jobs (routers) need none of it.
     from backend.runs.executor import execute_run
 
-    await execute_run(uuid.UUID(run_id), settings, worker=EMBEDDED_WORKER)
+    await execute_run(uuid.UUID(run_id), settings, worker=service.EMBEDDED_WORKER)
 
 
 def wait_in_process(run_id: uuid.UUID | str, timeout: float | None = None) -> bool:
@@ -81,7 +85,6 @@ def wait_in_process(run_id: uuid.UUID | str, timeout: float | None = None) -> bo
 def end_runs_of_a_stopped_server(settings: Settings) -> list[uuid.UUID]:
     """Before an embedded server serves: end the runs its previous process left behind
     (``service.end_runs_of_a_stopped_server``); their ids."""
-    from backend.runs.service import end_runs_of_a_stopped_server as end_runs
 
     async def main() -> list[uuid.UUID]:
         database = Database(
@@ -89,7 +92,7 @@ def end_runs_of_a_stopped_server(settings: Settings) -> list[uuid.UUID]:
         )
         try:
             async with database.session() as session:
-                return await end_runs(session)
+                return await service.end_runs_of_a_stopped_server(session)
         finally:
             await database.dispose()
 
