@@ -34,10 +34,7 @@ def _table(cold: SuiteRun, warm: SuiteRun, changed: SuiteRun) -> Table:
     table.add_column("")
     for label in ("cold", "warm", "changed shop"):
         table.add_column(label, justify="right")
-
-    def row(label: str, *cells: str) -> None:
-        table.add_row(label, *cells)
-
+    row = table.add_row
     row("tests passed", *(f"{x.passed}/{x.tests}" for x in s))
     row("element steps", *(str(x.steps) for x in s))
     row(
