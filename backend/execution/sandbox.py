@@ -440,11 +440,19 @@ def _prefix_of(bin_dir: Path) -> Path:
 # --------------------------------------------------------------------------- availability
 
 
+# bwrap executables seen working in this process: every run asks (``run_pytest``), and a
+# working bwrap does not stop working, so it is started once, not once per run. A failure
+# is not remembered: installing bubblewrap fixes the next run without a restart.
+_WORKING: set[str] = set()
+
+
 def probe(bwrap: str = "bwrap") -> str | None:
     """None when bubblewrap works here, else why not (with how to fix it)."""
     executable = shutil.which(bwrap, path=os.environ.get("PATH", "") + ":/usr/bin:/bin")
     if executable is None:
         return f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}"
+    if executable in _WORKING:
+        return None
     args = [*_env_ignoring_sigint(), executable, "--ro-bind", "/", "/"]
     if os.geteuid() != 0:
         args.append("--unshare-user")
@@ -459,6 +467,7 @@ def probe(bwrap: str = "bwrap") -> str | None:
         why = (done.stderr or done.stdout).strip().splitlines()
         detail = why[-1] if why else f"exit code {done.returncode}"
         return f"bubblewrap cannot run here ({detail}): {INSTALL_HINT}"
+    _WORKING.add(executable)
     return None
 
 
