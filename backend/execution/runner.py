@@ -310,7 +310,7 @@ def run_pytest(
             return _refused(f"the selection is refused: {outside}", started)
     tmp_dir = short_tmp_dir()
     env = build_env(spec, paths, tmp_dir)
-    sandbox = _sandbox(spec, tmp_dir)
+    sandbox = _sandbox(spec, tmp_dir, env)
     stream = _EventStream(on_event, masker, EventReader(paths.events))
     is_cancelled = _cancel_check(cancel)
 
@@ -386,17 +386,14 @@ def run_pytest(
     )
 
 
-def _sandbox(spec: PytestSpec, tmp_dir: Path) -> Sandbox | None:
+def _sandbox(spec: PytestSpec, tmp_dir: Path, env: Mapping[str, str]) -> Sandbox | None:
     """The bubblewrap sandbox of this run (None when the operator turned it off): the
     checkout, the run's folder and its temporary folder writable, the interpreter and the
     platform's packages read-only; nothing else of this machine's files."""
     if spec.sandbox is SandboxMode.OFF:
         return None
     readonly = list(platform_paths(spec.python))
-    browsers = os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or str(
-        Path.home() / ".cache" / "ms-playwright"
-    )
-    if Path(browsers).is_dir():
+    if (browsers := env.get("PLAYWRIGHT_BROWSERS_PATH")) is not None:  # build_env found them
         readonly.append(Path(browsers).resolve())
     writable = [spec.run_dir.absolute(), tmp_dir]
     if spec.local_cache is not None:  # `testable run PATH`: the store's own folder

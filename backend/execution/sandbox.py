@@ -33,7 +33,7 @@ import subprocess
 import sys
 import sysconfig
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
@@ -281,10 +281,6 @@ class Sandbox:
     readonly: tuple[Path, ...] = ()  # the environment, the interpreter, platform packages
     uid: int = NOBODY  # used when the worker runs as root
     gid: int = NOBODY
-    bwrap: str = "bwrap"
-    etc_entries: tuple[str, ...] = ETC_ENTRIES
-    system_dirs: tuple[str, ...] = SYSTEM_DIRS
-    extra_args: tuple[str, ...] = field(default=())
 
     @property
     def drops_to_uid(self) -> bool:
@@ -298,7 +294,7 @@ class Sandbox:
         with ``--die-with-parent`` its death would SIGKILL pytest before it wrote its
         reports. The ignore is inherited, so the command must reset SIGINT (the runner's
         pytest entry point does)."""
-        args = [*_env_ignoring_sigint(), self.bwrap]
+        args = [*_env_ignoring_sigint(), "bwrap"]
         args += [
             "--unshare-pid",
             "--unshare-ipc",
@@ -311,7 +307,7 @@ class Sandbox:
         if not self.drops_to_uid:
             # An ordinary worker user: bwrap needs a user namespace to mount anything.
             args += ["--unshare-user"]
-        for name in self.system_dirs:
+        for name in SYSTEM_DIRS:
             args += _bind_system(Path(name))
         # Private, empty /tmp and /dev/shm (Chromium's shared memory) inside the sandbox.
         args += ["--proc", "/proc", "--dev", "/dev"]
@@ -319,7 +315,7 @@ class Sandbox:
         args += ["--perms", "1777", "--tmpfs", "/tmp"]  # noqa: S108
         made = {Path("/"), Path("/tmp")}  # noqa: S108
         args += _parents(Path("/etc/passwd"), made)
-        for entry in self.etc_entries:
+        for entry in ETC_ENTRIES:
             args += ["--ro-bind-try", f"/etc/{entry}", f"/etc/{entry}"]
         # Parents before children (a folder inside a bound one is bound after it).
         binds = [("--ro-bind", path) for path in _unique(self.readonly)]
@@ -327,7 +323,7 @@ class Sandbox:
         for option, path in sorted(binds, key=lambda bind: len(bind[1].parts)):
             args += [*_parents(path, made), option, str(path), str(path)]
             made.add(path)
-        args += ["--chdir", str(self.workdir), *self.extra_args, "--"]
+        args += ["--chdir", str(self.workdir), "--"]
         if self.drops_to_uid:
             # Root would be root inside too: become an unprivileged user for good, with no
             # capabilities (bounding set empty, no-new-privs: a setuid binary gains nothing).
