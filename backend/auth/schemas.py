@@ -132,3 +132,8 @@ class AuditEventOut(BaseModel):
     ip: str | None
     user_agent: str | None
     details: dict[str, Any] | None
+    actor: str | None = Field(
+        default=None,
+        description="Who did it: the account's e-mail, or the e-mail as typed for unknown "
+        "accounts; null when nobody is known (a bad token).",
+    )

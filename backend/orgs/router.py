@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -13,7 +14,8 @@ from backend.auth.models import User
 from backend.auth.schemas import AuditEventOut
 from backend.db.deps import ReadSessionDep
 from backend.email.sender import MailerDep
-from backend.kit.time import utcnow
+from backend.kit.errors import Unprocessable
+from backend.kit.time import as_utc, utcnow
 from backend.orgs import service
 from backend.orgs.deps import OrgAdmin, OrgViewer
 from backend.orgs.models import Invitation, Organization, Role
@@ -178,9 +180,36 @@ async def read_audit_log(
     session: ReadSessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[uuid.UUID | None, Query(description="Event id to page from.")] = None,
+    action: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            pattern=r"^[a-z_]+(\.[a-z_]+)*\.?$",
+            description='An action ("run.start") or a family of them ("run").',
+        ),
+    ] = None,
+    actor: Annotated[
+        str | None, Query(min_length=1, max_length=320, description="The actor's e-mail.")
+    ] = None,
+    since: Annotated[datetime | None, Query(description="Events at or after this time.")] = None,
+    until: Annotated[datetime | None, Query(description="Events before this time.")] = None,
 ) -> AuditLogPage:
     """Admins and owners: this organisation's events and its members' account events
-    (logins, password changes, ...), newest first."""
-    events = await service.audit_log(session, access.org.id, limit=limit, before=before)
-    items = [AuditEventOut.model_validate(e) for e in events]
+    (logins, password changes, ...), newest first, each with its actor; filtered by
+    action (or family), actor and period. Successful token refreshes are not recorded
+    (one per page load would drown everything else); failed ones are."""
+    since, until = as_utc(since) if since else None, as_utc(until) if until else None
+    if since is not None and until is not None and since >= until:
+        raise Unprocessable(
+            "until: must be after since",
+            details=[{"field": "until", "message": "must be after since"}],
+        )
+    where = service.AuditFilter(action=action, actor=actor, since=since, until=until)
+    events = await service.audit_log(
+        session, access.org.id, limit=limit, before=before, where=where
+    )
+    items = [
+        AuditEventOut.model_validate(event).model_copy(update={"actor": email})
+        for event, email in events
+    ]
     return AuditLogPage(items=items, next_before=items[-1].id if len(items) == limit else None)

@@ -13,7 +13,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -344,14 +344,33 @@ async def accept_invitation(
 # --- audit log ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the audit log page asks for; every field optional."""
+
+    action: str | None = None  # "repository.connect", or a family: "repository"
+    actor: str | None = None  # an e-mail (the account's, or as typed for unknown ones)
+    since: datetime | None = None
+    until: datetime | None = None
+
+
 async def audit_log(
-    session: AsyncSession, org_id: uuid.UUID, *, limit: int, before: uuid.UUID | None = None
-) -> list[AuditLog]:
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    *,
+    limit: int,
+    before: uuid.UUID | None = None,
+    where: AuditFilter | None = None,
+) -> list[tuple[AuditLog, str | None]]:
     """This organisation's events, plus the account events (no organisation) of its current
-    members. Events another organisation recorded about a shared member stay private."""
+    members, each with its actor's e-mail (None when nobody is known). Events another
+    organisation recorded about a shared member stay private."""
+    where = where or AuditFilter()
     member_ids = select(Membership.user_id).where(Membership.org_id == org_id)
+    actor = func.coalesce(User.email, AuditLog.email)
     query = (
-        select(AuditLog)
+        select(AuditLog, actor)
+        .outerjoin(User, User.id == AuditLog.user_id)
         .where(
             (AuditLog.org_id == org_id)
             | (AuditLog.org_id.is_(None) & AuditLog.user_id.in_(member_ids))
@@ -359,8 +378,19 @@ async def audit_log(
         .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
         .limit(limit)
     )
+    if where.action:
+        family = where.action.rstrip(".")
+        query = query.where(
+            (AuditLog.action == family) | AuditLog.action.startswith(family + ".", autoescape=True)
+        )
+    if where.actor:
+        query = query.where(func.lower(actor) == where.actor.strip().lower())
+    if where.since is not None:
+        query = query.where(AuditLog.created_at >= where.since)
+    if where.until is not None:
+        query = query.where(AuditLog.created_at < where.until)
     if before is not None:
         cursor = await session.get(AuditLog, before)
         if cursor is not None:
             query = query.where(AuditLog.created_at < cursor.created_at)
-    return list((await session.scalars(query)).all())
+    return [(event, email) for event, email in (await session.execute(query)).all()]

@@ -6,20 +6,26 @@ import uuid
 
 from fastapi import APIRouter, Request
 
+from backend.auth.audit import AuditedSessionDep, AuditTrailDep
 from backend.auth.deps import CurrentUser
-from backend.db.deps import DatabaseDep, ReadSessionDep, SessionDep
+from backend.db.deps import DatabaseDep, ReadSessionDep
 from backend.orgs.deps import OrgMember, OrgViewer
 from backend.projects import service
 from backend.projects.access import project_for
 from backend.projects.insights import ProjectInsights, project_insights
 from backend.projects.schemas import ProjectCreate, ProjectOut
+from backend.repositories.service import adopt_local_source
 
 router = APIRouter(tags=["projects"])
 
 
 @router.post("/api/orgs/{org_id}/projects", status_code=201, response_model=ProjectOut)
 async def create_project(
-    body: ProjectCreate, access: OrgMember, session: SessionDep, request: Request
+    body: ProjectCreate,
+    access: OrgMember,
+    session: AuditedSessionDep,
+    audit: AuditTrailDep,
+    request: Request,
 ) -> ProjectOut:
     project = await service.create_project(
         session,
@@ -28,6 +34,18 @@ async def create_project(
         repository=body.repository,
         default_branch=body.default_branch,
         settings=request.app.state.settings,
+    )
+    # A project on a local git repository runs from it: it is connected from the start.
+    repository = await adopt_local_source(session, project)
+    audit.record(
+        "project.create",
+        user_id=access.membership.user_id,
+        org_id=project.org_id,
+        details={
+            "project_id": str(project.id),
+            "name": project.name,
+            "repository_id": str(repository.id) if repository else None,
+        },
     )
     return ProjectOut.model_validate(project)
 

@@ -53,9 +53,12 @@ async def list_repositories(
 
 
 async def _slot_for(session: AsyncSession, project: Project) -> Repository | None:
-    """The project's disconnected row (reused on reconnect); 409 when one is connected."""
+    """The project's row to reuse: a disconnected one (reconnect) or a local one, which a
+    new connection replaces (a path holds no credentials and no state of its own: the
+    project's local source, connected when the project was made, must not stand in the way
+    of connecting the real repository). 409 when another provider's row is connected."""
     existing = await session.scalar(select(Repository).where(Repository.project_id == project.id))
-    if existing is not None and existing.disconnected_at is None:
+    if existing is not None and existing.disconnected_at is None and existing.provider != "local":
         raise Conflict(
             "This project already has a connected repository; disconnect it first.",
             code="repository_connected",
@@ -184,6 +187,46 @@ def _point_project_at(project: Project, repository: Repository) -> None:
         project.default_branch = repository.default_branch
 
 
+def local_git_folder(source: str) -> Path | None:
+    """The folder of a local source (an absolute path or file:// URL) when it is a git
+    repository (a working copy or a bare one); None for a remote URL or anything else."""
+    scheme = urlsplit(source).scheme
+    if scheme not in ("", "file"):
+        return None
+    folder = Path(urlsplit(source).path if scheme == "file" else source)
+    if not folder.is_absolute():
+        return None
+    if (folder / ".git").exists() or (folder / "HEAD").is_file():
+        return folder
+    return None
+
+
+async def adopt_local_source(session: AsyncSession, project: Project) -> Repository | None:
+    """Connect the project's own source when it is a local git repository and the project
+    has no repository row yet. Runs of such a project already come from that folder, so
+    the dashboard must say it is connected (Getting started, Workflows, Repositories)
+    rather than offer to connect it. Idempotent; never replaces an existing row (a
+    disconnected one stays disconnected: a person chose that)."""
+    if local_git_folder(project.repository) is None:
+        return None
+    existing = await session.scalar(select(Repository).where(Repository.project_id == project.id))
+    if existing is not None:
+        return None
+    repository = Repository(
+        id=uuid.uuid4(),
+        project_id=project.id,
+        org_id=project.org_id,
+        provider="local",
+        full_name=None,
+        clone_url=project.repository,
+        default_branch=project.default_branch,
+        protected_branches=[],
+    )
+    session.add(repository)
+    await session.flush()
+    return repository
+
+
 async def connect_local(
     session: AsyncSession, project: Project, body: RepositoryConnect, *, settings: Settings
 ) -> Repository:
@@ -198,8 +241,8 @@ async def connect_local(
         raise _invalid("path", message) from exc
     if urlsplit(source).scheme in ("http", "https"):
         raise _invalid("path", "a remote URL is a GitHub repository: connect it with GitHub")
-    folder = Path(urlsplit(source).path if source.startswith("file://") else source)
-    if not ((folder / ".git").exists() or (folder / "HEAD").is_file()):
+    if local_git_folder(source) is None:
+        folder = Path(urlsplit(source).path if source.startswith("file://") else source)
         raise _invalid("path", f"{folder} is not a git repository")
     existing = await _slot_for(session, project)
     repository = existing or Repository(id=uuid.uuid4(), project_id=project.id)

@@ -31,6 +31,7 @@ from backend.db import Database
 from backend.events.bus import get_event_bus, run_channel
 from backend.orgs.models import Organization
 from backend.projects.models import Project
+from backend.repositories.service import adopt_local_source
 from backend.runs import service
 from backend.runs.executor import execute_run
 from backend.runs.models import Run, RunTest
@@ -62,6 +63,8 @@ async def _local_project(database: Database, path: Path) -> Project:
             project = Project(id=uuid.uuid4(), org_id=org.id, name=name, repository=str(path))
             session.add(project)
             await session.flush()
+        # The dashboard shows the folder as the project's connected repository.
+        await adopt_local_source(session, project)
         session.expunge(project)
         return project
 

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
 
+from backend.auth.audit import AuditedSessionDep, AuditTrailDep
 from backend.auth.deps import CurrentUser
 from backend.auth.models import User
 from backend.config import Settings
@@ -67,7 +68,8 @@ async def start_run(
     body: RunCreate,
     user: CurrentUser,
     database: DatabaseDep,
-    session: SessionDep,
+    session: AuditedSessionDep,
+    audit: AuditTrailDep,
     outbox: OutboxDep,
     request: Request,
 ) -> RunOut:
@@ -85,7 +87,23 @@ async def start_run(
     )
     outbox.enqueue(session, await run_job(session, run, _settings(request)))
     outbox.publish(session, messages)
+    _audit_run_start(audit, run, project.org_id, user.id)
     return RunOut.model_validate(run)
+
+
+def _audit_run_start(audit: AuditTrailDep, run: Run, org_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    audit.record(
+        "run.start",
+        user_id=user_id,
+        org_id=org_id,
+        details={
+            "run_id": str(run.id),
+            "project_id": str(run.project_id),
+            "trigger": run.trigger,
+            "branch": run.branch,
+            "rerun_of": str(run.rerun_of_id) if run.rerun_of_id else None,
+        },
+    )
 
 
 @router.get("/api/projects/{project_id}/runs", response_model=RunPage)
@@ -173,7 +191,8 @@ async def rerun_failed(
     run_id: uuid.UUID,
     user: CurrentUser,
     database: DatabaseDep,
-    session: SessionDep,
+    session: AuditedSessionDep,
+    audit: AuditTrailDep,
     outbox: OutboxDep,
     request: Request,
 ) -> RunOut:
@@ -185,6 +204,7 @@ async def rerun_failed(
     )
     outbox.enqueue(session, await run_job(session, new_run, _settings(request)))
     outbox.publish(session, messages)
+    _audit_run_start(audit, new_run, project.org_id, user.id)
     return RunOut.model_validate(new_run)
 
 

@@ -499,7 +499,9 @@ export interface paths {
         /**
          * Read Audit Log
          * @description Admins and owners: this organisation's events and its members' account events
-         *     (logins, password changes, ...), newest first.
+         *     (logins, password changes, ...), newest first, each with its actor; filtered by
+         *     action (or family), actor and period. Successful token refreshes are not recorded
+         *     (one per page load would drown everything else); failed ones are.
          */
         get: operations["read_audit_log_api_orgs__org_id__audit_log_get"];
         put?: never;
@@ -1405,6 +1407,11 @@ export interface components {
         AuditEventOut: {
             /** Action */
             action: string;
+            /**
+             * Actor
+             * @description Who did it: the account's e-mail, or the e-mail as typed for unknown accounts; null when nobody is known (a bad token).
+             */
+            actor?: string | null;
             /**
              * Created At
              * Format: date-time
@@ -3655,6 +3662,14 @@ export interface operations {
                 limit?: number;
                 /** @description Event id to page from. */
                 before?: string | null;
+                /** @description An action ("run.start") or a family of them ("run"). */
+                action?: string | null;
+                /** @description The actor's e-mail. */
+                actor?: string | null;
+                /** @description Events at or after this time. */
+                since?: string | null;
+                /** @description Events before this time. */
+                until?: string | null;
             };
             header?: never;
             path: {
