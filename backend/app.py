@@ -49,13 +49,13 @@ def _api_routers() -> list[APIRouter]:
     from backend.cache.router import router as cache_router
     from backend.email.router import router as outbox_router
     from backend.envvars.router import router as envvars_router
-    from backend.events.router import router as events_router
     from backend.github.router import router as github_router
     from backend.orgs.router import router as orgs_router
     from backend.projects.router import router as projects_router
     from backend.reports.router import router as reports_router
     from backend.repositories.router import router as repositories_router
     from backend.runs.router import router as runs_router
+    from backend.runs.sockets import router as events_router
     from backend.workflows.router import router as workflows_router
 
     return [

@@ -9,8 +9,8 @@ the ``event_bus`` setting:
 
 The bus is for *live* delivery only and may drop messages (a slow subscriber, a Redis
 restart): the database is the record. Subscribers backfill from it and drop duplicates
-by sequence number (see ``backend.events.stream``). A publisher never fails because the
-bus is down; a subscription raises ``BusUnavailable`` so its owner can re-subscribe and
+by sequence number (``backend.runs.sockets``). A publisher never fails because the bus
+is down; a subscription raises ``BusUnavailable`` so its owner can re-subscribe and
 backfill.
 """
 

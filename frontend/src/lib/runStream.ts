@@ -1,5 +1,5 @@
 "use client";
-// The live view of one run over /api/ws/runs/{id} (docs/run-events.md, backend/events/router.py):
+// The live view of one run over /api/ws/runs/{id} (docs/run-events.md, backend/runs/sockets.py):
 // authenticate with the first message, resume after the last sequence number seen when the
 // socket drops, so every event is applied exactly once and in order.
 import { useEffect, useReducer } from "react";
