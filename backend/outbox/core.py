@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from backend.config import Dispatcher as Dispatcher_
 from backend.config import Settings
 from backend.events.bus import EventBus, get_event_bus
+from backend.events.messages import EventMessage
 from backend.events.publish import publish as publish_messages
 from backend.outbox.embedded import registry
 from backend.outbox.jobs import Job
@@ -46,7 +47,7 @@ class _Pending:
     outbox: Outbox
     jobs: list[Job] = field(default_factory=list)
     revokes: list[str] = field(default_factory=list)
-    messages: list[Any] = field(default_factory=list)
+    messages: list[EventMessage] = field(default_factory=list)
 
 
 @event.listens_for(Session, "after_commit")
@@ -137,7 +138,7 @@ class Outbox:
         self._close_bus = close_bus
         self.jobs: list[Job] = []
         self.revokes: list[str] = []
-        self.messages: list[Any] = []
+        self.messages: list[EventMessage] = []
 
     # -- recording (inside a transaction)
 
@@ -153,7 +154,7 @@ class Outbox:
         if task_id:
             self._pending(session).revokes.append(task_id)
 
-    def publish(self, session: AsyncSession | Session, messages: Sequence[Any]) -> None:
+    def publish(self, session: AsyncSession | Session, messages: Sequence[EventMessage]) -> None:
         """Events the transaction stored, published once it committed."""
         self._pending(session).messages.extend(messages)
 
