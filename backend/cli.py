@@ -95,10 +95,7 @@ def up(host: HostOption = None, port: PortOption = None) -> None:
         _fail(
             "`testable up` is the embedded mode; set TESTABLE_MODE=embedded or use `testable api`."
         )
-    from backend.db.migrate import upgrade
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.resolved_database_url)
+    _migrate(settings)
     from backend.runs.jobs import end_runs_of_a_stopped_server
 
     end_runs_of_a_stopped_server(settings)  # the previous process's runs died with it
@@ -160,7 +157,7 @@ def db_upgrade(
     from backend.db.migrate import upgrade
 
     settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _private_data_dir(settings)
     upgrade(settings.resolved_database_url, revision)
     console.print("[green]database is up to date[/green]")
 
@@ -258,11 +255,22 @@ def run_suite(
     raise typer.Exit(code=exit_code(result.run))
 
 
+def _private_data_dir(settings: Settings) -> None:
+    """The data directory, 0700 whether made now or found (SECURITY.md). `testable run`
+    never starts the app (whose start tightens it too), and it lends the element cache's
+    folder inside it to the sandbox's unprivileged user: only a private data directory
+    keeps other local users, and other processes of that uid, out of it."""
+    from backend.kit.filemodes import private_dir
+
+    private_dir(settings.data_dir)
+
+
 def _migrate(settings: Settings) -> None:
     from backend.db.migrate import at_heads, upgrade
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    # Every `testable run` starts here: skip Alembic's ~2 s when nothing is to be done.
+    _private_data_dir(settings)
+    # Every start (`testable up`, `testable run`) comes here: skip Alembic's ~2 s when
+    # nothing is to be done.
     if not at_heads(settings.resolved_database_url):
         upgrade(settings.resolved_database_url)
 

@@ -5,6 +5,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -239,6 +240,9 @@ def test_run_works_without_a_server_and_without_uv_on_path(tmp_path: Path) -> No
     assert "screenshots and traces" in out
     assert "log: " in out
     assert "(2 passed, 1 failed)" in out
+    # The data directory is private even though no server ever started on it: the cache
+    # folder inside it is lent to the sandbox's user (SECURITY.md).
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
 
     stats = subprocess.run(
         [sys.executable, "-m", "backend.cli", "cache", "stats", "--json"],
