@@ -138,7 +138,8 @@ class ReadTexts:
     "true"/"false"), "label" (the value the element labels: a <dt>'s <dd>, a row header's
     next cell, a <label>'s field, the element after "Name:", None when there is none),
     "after-colon" (the part of "Total: $4.50" after the colon), "after:<label>" (the text
-    after a label it starts with: "In progress (2)" after "In progress" -> "2")."""
+    after a label it starts with: "In progress (2)" after "In progress" -> "2"), "item"
+    (a repeated item's name: the first line of its visible text)."""
 
     selector: str
     mode: str = "text"

@@ -19,7 +19,8 @@ What a scalar reads depends on the element the resolver found for it (``_read_mo
   element's own words are only words of the request ("the country" → "Country");
 * "Total: $4.50" in one element: the part after the colon;
 * "the second task", "the last order": the n-th item of the repeated structure (list,
-  table body, sibling cards) whose words best match the rest of the request;
+  table body, sibling cards) whose words best match the rest of the request, read as its
+  first line (a card's title, not its tag or buttons); refused when no such list is found;
 * otherwise the element's visible text.
 
 A lookup that finds nothing waits for the page to change, as ``act()`` does, until the
@@ -171,8 +172,8 @@ def _ordinal(target: str) -> tuple[int, str] | None:
     """(position, the request without it): "the second task" -> (2, "the task"),
     "the last order" -> (-1, ...). None without an ordinal."""
     match = _ORDINAL.search(target)
-    if match is None:
-        return None
+    if match is None or re.match(r"\s+names?\b", target[match.end() :], re.IGNORECASE):
+        return None  # "the first name", "last names": a field's name, not a position
     position = _ORDINALS[match.group(1).lower()] if match.group(1) else int(match.group(2))
     if position == 0:
         return None
@@ -488,9 +489,9 @@ def _plan_field(
     target = target or _describe_field(name, info)
     ordinal = _ordinal(target) if shape == "one" else None
     if ordinal is not None:
-        entry = yield from _plan_nth(*ordinal)
-        if entry is not None:
-            return entry
+        # "the second card": without the list it counts in, any other element read would
+        # be a guess that drops the ordinal — refuse instead.
+        return (yield from _plan_nth(*ordinal))
     read: str | None = None
     index: int | None = None
     if shape == "one":
@@ -608,7 +609,7 @@ def _read(plan: Mapping[str, Any], model: type[BaseModel]) -> Flow[dict[str, Any
                 return None
             data[field] = _coerce(texts[0], item)
         elif entry["kind"] == "nth":
-            texts = yield cmd.ReadTexts(entry["selectors"][0])
+            texts = yield cmd.ReadTexts(entry["selectors"][0], "item")
             position = entry["position"]
             at = position - 1 if position > 0 else position
             if not texts or not -len(texts) <= at < len(texts) or texts[at] is None:

@@ -48,6 +48,12 @@
         if (!whole.toLowerCase().startsWith(label)) return null;
         return collapse(whole.slice(label.length).replace(/^[\s:()\-–—]+|[\s)]+$/g, '')) || null;
       }
+      if (mode === 'item') {
+        // A repeated item's name is its first line ("Write release notes" of a card that
+        // also shows its tag and a × button); a table row is one line: all of it.
+        const lines = (el.innerText || el.textContent || '').split('\n').map(collapse).filter(Boolean);
+        return lines.length ? lines[0] : '';
+      }
       if (mode === 'after-colon') {
         const m = /^[^:]{1,60}:\s*(.+)$/.exec(text(el));
         return m ? collapse(m[1]) : null;
@@ -86,7 +92,10 @@
       return found ? collapse(found.textContent) : '';
     };
     const out = [];
-    const seen = new Set();
+    // Items group by tag and first class under one parent. A group of two or more is a
+    // list; a single item is one too when its kind forms a list under another parent
+    // (the one card left in a board column).
+    const found = [];
     for (const parent of all('ul, ol, tbody, table, dl, div, section, main')) {
       const groups = new Map();
       for (const c of parent.children) {
@@ -98,19 +107,22 @@
       }
       for (const [key, items] of groups) {
         const rows = items.filter((i) => !(i.tagName === 'TR' && i.querySelector('th') && !i.querySelector('td')));
-        if (rows.length < 2 || seen.has(parent)) continue;
-        seen.add(parent);
-        const cls = key.includes('.') && key.split('.')[1] ? '.' + CSS.escape(key.split('.')[1]) : '';
-        const items_css = `${cssOf(parent)} > ${rows[0].tagName.toLowerCase()}${cls}`;
-        const inner = rows[0].querySelectorAll('[class], [aria-label], [title], [data-testid]');
-        out.push({
-          items: items_css,
-          count: rows.length,
-          words: [named(parent), named(rows[0]), ...[...inner].slice(0, 12).map(named)].join(' '),
-          heading: headingBefore(parent),
-          texts: rows.map((r) => collapse(r.innerText)),
-        });
+        if (rows.length) found.push({ parent, key, rows });
       }
+    }
+    const listed = new Set(found.filter((g) => g.rows.length > 1).map((g) => g.key));
+    for (const { parent, key, rows } of found) {
+      const cls = key.split('.')[1] || '';
+      if (rows.length < 2 && !(cls && listed.has(key))) continue;
+      const inner = rows[0].querySelectorAll('[class], [aria-label], [title], [data-testid]');
+      out.push({
+        items: `${cssOf(parent)} > ${rows[0].tagName.toLowerCase()}${cls ? '.' + CSS.escape(cls) : ''}`,
+        count: rows.length,
+        words: [named(parent), named(rows[0]), ...[...inner].slice(0, 12).map(named)].join(' '),
+        // the heading before the first item: a column's own heading sits inside it
+        heading: headingBefore(rows[0]),
+        texts: rows.map((r) => collapse(r.innerText)),
+      });
     }
     return out;
   },

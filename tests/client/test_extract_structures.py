@@ -182,3 +182,48 @@ def test_a_whole_table_is_never_read_as_one_value(page: Any, site: Site, make_ai
     except TestAbleStepError:
         return
     assert "Wireless Mouse" not in value or "$59.00" not in value
+
+
+# Columns whose own heading sits inside them, cards that also show a tag and a delete
+# button, and a column left with one card.
+BOARD = """
+<div class="columns">
+  <section class="column"><h2>To do (2)</h2>
+    <div class="card"><span class="title">Write release notes</span><span class="tag">Docs</span>
+      <button title="Delete">×</button></div>
+    <div class="card"><span class="title">Fix login bug</span><span class="tag">Backend</span>
+      <button title="Delete">×</button></div>
+  </section>
+  <section class="column"><h2>In progress (1)</h2>
+    <div class="card"><span class="title">Design new logo</span><span class="tag">Design</span>
+      <button title="Delete">×</button></div>
+  </section>
+</div>
+<style>.card span { display: block }</style>
+"""
+
+
+@pytest.mark.parametrize(
+    ("instruction", "expected"),
+    [
+        ("get the second card in To do", "Fix login bug"),  # the heading inside the column
+        ("what's the first card in the In progress column?", "Design new logo"),  # one card
+        ("the last card in To do", "Fix login bug"),
+    ],
+)
+def test_the_nth_card_of_a_column_is_read_by_its_title(
+    page: Any, site: Site, make_ai: Any, instruction: str, expected: str
+) -> None:
+    page.goto(site.serve("board", BOARD))
+    assert one(make_ai(), instruction) == expected
+
+
+def test_an_ordinal_without_its_list_is_refused_not_dropped(
+    page: Any, site: Site, make_ai: Any
+) -> None:
+    from backend.client import TestAbleStepError
+
+    page.goto(site.serve("board-third", BOARD))
+    # In progress has one card: reading any other element would drop the "second".
+    with pytest.raises(TestAbleStepError):
+        one(make_ai(), "the second card in In progress")
