@@ -148,13 +148,6 @@ def test_removed_element_fails_naming_the_closest_candidates(
     assert client.steps[-1].decision == "failed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "#12 regression (85fabdc): the warm path resolves from the instruction and the "
-        "offline resolver picks 'Log in to win a prize'; #11 containment must refuse it"
-    ),
-)
 def test_removed_element_with_a_look_alike_left_fails_instead_of_clicking_it(
     page: Any, site: Site, make_ai: Any
 ) -> None:
@@ -165,9 +158,11 @@ def test_removed_element_with_a_look_alike_left_fails_instead_of_clicking_it(
         LOOK_ALIKE,
     )
     page.goto(site.serve("removed-lookalike", swapped))
-    with pytest.raises(TestAbleStepError):
+    with pytest.raises(TestAbleStepError) as failure:
         make_ai().act("click the login button")
     assert clicked(page) == []
+    # Clearly: the failure names the element the step was learnt on.
+    assert '"Log in"' in failure.value.explanation
 
 
 def test_password_typed_into_a_field_is_never_stored(
