@@ -88,6 +88,18 @@ async def _truncate_all(url: str) -> None:
         await engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def shared_env_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One environment cache for every run of the session, whichever folder the test is in
+    (the base environment is built once per test process, not once per folder)."""
+    # Imported here: most test processes never build an environment.
+    from backend.execution.environment import prepare_environment
+
+    cache = tmp_path_factory.mktemp("run-envs")
+    prepare_environment(tmp_path_factory.mktemp("empty-repo"), cache_dir=cache)
+    return cache
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":

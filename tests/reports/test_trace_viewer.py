@@ -14,11 +14,8 @@ from playwright.async_api import async_playwright, expect
 
 from backend.client.browser import launch_options
 from backend.config import Settings
-from tests.runs.conftest import shared_env_cache
 from tests.runs.helpers import make_git_repo, signed_in_api
 from tests.runs.servers import live_api
-
-__all__ = ["shared_env_cache"]  # the session-wide environment cache of the runs tests
 
 TRACING_SUITE = {
     "tests/test_shop.py": '''from pathlib import Path

@@ -22,11 +22,8 @@ from backend.config import Settings
 from backend.reports.tasks import schedule_reports
 from tests.reports.conftest import Tracker
 from tests.reports.helpers import finished_run
-from tests.runs.conftest import shared_env_cache
 from tests.runs.helpers import MIXED_SUITE, Api, make_git_repo, signed_in_api
 from tests.runs.servers import celery_worker, private_redis
-
-__all__ = ["shared_env_cache"]  # the session-wide environment cache of the runs tests
 
 
 async def delivered(api: Api, run_id: str | uuid.UUID, within: float = 90) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from backend.execution.environment import prepare_environment
 from tests.runs.servers import RedisServer, private_redis
 
 
@@ -16,13 +15,6 @@ from tests.runs.servers import RedisServer, private_redis
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     with private_redis(tmp_path_factory.mktemp("redis")) as server:
         yield server
-
-
-@pytest.fixture(scope="session")
-def shared_env_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    cache = tmp_path_factory.mktemp("worker-envs")
-    prepare_environment(tmp_path_factory.mktemp("empty-repo"), cache_dir=cache)
-    return cache
 
 
 @pytest.fixture
