@@ -20,6 +20,7 @@ from backend.events.bus import get_event_bus
 from backend.kit.time import utcnow
 from backend.outbox import Dispatcher, Outbox
 from backend.runs.jobs import run_job
+from backend.runs.models import Run
 from backend.runs.states import RunState
 from backend.workflows.scheduler import claim_due_slot, scheduled_workflow_ids
 
@@ -65,27 +66,36 @@ async def tick(
                 # One transaction per workflow: a claim lost to another process (or a
                 # broken workflow) never holds back the others.
                 try:
-                    async with database.session() as session:
-                        queued = await claim_due_slot(session, workflow_id, now, settings=settings)
-                        if queued is not None:
-                            run, messages = queued
-                            if run.status == RunState.QUEUED.value:  # not ended at once
-                                outbox.enqueue(session, await run_job(session, run, settings))
-                            outbox.publish(session, messages)
+                    run = await _queue_due_run(database, outbox, workflow_id, now, settings)
                 except IntegrityError:
                     logger.debug("schedule slot of workflow {} claimed elsewhere", workflow_id)
                     continue
                 except Exception:
                     logger.exception("schedule tick failed for workflow {}", workflow_id)
                     continue
-                if queued is None:
-                    continue
-                started.append(run.id)
-                logger.info("workflow {}: scheduled run {} queued", workflow_id, run.id)
+                if run is not None:
+                    started.append(run.id)
+                    logger.info("workflow {}: scheduled run {} queued", workflow_id, run.id)
     finally:
         if owned:
             await database.dispose()
     return started
+
+
+async def _queue_due_run(
+    database: Database, outbox: Outbox, workflow_id: uuid.UUID, now: datetime, settings: Settings
+) -> Run | None:
+    """Claim the workflow's due slot in a transaction of its own; its run (None when no
+    slot is due), whose job and events the outbox sends once the claim committed."""
+    async with database.session() as session:
+        queued = await claim_due_slot(session, workflow_id, now, settings=settings)
+        if queued is None:
+            return None
+        run, messages = queued
+        if run.status == RunState.QUEUED.value:  # not ended at once (missing variables)
+            outbox.enqueue(session, await run_job(session, run, settings))
+        outbox.publish(session, messages)
+        return run
 
 
 async def tick_forever(settings: Settings, database: Database) -> None:
