@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from backend.config import Settings
 
 Handler = Callable[..., Awaitable[object]]
+H = TypeVar("H", bound=Handler)
 
 _handlers: dict[str, Handler] = {}
 
@@ -37,10 +39,11 @@ class Job:
     key: str | None = None
 
 
-def handler(name: str) -> Callable[[Handler], Handler]:
-    """Register the coroutine ``fn(settings, *job.args)`` embedded mode runs for ``name``."""
+def handler(name: str) -> Callable[[H], H]:
+    """Register the coroutine ``fn(settings, *job.args)`` embedded mode runs for ``name``
+    (the function keeps its own signature, so a Celery task can call it too)."""
 
-    def register(fn: Handler) -> Handler:
+    def register(fn: H) -> H:
         _handlers[name] = fn
         return fn
 

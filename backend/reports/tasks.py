@@ -56,8 +56,7 @@ async def run_phase(
 
 @shared_task(name=DELIVER_REPORTS_TASK, ignore_result=True)
 def deliver_reports_task(run_id: str, phase: str = "finish", key: str | None = None) -> None:
-    chosen: Phase = "start" if phase == "start" else "finish"
-    asyncio.run(run_phase(uuid.UUID(run_id), chosen, get_settings(), only_key=key))
+    asyncio.run(_deliver_in_process(get_settings(), run_id, phase, key))
 
 
 _started: dict[uuid.UUID, asyncio.Task[dict[str, str]]] = {}
@@ -114,6 +113,7 @@ def schedule_reports(
 async def _deliver_in_process(
     settings: Settings, run_id: str, phase: str = "finish", key: str | None = None
 ) -> None:
+    """The job's body in both modes (the Celery task above runs it in a loop of its own)."""
     chosen: Phase = "start" if phase == "start" else "finish"
     await run_phase(uuid.UUID(run_id), chosen, settings, only_key=key)
 
