@@ -50,11 +50,10 @@ def main() -> None:
         started = time.perf_counter()
         masked = masker.mask(text)
         timings.append(time.perf_counter() - started)
-    line_timings = []
     started = time.perf_counter()
     for line in lines:
         masker.mask(line)
-    line_timings.append(time.perf_counter() - started)
+    line_by_line = time.perf_counter() - started
     print(
         json.dumps(
             {
@@ -64,7 +63,7 @@ def main() -> None:
                 "masks": masked.count(MASK),
                 "build_ms": round(build_ms, 2),
                 "mask_1mb_median_ms": round(statistics.median(timings) * 1000, 1),
-                "mask_line_by_line_ms": round(line_timings[0] * 1000, 1),
+                "mask_line_by_line_ms": round(line_by_line * 1000, 1),
                 "mb_per_s": round(len(text) / statistics.median(timings) / 1e6, 2),
             }
         )

@@ -27,17 +27,12 @@ from backend.client.api import AI
 from backend.client.browser import launch_options
 from backend.client.settings import ClientSettings
 from examples.demo_app import Variant, running_demo_app
-from examples.tests.helpers import PASSWORD
+from examples.tests.helpers import PASSWORD, log_in
 
 # --------------------------------------------------------------------------- plain language
 
 
-def ai_login(ai: AI, base: str) -> None:
-    ai.goto(f"{base}/login")
-    ai.act('type "alice@example.com" into the email field')
-    ai.act("type %password% into the password field", variables={"password": PASSWORD})
-    ai.act("click the log in button")
-    expect(ai.page.get_by_text("Signed in as alice@example.com")).to_be_visible()
+# The login is the example suite's own helper (examples/tests/helpers.py: log_in).
 
 
 def ai_login_errors(ai: AI, base: str) -> None:
@@ -90,7 +85,7 @@ def pw_search(page: Page, base: str) -> None:
 
 
 FLOWS: dict[str, tuple[Callable[[AI, str], None], Callable[[Page, str], None]]] = {
-    "login": (ai_login, pw_login),
+    "login": (log_in, pw_login),
     "login_errors": (ai_login_errors, pw_login_errors),
     "search_filters": (ai_search, pw_search),
 }
