@@ -284,20 +284,29 @@ def process_alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def processes_running(argv: list[str]) -> list[int]:
-    """Pids (as this process sees them) of live processes whose command line is ``argv``."""
-    wanted = "\0".join(argv).encode() + b"\0"
-    found = []
+def _live_command_lines() -> Iterator[tuple[int, bytes]]:
+    """(pid, raw command line) of every live process, as this process sees them."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             cmdline = (entry / "cmdline").read_bytes()
+            alive = process_alive(int(entry.name))
         except OSError:
             continue
-        if cmdline == wanted and process_alive(int(entry.name)):
-            found.append(int(entry.name))
-    return found
+        if alive:
+            yield int(entry.name), cmdline
+
+
+def processes_running(argv: list[str]) -> list[int]:
+    """Pids of live processes whose command line is ``argv``."""
+    wanted = "\0".join(argv).encode() + b"\0"
+    return [pid for pid, cmdline in _live_command_lines() if cmdline == wanted]
+
+
+def processes_matching(fragment: str) -> list[int]:
+    """Pids of live processes whose command line contains ``fragment``."""
+    return [pid for pid, cmdline in _live_command_lines() if fragment.encode() in cmdline]
 
 
 def wait_for_file(path: Path, timeout: float = 30.0) -> str:

@@ -23,31 +23,20 @@ from backend.execution.sandbox import (
     probe,
     reserved_variable,
 )
-from tests.execution.conftest import RunSuite, processes_running, wait_for_file
+from tests.execution.conftest import (
+    RunSuite,
+    processes_matching,
+    processes_running,
+    wait_for_file,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _matching(fragment: str) -> list[int]:
-    """Live processes whose command line contains ``fragment``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if fragment.encode() in cmdline and state not in ("Z", "X"):
-            found.append(int(entry.name))
-    return found
 
 
 def _gone(fragment: str, within: float = 30.0) -> list[int]:
     """Wait (bounded) until no process matches; what is still there at the end."""
     deadline = time.monotonic() + within
-    while (left := _matching(fragment)) and time.monotonic() < deadline:
+    while (left := processes_matching(fragment)) and time.monotonic() < deadline:
         time.sleep(0.05)
     return left
 
@@ -88,7 +77,7 @@ def test_a_killed_worker_takes_the_sandboxed_tests_with_it(
     worker = subprocess.Popen([sys.executable, "-c", worker_code], cwd=ROOT, start_new_session=True)
     try:
         assert wait_for_file(suite / "started", timeout=120) == "yes"
-        assert _matching(str(run_dir)), "the sandboxed pytest should be running"
+        assert processes_matching(str(run_dir)), "the sandboxed pytest should be running"
         assert processes_running(["sleep", marker])
 
         worker.send_signal(signal.SIGKILL)  # no clean-up code of the runner runs
@@ -100,7 +89,7 @@ def test_a_killed_worker_takes_the_sandboxed_tests_with_it(
         if worker.poll() is None:
             worker.kill()
             worker.wait()
-        for pid in _matching(str(run_dir)) + processes_running(["sleep", marker]):
+        for pid in processes_matching(str(run_dir)) + processes_running(["sleep", marker]):
             os.kill(pid, signal.SIGKILL)
 
 
