@@ -264,7 +264,8 @@ def _datum_and_region(target: str) -> tuple[str, str | None]:
     """("the country", "profile summary") of "get the country in the profile summary"; the
     region is None without one, or when it only says "the list"/"the page"."""
     text = _question_words_out(target)
-    match = _REGION.match(text) or _REGION_SHOWS.match(text)
+    # "how many cards does the In progress column say": the verb ends the region first
+    match = _REGION_SHOWS.match(text) or _REGION.match(text)
     if match is None:
         return text, None
     region = match.group("region").strip()
@@ -303,7 +304,9 @@ def _region_members(region: str, candidates: list[Fingerprint]) -> list[int] | N
             if shared and shared == best and "/" in path.strip("/"):
                 prefixes.append(path.rsplit("/", 1)[0])
         if best * 2 < len(wanted):
-            return None  # no heading carries most of the region's words
+            # No heading carries most of the region's words: the part of the page whose
+            # id, classes or test id say all of them (<div id="card-details">).
+            return _named_container_members(wanted - _GENERIC_REGION, candidates)
     regions = set(prefixes)
     if len(regions) != 1:
         return None
@@ -314,6 +317,59 @@ def _region_members(region: str, candidates: list[Fingerprint]) -> list[int] | N
         if (fp.get("xpath") or "").startswith(prefix + "/") or fp.get("xpath") == prefix
     ]
     return inside or None
+
+
+def _may_show_a_number(candidates: list[Fingerprint], index: int | None, target: str) -> bool:
+    if index is None or not 0 <= index < len(candidates):
+        return False
+    fp = candidates[index]
+    if fp.get("tag") in _FIELD_TAGS:
+        return False  # "how many cards": the add-card field's words, never its count
+    return _read_mode(fp, target) != "text" or bool(_NUMBER.search(_label_text(fp)))
+
+
+def _number_shown(target: str, candidates: list[Fingerprint]) -> int | None:
+    """For a number asked for ("how many items are left", "the count the In progress
+    column shows"): the one short text showing a number in the named region that shares
+    the most words with the request ("2 items left", "In progress (2)", a "2" badge)."""
+    datum, region = _datum_and_region(target)
+    scope = _region_members(region, candidates) if region else None
+    if region and scope is None:
+        return None
+    wanted = _words(datum if region else target) - _GENERIC
+    scored: list[tuple[int, int]] = []
+    for i in scope if scope is not None else range(len(candidates)):
+        fp = candidates[i]
+        shown = _label_text(fp)
+        if fp.get("tag") in _CONTAINER_TAGS or len(shown) > 40 or len(_NUMBER.findall(shown)) != 1:
+            continue
+        classes = " ".join((fp.get("attributes") or {}).get("class", "").split())
+        scored.append((len(wanted & _words(f"{shown} {classes}")), i))
+    if not scored:
+        return None
+    best = max(shared for shared, _ in scored)
+    top = [i for shared, i in scored if shared == best]
+    if best == 0 and (scope is None or len(scored) > 1):
+        return None  # no word of the request on any number shown: not this one
+    # An element and the one inside it showing the same number ("<span><b>2</b> left</span>")
+    # are one datum: the outermost says most about it.
+    paths = sorted(((candidates[i].get("xpath") or "", i) for i in top), key=lambda p: len(p[0]))
+    outer_path, outer = paths[0]
+    if all(path.startswith(outer_path + "/") for path, _ in paths[1:]):
+        return outer
+    return None
+
+
+def _named_container_members(wanted: set[str], candidates: list[Fingerprint]) -> list[int] | None:
+    def named(fp: Fingerprint) -> bool:
+        words: set[str] = set()
+        for parent in fp.get("parents") or []:
+            names = [parent.get("id", ""), parent.get("test_id", ""), *parent.get("classes", [])]
+            words |= _words(" ".join(names))
+        return wanted <= words
+
+    inside = [i for i, fp in enumerate(candidates) if named(fp)]
+    return (inside or None) if wanted else None
 
 
 _NEAR = re.compile(
@@ -500,6 +556,14 @@ def _plan_field(
         index, read = _label_for(target, candidates)
     if index is None:
         index = yield from _resolve_index(config, instruction, target, snapshot, shape == "many")
+    if (
+        shape == "one"
+        and item in (int, float)
+        and not _may_show_a_number(candidates, index, target)
+    ):
+        # A number is asked for, and the resolver's element shows none (an empty field)
+        # or there is none: the short text showing a number the request describes.
+        index = _number_shown(target, candidates)
     if index is None or not 0 <= index < len(candidates):
         return None
     if shape == "one":

@@ -227,3 +227,31 @@ def test_an_ordinal_without_its_list_is_refused_not_dropped(
     # In progress has one card: reading any other element would drop the "second".
     with pytest.raises(TestAbleStepError):
         one(make_ai(), "the second card in In progress")
+
+
+COUNTS = """
+<div id="card-details" class="modal"><div class="modal-box">
+  <h3>Fix login bug</h3><p class="tag">Tag: Backend</p><button>Close</button></div></div>
+<section class="column"><h2>In progress</h2><span class="badge">2</span>
+  <input placeholder="Add a card">
+  <div class="card">Logo</div><div class="card">Login</div></section>
+<footer><span class="pill">3 left</span><a href="#/">All</a></footer>
+"""
+
+
+@pytest.mark.parametrize(
+    ("instruction", "kind", "expected"),
+    [
+        # the region is named only by an id: <div id="card-details">
+        ("which tag does the card details panel show?", "string", "Backend"),
+        # a number asked for in a region: the badge, not the add-card field's words
+        ("how many cards does the In progress column say it has?", "integer", 2),
+        # the one short text showing a number that shares a word with the request
+        ("read the number of items left", "integer", 3),
+    ],
+)
+def test_regions_named_by_ids_and_numbers_asked_for(
+    page: Any, site: Site, make_ai: Any, instruction: str, kind: str, expected: Any
+) -> None:
+    page.goto(site.serve("counts", COUNTS))
+    assert one(make_ai(), instruction, kind) == expected
