@@ -10,7 +10,6 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.config import Mode, Settings, get_settings
@@ -100,18 +99,11 @@ def _register_run_hooks() -> None:
     hooks.register(REPORT_HOOKS)
 
 
-def sqlite_files(settings: Settings) -> list[Path]:
-    """The SQLite database file, when the database is one (made private at start)."""
-    url = make_url(settings.resolved_database_url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return []
-    return [Path(url.database)]
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     keyring = load_keyring(settings)  # fails fast in production when a key is missing
-    secure_tree(settings.data_dir, settings.resolved_keys_dir, sqlite_files(settings))
+    # The SQLite file and its companions: the engine (Database below) makes them 0600.
+    secure_tree(settings.data_dir, settings.resolved_keys_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

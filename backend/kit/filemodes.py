@@ -9,7 +9,6 @@ directory and ``keys/`` were 0755 and ``testable.db`` 0644, readable by every lo
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from pathlib import Path
 
 from loguru import logger
@@ -46,15 +45,13 @@ def private_sqlite_file(path: Path) -> None:
         _chmod(path.with_name(path.name + suffix), PRIVATE_FILE)
 
 
-def secure_tree(data_dir: Path, keys_dir: Path, sqlite_files: Iterable[Path] = ()) -> None:
-    """At start: the data and keys directories 0700, everything under keys/ private,
-    the SQLite files 0600. Creates nothing but a missing database file's mode."""
+def secure_tree(data_dir: Path, keys_dir: Path) -> None:
+    """At start: the data and keys directories 0700, everything under keys/ private.
+    Creates nothing. (The SQLite files: ``private_sqlite_file``, whenever the engine of
+    ``backend.db`` opens one.)"""
     if data_dir.exists():
         _chmod(data_dir, PRIVATE_DIR)
     if keys_dir.exists():
         _chmod(keys_dir, PRIVATE_DIR)
         for path in keys_dir.rglob("*"):
             _chmod(path, PRIVATE_DIR if path.is_dir() else PRIVATE_FILE)
-    for path in sqlite_files:
-        if path.exists():
-            private_sqlite_file(path)
