@@ -65,7 +65,18 @@ class TestAbleSession:
 
     def test_metadata(self, nodeid: str) -> dict[str, Any]:
         steps = self.steps.get(nodeid, [])
-        return {"steps": [s.model_dump(mode="json") for s in steps], "stats": _count(steps)}
+        # Which resolver decided a step it answered ("local" is the offline one): the
+        # dashboard says "resolver: offline" rather than "asked the AI" when no model ran.
+        resolver = getattr(self.resolver, "name", None)
+        return {
+            "steps": [
+                {**s.model_dump(mode="json"), "resolver": resolver}
+                if s.decision in ("resolver", "healed") and resolver
+                else s.model_dump(mode="json")
+                for s in steps
+            ],
+            "stats": _count(steps),
+        }
 
     # --- hooks ---------------------------------------------------------------------------
 

@@ -10,10 +10,11 @@ import uuid
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.cache import rates
 from backend.kit.time import utcnow
 from backend.runs.models import Run, RunTest
 from backend.runs.states import RunState
@@ -36,7 +37,9 @@ class DayPoint(BaseModel):
     tests: int
     passed: int
     pass_rate: float | None
-    cache_steps: int
+    cache_steps: int = Field(
+        description="Steps that looked an element up in the cache (navigation excluded)."
+    )
     cache_hits: int
     cache_hit_rate: float | None
 
@@ -84,8 +87,9 @@ def _daily(runs: list[Run], today: date) -> list[DayPoint]:
         group = by_day.get(day, [])
         tests = sum(r.total for r in group)
         passed = sum(r.passed for r in group)
-        steps = sum(int(r.cache_stats.get("steps", 0) or 0) for r in group)
-        hits = sum(int(r.cache_stats.get("cache_hits", 0) or 0) for r in group)
+        figures = [rates.run_figures(r.cache_stats) for r in group]
+        hits = sum(h for h, _ in figures)
+        steps = sum(n for _, n in figures)  # lookups: the one hit rate of backend.cache.rates
         points.append(
             DayPoint(
                 day=day,
@@ -95,7 +99,7 @@ def _daily(runs: list[Run], today: date) -> list[DayPoint]:
                 pass_rate=_rate(passed, tests),
                 cache_steps=steps,
                 cache_hits=hits,
-                cache_hit_rate=_rate(hits, steps),
+                cache_hit_rate=rates.hit_rate(hits, steps),
             )
         )
     return points

@@ -141,8 +141,10 @@ async def get_run(
     run = await service.get_run(session, run_id)
     tests = await service.run_tests(session, run_id)
     artifacts = await service.run_artifacts(session, run_id)
+    starter = await session.get(User, run.created_by_id) if run.created_by_id else None
     return RunDetail(
         **RunOut.model_validate(run).model_dump(),
+        started_by=starter.email if starter else None,
         tests=[TestResultOut.model_validate(t) for t in tests],
         artifacts=[
             ArtifactOut.model_validate(a).model_copy(

@@ -161,6 +161,11 @@ class ArtifactOut(BaseModel):
 class RunDetail(RunOut):
     tests: list[TestResultOut]
     artifacts: list[ArtifactOut]
+    started_by: str | None = Field(
+        default=None,
+        description="The e-mail of who started it (null for webhooks, schedules, a deleted "
+        "account).",
+    )
 
 
 class RunPage(BaseModel):

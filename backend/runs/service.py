@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.cache import rates
 from backend.config import Settings
 from backend.events.messages import STATUS_EVENT, EventMessage
 from backend.events.messages import event_message as build_message
@@ -342,23 +343,31 @@ class ArtifactRecord:
 
 
 def cache_statistics(tests: Sequence[TestRecord]) -> dict[str, Any]:
-    """How the run's browser steps were resolved, from each step's cache decision."""
+    """How the run's browser steps were resolved, from each step's cache decision; the hit
+    rate as ``backend.cache.rates`` defines it (hits over lookups, navigation excluded)."""
     decisions: Counter[str] = Counter()
     resolver_calls = 0
+    resolvers: set[str] = set()
     for test in tests:
         for step in test.steps:
             decisions[str(step.get("decision", "unknown"))] += 1
             calls = step.get("resolver_calls")
             resolver_calls += calls if isinstance(calls, int) else 0
-    steps = sum(decisions.values())
-    hits = decisions["cache_hit"] + decisions["cache_hit_verified"]
+            if isinstance(step.get("resolver"), str):
+                resolvers.add(step["resolver"])
+    hit_count, lookup_count = rates.hits(decisions), rates.lookups(decisions)
+    rate = rates.hit_rate(hit_count, lookup_count)
     return {
-        "steps": steps,
+        "steps": sum(decisions.values()),
+        "lookups": lookup_count,
         "decisions": dict(decisions),
-        "cache_hits": hits,
+        "cache_hits": hit_count,
         "heals": decisions["healed"],
         "resolver_calls": resolver_calls,
-        "hit_rate": round(hits / steps, 4) if steps else None,
+        # Which resolvers decided steps ("local" is the offline one), for the dashboard's
+        # words: "resolver: offline", not "asked the AI", when no model was involved.
+        "resolvers": sorted(resolvers),
+        "hit_rate": round(rate, 4) if rate is not None else None,
     }
 
 

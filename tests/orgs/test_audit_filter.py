@@ -24,7 +24,7 @@ async def _log(
     return items
 
 
-async def test_actor_project_creation_run_start_and_no_refresh_flood(
+async def test_actor_project_creation_run_start_and_its_starter_and_no_refresh_flood(
     client: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     api = await signed_in_api(client, "auditor@example.com")
@@ -39,6 +39,9 @@ async def test_actor_project_creation_run_start_and_no_refresh_flood(
     project = await api.project(make_git_repo(tmp_path, MIXED_SUITE))
     run = await api.start(project["id"])
     await api.wait(run["id"])
+
+    # The run page's "Started by" comes with the run.
+    assert (await api.run(run["id"]))["started_by"] == "auditor@example.com"
 
     items = await _log(client, api.org_id, api.headers)
     actions = [e["action"] for e in items]

@@ -42,6 +42,7 @@ from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any, cast
 
+from backend.cache import rates
 from backend.cache.records import (
     SELECTOR_ORDER,
     CachedElement,
@@ -512,10 +513,10 @@ def stats_from_counts(
 ) -> CacheStats:
     """``counts``: decision -> number of lookups; ``resolver_ms_total``: summed duration of
     the lookups the resolver answered (the cost a hit or heal avoids)."""
-    hits = counts.get("cache_hit", 0) + counts.get("cache_hit_verified", 0)
+    hits = rates.hits(counts)
     heals = counts.get("healed", 0)
     resolver_calls = counts.get("resolver", 0)
-    lookups = sum(counts.get(d, 0) for d in DECISIONS)
+    lookups = rates.lookups(counts)
     mean_resolver_ms = resolver_ms_total / resolver_calls if resolver_calls else 0.0
     return {
         "entries": entries,
@@ -524,7 +525,7 @@ def stats_from_counts(
         "heals": heals,
         "resolver_calls": resolver_calls,
         "failures": counts.get("failed", 0),
-        "hit_rate": hits / lookups if lookups else 0.0,
+        "hit_rate": rates.hit_rate(hits, lookups) or 0.0,
         "time_saved_ms": round((hits + heals) * mean_resolver_ms, 3),
     }
 

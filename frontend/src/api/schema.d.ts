@@ -1497,7 +1497,10 @@ export interface components {
             cache_hit_rate: number | null;
             /** Cache Hits */
             cache_hits: number;
-            /** Cache Steps */
+            /**
+             * Cache Steps
+             * @description Steps that looked an element up in the cache (navigation excluded).
+             */
             cache_steps: number;
             /**
              * Day
@@ -2256,6 +2259,11 @@ export interface components {
             skipped: number;
             /** Started At */
             started_at: string | null;
+            /**
+             * Started By
+             * @description The e-mail of who started it (null for webhooks, schedules, a deleted account).
+             */
+            started_by?: string | null;
             status: components["schemas"]["RunState"];
             /** Tests */
             tests: components["schemas"]["TestResultOut"][];
