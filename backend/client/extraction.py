@@ -44,7 +44,7 @@ from backend.cache.collect import Snapshot as SnapshotData
 from backend.cache.collect import parse_selectors
 from backend.cache.keys import element_key, normalise_instruction, normalise_route
 from backend.cache.records import CachedElement, Decision, Fingerprint, Selector
-from backend.cache.synonyms import canonical_tokens
+from backend.cache.synonyms import canonical_tokens, raw_tokens
 from backend.client import commands as cmd
 from backend.client.engine import EngineConfig, Flow, _snapshot, _unique_selectors
 from backend.client.errors import TestAbleStepError
@@ -215,7 +215,10 @@ def _resolve_index(
     if resolution["index"] is not None:
         return resolution["index"]
     if not many:
-        return _one_datum(resolution, snapshot["candidates"])
+        one = _one_datum(resolution, snapshot["candidates"])
+        if one is None and shortlist:
+            one = _value_in_region(datum, shortlist, snapshot["candidates"])
+        return one
     # A list's items look alike, so the resolver cannot pick *one* of them and abstains;
     # any of the best-scored items is a fine example of the list.
     closest = resolution.get("closest") or []
@@ -357,6 +360,38 @@ def _number_shown(target: str, candidates: list[Fingerprint]) -> int | None:
     outer_path, outer = paths[0]
     if all(path.startswith(outer_path + "/") for path, _ in paths[1:]):
         return outer
+    return None
+
+
+def _value_in_region(datum: str, scope: list[int], candidates: list[Fingerprint]) -> int | None:
+    """ "The name in the header" where no label says "name": the region's one text that is
+    a value — not a heading (the region's title), not a control, holding no other text —
+    or among several, the one whose classes or id name the datum (<span class="user__name">)."""
+    inside = set(scope)
+    paths = {i: candidates[i].get("xpath") or "" for i in scope}
+
+    def is_value(i: int) -> bool:
+        fp = candidates[i]
+        if not _label_text(fp) or fp.get("role") in ("heading", "button", "link"):
+            return False
+        if fp.get("tag") in _FIELD_TAGS | _CONTAINER_TAGS:
+            return False
+        return not any(j != i and paths[j].startswith(paths[i] + "/") for j in inside)
+
+    values = [i for i in scope if is_value(i)]
+    if len(values) == 1:
+        return values[0]
+    wanted = set(raw_tokens(datum)) - {"the", "a", "an", "what", "which"}
+
+    def named(i: int) -> int:
+        attributes = candidates[i].get("attributes") or {}
+        return len(
+            wanted & set(raw_tokens(f"{attributes.get('class', '')} {attributes.get('id', '')}"))
+        )
+
+    scored = sorted(((named(i), i) for i in values), reverse=True)
+    if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+        return scored[0][1]
     return None
 
 

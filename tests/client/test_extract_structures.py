@@ -255,3 +255,25 @@ def test_regions_named_by_ids_and_numbers_asked_for(
 ) -> None:
     page.goto(site.serve("counts", COUNTS))
     assert one(make_ai(), instruction, kind) == expected
+
+
+@pytest.mark.parametrize(
+    ("header", "instruction"),
+    [
+        # the header's one value: not its title, not the text around the name
+        (
+            "<h1>Account settings</h1><span>Signed in as <strong>Grace Hopper</strong></span>",
+            "what name is shown up in the header?",
+        ),
+        # two values: the one whose class names the datum
+        (
+            '<span class="logo">acme</span><span class="user__name">Grace Hopper</span>',
+            "Extract the signed-in user's name from the header",
+        ),
+    ],
+)
+def test_an_unlabelled_value_in_a_named_region(
+    page: Any, site: Site, make_ai: Any, header: str, instruction: str
+) -> None:
+    page.goto(site.serve("header", f"<header>{header}</header><main><p>Settings</p></main>"))
+    assert one(make_ai(), instruction) == "Grace Hopper"
