@@ -4,7 +4,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from typer.testing import CliRunner
 
 from backend.cli import app
 from tests.conftest import REDIS_URL
+from tests.runs.servers import free_port
 
 
 def _command_paths() -> list[list[str]]:
@@ -46,12 +46,6 @@ def test_every_command_has_help(command: list[str]) -> None:
     result = CliRunner().invoke(app, [*command, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage" in result.output
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -87,7 +81,7 @@ def _testable(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
 def test_up_migrates_and_serves_health(
     tmp_path: Path, processes: list[subprocess.Popen[bytes]]
 ) -> None:
-    port = _free_port()
+    port = free_port()
     proc = _testable(["up", "--port", str(port)], _env(tmp_path))
     processes.append(proc)
     deadline = time.monotonic() + 180  # generous: CI runs this beside browser tests on 2 cores
@@ -108,7 +102,7 @@ def test_up_migrates_and_serves_health(
 
 def test_api_in_production_mode_without_keys_exits_with_a_clear_message(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "backend.cli", "api", "--port", str(_free_port())],
+        [sys.executable, "-m", "backend.cli", "api", "--port", str(free_port())],
         env=_env(tmp_path, TESTABLE_MODE="production"),
         capture_output=True,
         timeout=60,

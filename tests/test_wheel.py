@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 from uv import find_uv_bin
+
+from tests.runs.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,12 +32,6 @@ def test_search(page, ai):
     ai.act("click the Go button")
     assert page.text_content("#r") == "Found wheels"
 '''
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _uv(*args: str, cwd: Path = ROOT, timeout: float = 600) -> str:
@@ -81,7 +76,7 @@ def test_the_wheel_installs_and_serves_the_dashboard_and_runs_a_suite(tmp_path: 
         "COLUMNS": "200",
     }
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [str(testable), "up", "--port", str(port)],
         cwd=tmp_path,  # not the source tree: everything must come from the wheel
