@@ -37,6 +37,20 @@ RunAndMessages = tuple[Run, list[EventMessage]]
 # --------------------------------------------------------------------------- CRUD
 
 
+def _without_event_triggers(config: dict[str, Any] | None) -> dict[str, Any]:
+    """A local repository sends no push or pull-request events: its new workflows start with
+    those triggers off (unless the caller set them), instead of on where they never fire."""
+    config = dict(config or {})
+    triggers = config.get("triggers", {})
+    if not isinstance(triggers, dict):
+        return config  # the validation names what is wrong with it
+    triggers = dict(triggers)
+    triggers.setdefault("push", False)
+    triggers.setdefault("pull_request", False)
+    config["triggers"] = triggers
+    return config
+
+
 async def create_workflow(
     session: AsyncSession,
     repository: Repository,
@@ -50,6 +64,8 @@ async def create_workflow(
 ) -> Workflow:
     if repository.disconnected_at is not None:
         raise Conflict("The repository is disconnected.", code="repository_disconnected")
+    if repository.provider == "local":
+        config = _without_event_triggers(config)
     config = merge_kept_secrets(config, None, keyring)
     parsed = parse_config(config, max_timeout=settings.run_max_timeout_seconds, prefix="config")
     await _check_name_free(session, repository.id, name)

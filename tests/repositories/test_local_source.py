@@ -39,6 +39,15 @@ async def test_a_project_on_a_local_git_repository_is_connected_to_it(
         headers=api.headers,
     )
     assert made.status_code == 201, made.text
+    # A folder sends no push or pull-request events: those triggers start off there.
+    triggers = made.json()["config"]["triggers"]
+    assert (triggers["push"], triggers["pull_request"], triggers["manual"]) == (False, False, True)
+    explicit = await client.post(
+        f"/api/repositories/{repository['id']}/workflows",
+        json={"name": "explicit", "config": {"triggers": {"push": True}}},
+        headers=api.headers,
+    )
+    assert explicit.json()["config"]["triggers"]["push"] is True  # what the caller asked
 
     log = await client.get(
         f"/api/orgs/{api.org_id}/audit-log", params={"action": "project"}, headers=api.headers
