@@ -112,12 +112,6 @@ def get_dispatcher(settings: Settings) -> Dispatcher:
     return EmbeddedDispatcher(settings)
 
 
-def send(job: Job, settings: Settings) -> None:
-    """Hand one job whose data is already committed to whatever executes it (e.g. a run's
-    reports once its final state is stored)."""
-    get_dispatcher(settings).enqueue(job)
-
-
 class Outbox:
     """Collects a scope's post-commit work; see the module docstring."""
 
@@ -159,8 +153,8 @@ class Outbox:
         self._pending(session).messages.extend(messages)
 
     def enqueue_committed(self, job: Job) -> None:
-        """A job about data committed earlier (this scope wrote nothing for it): sent at
-        the next flush."""
+        """A job about data committed earlier (this scope wrote nothing for it: a finished
+        run's reports, say): sent at the next flush. The one other way a job leaves."""
         self.jobs.append(job)
 
     def _ready(self, pending: _Pending) -> None:

@@ -20,7 +20,7 @@ from loguru import logger
 from backend.config import Settings, get_settings
 from backend.db import Database
 from backend.kit.keys import KeyRing, load_keyring
-from backend.outbox import Job, handler, send
+from backend.outbox import Job, Outbox, handler
 from backend.outbox.embedded import registry
 from backend.reports.delivery import START_WAIT_SECONDS, Phase, deliver_reports
 
@@ -75,8 +75,9 @@ def start_reports(run_id: uuid.UUID, settings: Settings) -> None:
 
 
 async def finish_reports(run_id: uuid.UUID, settings: Settings) -> None:
-    """The executor's hook when a run has finished: let the start phase end (bounded), then
-    deliver in the background (``schedule_reports``). Never raises."""
+    """The executor's hook when a run has finished (its final state is committed): let the
+    start phase end (bounded), then deliver in the background — a job sent through the
+    outbox, off this loop. Never raises (a run's outcome does not depend on its reports)."""
     started = _started.pop(run_id, None)
     if started is not None:
         # asyncio.wait neither raises the task's error nor cancels it on timeout: a slow or
@@ -84,7 +85,11 @@ async def finish_reports(run_id: uuid.UUID, settings: Settings) -> None:
         await asyncio.wait([started], timeout=START_WAIT_SECONDS)
         if started.done() and not started.cancelled() and started.exception() is not None:
             logger.warning("run {}: its report start failed: {!r}", run_id, started.exception())
-    schedule_reports(run_id, "finish", settings)
+    try:
+        async with Outbox(settings) as outbox:
+            outbox.enqueue_committed(reports_job(run_id, "finish"))
+    except Exception:
+        logger.exception("run {}: scheduling its finish reports failed", run_id)
 
 
 def reports_job(run_id: uuid.UUID, phase: Phase, *, key: str | None = None) -> Job:
@@ -96,17 +101,6 @@ def reports_job(run_id: uuid.UUID, phase: Phase, *, key: str | None = None) -> J
         serial=f"{run_id}:{key}",
         key=str(run_id),
     )
-
-
-def schedule_reports(
-    run_id: uuid.UUID, phase: Phase, settings: Settings, *, key: str | None = None
-) -> None:
-    """Deliver the run's reports in the background, for a run whose state is committed.
-    Never raises (a run's outcome does not depend on its reports)."""
-    try:
-        send(reports_job(run_id, phase, key=key), settings)
-    except Exception:
-        logger.exception("run {}: scheduling its {} reports failed", run_id, phase)
 
 
 @handler(DELIVER_REPORTS_TASK)

@@ -19,7 +19,7 @@ import pytest
 from fastapi import FastAPI
 
 from backend.config import Settings
-from backend.reports.tasks import schedule_reports
+from backend.reports.tasks import finish_reports
 from tests.reports.conftest import Tracker
 from tests.reports.helpers import finished_run
 from tests.runs.helpers import MIXED_SUITE, Api, make_git_repo, signed_in_api
@@ -122,7 +122,7 @@ async def test_the_celery_task_delivers_from_a_worker_process(
             # Slack webhooks go to hooks.slack.com or the Slack API's origin: the fake's.
             TESTABLE_SLACK_API_URL=url.split("/services/")[0] + "/api",
         ) as worker:
-            schedule_reports(run_id, "finish", settings)
+            await finish_reports(run_id, settings)
             records = await delivered(api, run_id, within=60)
 
     [record] = records.values()
