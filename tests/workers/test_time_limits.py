@@ -19,6 +19,7 @@ from backend.outbox.celery import celery_for
 from backend.outbox.core import CeleryDispatcher
 from backend.runs.jobs import EXECUTE_RUN_TASK, execute_run_job
 from backend.runs.schemas import RunOptions
+from tests.execution.conftest import processes_matching
 from tests.runs.helpers import make_git_repo, signed_in_api, undispatched_run
 from tests.runs.servers import celery_worker
 
@@ -141,22 +142,7 @@ def _running(fragment: str) -> bool:
     seconds): the run id is in the sandboxed pytest's (its report paths) and bwrap's."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        if not _matching(fragment):
+        if not processes_matching(fragment):
             return False
         time.sleep(0.2)
     return True
-
-
-def _matching(fragment: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if fragment.encode() in cmdline and state not in ("Z", "X"):
-            found.append(int(entry.name))
-    return found

@@ -23,6 +23,7 @@ import pytest
 from backend.config import Settings
 from backend.runs import service
 from backend.runs.states import RunState
+from tests.execution.conftest import processes_matching
 from tests.runs.helpers import Api, make_git_repo, signed_in_api
 from tests.runs.servers import RedisServer, Worker, celery_worker, live_api
 from tests.runs.ws import access_token, events_of, watch_run
@@ -115,7 +116,7 @@ async def _kill_while_hanging(
     worker.kill()
     # The test process, in its sandbox (found by the run id in its command line; the
     # sandbox dies with the worker anyway, --die-with-parent).
-    for pid in _processes_of(run_id):
+    for pid in processes_matching(run_id):  # bwrap and pytest: their report paths
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
 
@@ -247,21 +248,6 @@ async def test_a_redis_restart_during_a_run_loses_nothing(
     assert close_code == 1000
     # The worker reconnected to the restarted broker and takes new runs.
     assert second["status"] == "passed", (second["reason"], log)
-
-
-def _processes_of(run_id: str) -> list[int]:
-    """Live processes whose command line names the run (bwrap and pytest: report paths)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if run_id.encode() in cmdline:
-            found.append(int(entry.name))
-    return found
 
 
 def _node(worker: Worker) -> str:
