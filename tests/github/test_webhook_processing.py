@@ -253,7 +253,7 @@ class _RecordingDispatcher:
 
 @SQLITE_ONLY
 async def test_the_worker_publishes_superseded_cancellations_and_revokes_their_jobs(
-    app: FastAPI, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI, settings: Settings
 ) -> None:
     org_id, project_id = await _org_and_project(app)
     config = {"triggers": {"cancel_superseded": True}}
@@ -266,11 +266,11 @@ async def test_the_worker_publishes_superseded_cancellations_and_revokes_their_j
     newer = load("push.with-new-branch")
     newer["after"] = "f" * 40
     dispatcher = _RecordingDispatcher()
-    monkeypatch.setattr("backend.outbox.core.get_dispatcher", lambda _settings: dispatcher)
     bus = get_event_bus(settings)
 
     async with bus.subscribe(run_channel(str(old_run.id))) as subscription:
-        status = await process_stored_delivery(await _store(app, "push", newer), settings)
+        pk = await _store(app, "push", newer)
+        status = await process_stored_delivery(pk, settings, dispatcher=dispatcher)
         message = await subscription.get(5)
 
     assert status == "processed"
