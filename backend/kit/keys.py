@@ -15,6 +15,7 @@ message that says how to create it.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import tempfile
@@ -107,7 +108,14 @@ def generate_signing_key(keys_dir: Path) -> SigningKey:
 
 
 def _load_signing_key(path: Path) -> SigningKey:
-    pem = path.read_bytes()
+    return _parse_signing_key(path, path.read_bytes())
+
+
+# Keyed by the file's bytes: every run and every report loads the keyring again (so a
+# rotated key is seen without a restart), and checking an RSA key costs tens of
+# milliseconds, while reading the file costs nothing. A changed file is parsed anew.
+@functools.lru_cache(maxsize=64)
+def _parse_signing_key(path: Path, pem: bytes) -> SigningKey:
     try:
         private = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError) as exc:
