@@ -53,7 +53,6 @@ from backend.execution.results import (
     merge_retries,
 )
 from backend.execution.sandbox import (
-    NOBODY,
     Sandbox,
     SandboxMode,
     platform_paths,
@@ -116,7 +115,6 @@ class PytestSpec:
     extra_args: tuple[str, ...] = ()
     html_report: bool = False  # needs pytest-html in the environment
     sandbox: SandboxMode = SandboxMode.BWRAP  # OFF only by the operator's explicit choice
-    sandbox_uid: int = NOBODY  # the test user when the worker runs as root
     local_cache: LocalCache | None = None  # instead of the api (api_url + run_token)
 
     def __post_init__(self) -> None:
@@ -402,8 +400,6 @@ def _sandbox(spec: PytestSpec, tmp_dir: Path, env: Mapping[str, str]) -> Sandbox
         workdir=spec.workdir.absolute(),
         writable=tuple(writable),
         readonly=tuple(readonly),
-        uid=spec.sandbox_uid,
-        gid=spec.sandbox_uid,
     )
     sandbox.prepare()
     return sandbox
