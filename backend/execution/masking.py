@@ -34,7 +34,7 @@ Speed: all search literals (the 6-character head and tail anchors of every textu
 form, plus the whole forms that have no fragments) go into one regular expression built
 as a trie, so the text is scanned once whatever the number of secrets; each hit is then
 extended in Python to the longest piece of the form it belongs to (hits are rare).
-``bench/masking.py`` measures it on a 1 MB log.
+``bench/bench_masking.py`` measures it on a 1 MB log.
 
 What cannot be masked: a secret split over two writes, a piece from its middle, a
 fragment shorter than the thresholds above, a secret transformed in other ways (hashed,
