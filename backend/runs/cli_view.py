@@ -24,7 +24,7 @@ from rich.progress import (
 from backend.events.progress import Progress as RunProgress
 from backend.runs.models import Run, RunTest
 
-_STYLE = {"passed": "green", "failed": "red", "error": "red", "timed_out": "yellow"}
+STATUS_STYLES = {"passed": "green", "failed": "red", "error": "red", "timed_out": "yellow"}
 TEST_MARKS = {
     "passed": "[green]✓[/green]",
     "failed": "[red]✗[/red]",
@@ -151,7 +151,7 @@ class RunView:
             for name in ("passed", "failed", "errors", "skipped", "flaky")
             if getattr(run, name)
         )
-        style = _STYLE.get(run.status, "yellow")
+        style = STATUS_STYLES.get(run.status, "yellow")
         line = f"[{style}]{run.status}[/{style}] run {run.id}: {run.total} tests"
         if counts:
             line += f" ({counts})"

@@ -21,9 +21,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from backend.events.progress import TERMINAL_STATUSES
-from backend.runs.cli_view import run_progress_bar, step_line, test_line
+from backend.runs.cli_view import STATUS_STYLES, run_progress_bar, step_line, test_line
 
-_STATUS_STYLES = {"passed": "green", "failed": "red", "error": "red", "timed_out": "yellow"}
 _RECONNECTS = 5
 POLICY_VIOLATION = 1008
 
@@ -106,7 +105,7 @@ class LiveRunView:
 
     def summary(self) -> None:
         status = self.run.status or "unknown"
-        style = _STATUS_STYLES.get(status, "yellow")
+        style = STATUS_STYLES.get(status, "yellow")
         line = f"run [{style}]{status}[/{style}]: {len(self.run.finished_tests)} tests finished"
         if self.run.reason:
             line += f" — {escape(str(self.run.reason))}"
