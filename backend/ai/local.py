@@ -894,11 +894,15 @@ def _belongs_with(request: ResolveRequest, index: int, anchor: int) -> bool:
     while depth < min(len(a), len(b)) and a[depth] == b[depth]:
         depth += 1
     shared = "/".join(a[:depth]) + "/"
-    kind = (candidates[anchor].get("tag"), effective_role(candidates[anchor]))
+
+    def kind(fp: Fingerprint) -> tuple[str, str, str]:
+        # Its class too: a card's tag chip is another span, not another card's title.
+        classes = (fp.get("attributes") or {}).get("class", "")
+        return fp.get("tag", ""), effective_role(fp), " ".join(sorted(classes.split()))
+
+    anchor_kind = kind(candidates[anchor])
     return not any(
-        j != anchor
-        and (fp.get("tag"), effective_role(fp)) == kind
-        and fp.get("xpath", "").startswith(shared)
+        j != anchor and kind(fp) == anchor_kind and fp.get("xpath", "").startswith(shared)
         for j, fp in enumerate(candidates)
     )
 

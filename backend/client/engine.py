@@ -436,7 +436,10 @@ def _heal_or_resolve(
         )
     index = chosen
     if 0 <= index < len(candidates):
-        against = evidence_against(cached["fingerprint"], rivals, candidates[index])
+        top = relocation["top"]
+        against = evidence_against(
+            cached["fingerprint"], rivals, candidates[index], candidates[top[0]] if top else None
+        )
         if against is not None:
             # Positive evidence that the instruction's answer is another element: a
             # look-alike left after the real element was removed, the neighbour that was
@@ -829,13 +832,28 @@ def act(
                 if hovered:
                     located.reasons.append(hovered)
                     yield from _pin(located.selector, located.identity)
-            yield cmd.Perform(
+            perform = cmd.Perform(
                 parsed.action["method"],
                 value,
                 located.identity,
                 config.action_timeout_ms,
                 parsed.double,
             )
+            try:
+                yield perform
+            except cmd.ActionFailed:
+                # A control that is there but takes no pointer until its item is hovered
+                # (opacity 0, pointer-events none): hover the item, as a person would,
+                # and act once more.
+                hovered = None
+                if parsed.action["method"] == "click":
+                    snapshot = yield from _snapshot(config)
+                    hovered = yield from _hover_item(config, parsed, snapshot)
+                if not hovered:
+                    raise
+                located.reasons.append(hovered)
+                yield from _pin(located.selector, located.identity)
+                yield perform
             if located.check_after or parsed.action["method"] in (
                 "fill",
                 "type",

@@ -140,6 +140,39 @@ def test_hover_only_delete_button_of_a_row(page: Any, site: Site, make_ai: Any) 
     assert titles(page) == ["buy milk"]
 
 
+CARDS = """
+<style>
+  .card { display: flex; gap: 8px; }
+  .card .trash { opacity: 0; pointer-events: none; }
+  .card:hover .trash { opacity: 1; pointer-events: auto; }
+</style>
+<div class="lane"><h3>Done</h3>
+  <article class="card"><span class="name">Set up CI</span><span class="chip">Chore</span>
+    <button class="trash" aria-label="Delete card"
+      onclick="this.closest('article').remove()">x</button></article>
+</div>
+<div class="lane"><h3>To do</h3>
+  <article class="card"><span class="name">Fix login bug</span><span class="chip">Backend</span>
+    <button class="trash" aria-label="Delete card"
+      onclick="this.closest('article').remove()">x</button></article>
+  <article class="card"><span class="name">Write docs</span><span class="chip">Docs</span>
+    <button class="trash" aria-label="Delete card"
+      onclick="this.closest('article').remove()">x</button></article>
+</div>
+"""
+
+
+def test_a_control_that_takes_no_pointer_until_its_card_is_hovered(
+    page: Any, site: Site, make_ai: Any
+) -> None:
+    # point 3: the trash icon is laid out (opacity 0, no pointer events) until its card is
+    # hovered; the card's tag chip is another text of the card, not another card's title
+    page.goto(site.serve("cards", CARDS))
+    make_ai().act("delete 'Set up CI'")
+    names = page.eval_on_selector_all(".name", "els => els.map(e => e.textContent)")
+    assert names == ["Fix login bug", "Write docs"]
+
+
 def test_exact_filter_link_beats_clear_completed(page: Any, site: Site, make_ai: Any) -> None:
     # point 4: link "Completed" over button "Clear completed"
     page.goto(site.serve("todo-4", TODO))
