@@ -436,10 +436,7 @@ def _heal_or_resolve(
         )
     index = chosen
     if 0 <= index < len(candidates):
-        top = relocation["top"]
-        against = evidence_against(
-            cached["fingerprint"], rivals, candidates[index], candidates[top[0]] if top else None
-        )
+        against = evidence_against(cached["fingerprint"], rivals, candidates[index])
         if against is not None:
             # Positive evidence that the instruction's answer is another element: a
             # look-alike left after the real element was removed, the neighbour that was
