@@ -116,6 +116,7 @@ class PytestSpec:
     html_report: bool = False  # needs pytest-html in the environment
     sandbox: SandboxMode = SandboxMode.BWRAP  # OFF only by the operator's explicit choice
     local_cache: LocalCache | None = None  # instead of the api (api_url + run_token)
+    project: str | None = None  # TESTABLE_PROJECT: the project the api's cache routes serve
 
     def __post_init__(self) -> None:
         for value in (*self.test_paths, *self.node_ids):
@@ -229,10 +230,9 @@ def build_env(spec: PytestSpec, paths: RunPaths, tmp_dir: Path) -> dict[str, str
     )
     if Path(browsers).is_dir():  # the temporary HOME would hide Playwright's browsers
         env["PLAYWRIGHT_BROWSERS_PATH"] = browsers
-    # Reserved names (TESTABLE_RUN_*, PYTHONPATH, LD_PRELOAD, ...) are refused where a run
-    # is created and where variables are saved; dropped here again, whatever their source.
-    # TESTABLE_PROJECT is the worker's own (the executor adds it, the api refuses it).
-    env |= without_reserved(spec.env, keep=("TESTABLE_PROJECT",))
+    # Reserved names (TESTABLE_*, PYTHONPATH, LD_PRELOAD, ...) are refused where a run is
+    # created and where variables are saved; dropped here again, whatever their source.
+    env |= without_reserved(spec.env)
     env["TMPDIR"] = str(tmp_dir)  # ours, whatever the workflow says: it is removed after
     env[EVENTS_ENV] = str(paths.events)
     env[ARTIFACTS_ENV] = str(paths.artifacts)
@@ -245,7 +245,9 @@ def build_env(spec: PytestSpec, paths: RunPaths, tmp_dir: Path) -> dict[str, str
         env["TESTABLE_RUN_API_URL"] = spec.api_url
     if spec.run_token is not None:
         env["TESTABLE_RUN_TOKEN"] = spec.run_token.get_secret_value()
-    if spec.local_cache is not None:
+    if spec.project is not None:
+        env["TESTABLE_PROJECT"] = spec.project
+    if spec.local_cache is not None:  # its project name wins: pytest's for that folder
         env["TESTABLE_CACHE_STORE"] = spec.local_cache.store_url
         env["TESTABLE_PROJECT"] = spec.local_cache.project
         env["TESTABLE_BRANCH_SCOPE"] = spec.local_cache.scope

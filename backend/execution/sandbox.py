@@ -133,14 +133,10 @@ def reserved_variable(name: str) -> str | None:
     return None
 
 
-def without_reserved(env: Mapping[str, str], *, keep: Iterable[str] = ()) -> dict[str, str]:
+def without_reserved(env: Mapping[str, str]) -> dict[str, str]:
     """``env`` without reserved names: the runner's defence in depth (values stored before
-    the rule existed, or set by a path that forgot to check). ``keep``: names the worker
-    itself put there (the executor's TESTABLE_PROJECT)."""
-    kept = frozenset(keep)
-    return {
-        key: value for key, value in env.items() if key in kept or reserved_variable(key) is None
-    }
+    the rule existed, or set by a path that forgot to check)."""
+    return {key: value for key, value in env.items() if reserved_variable(key) is None}
 
 
 # --------------------------------------------------------------------------- selections

@@ -80,9 +80,7 @@ class RunInputs:
     secrets: tuple[str, ...]
 
 
-async def workflow_inputs(
-    run: Run, project: Project, database: Database, settings: Settings
-) -> RunInputs:
+async def workflow_inputs(run: Run, database: Database, settings: Settings) -> RunInputs:
     """The run's environment variables (``backend.envvars.service.run_environment``:
     project-wide, then the workflow's, then the run's one-off ``options.env``), decrypted
     here in the worker and nowhere else; the secret ones' values go to the masker."""
@@ -92,10 +90,7 @@ async def workflow_inputs(
             environment = await run_environment(session, run, keyring=keyring)
     except (KeyError_, UndecryptableValue) as exc:
         raise _Stop(RunState.ERROR, f"environment variables: {exc}") from exc
-    return RunInputs(
-        env={**environment.env, "TESTABLE_PROJECT": str(project.id)},
-        secrets=environment.secret_values,
-    )
+    return RunInputs(env=environment.env, secrets=environment.secret_values)
 
 
 class EventRecorder:
@@ -234,7 +229,7 @@ class _Execution:
         token: str | None = None
         try:
             try:
-                inputs = await workflow_inputs(self.run, self.project, self.database, self.settings)
+                inputs = await workflow_inputs(self.run, self.database, self.settings)
                 self.masker = Masker(inputs.secrets)
                 source = await self._checkout()
                 python = await self._environment(source)
@@ -414,6 +409,7 @@ class _Execution:
             api_url=None if local_cache else self.settings.resolved_run_api_url,
             run_token=None if local_cache else SecretStr(token),
             local_cache=local_cache,
+            project=str(self.project.id),
             run_id=str(self.run.id),
             # Test progress comes from the TestAble plugin the runner always loads.
             extra_args=tuple(options.get("extra_args", ())),
