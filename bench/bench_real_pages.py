@@ -38,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from backend.ai.local import LocalResolver
 from backend.cache.heal import evidence_against
 from backend.cache.records import Fingerprint
-from backend.cache.relocate import relocate, same_box
+from backend.cache.relocate import one_visual_element, relocate
+from backend.cache.scoring import Prepared
 from backend.client.instructions import parse_instruction
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared/datasets/similo2-dev"
@@ -119,17 +120,54 @@ def instruction_for(fp: Fingerprint) -> str | None:
     return f'click the "{words}" {kind}'.strip()
 
 
-def equivalent(candidates: list[Fingerprint], chosen: int, truth: int) -> bool:
-    """The ground-truth element, or an element with its box (one click target)."""
-    if chosen == truth:
+def one_click_target(a: Fingerprint, b: Fingerprint) -> bool:
+    """Acting on ``a`` is acting on ``b``: relocation's own rule for one visual element
+    (the same box, or a passive part inside a control: the ``<span>`` in a link), or one
+    inside the other in the DOM where the inner one covers the outer one's centre, which is
+    where a click on the outer one lands (a ``<span>`` row holding only its link)."""
+    pa, pb = Prepared(a), Prepared(b)
+    if one_visual_element(pa, pb):
         return True
-    return same_box(candidates[chosen].get("bbox"), candidates[truth].get("bbox"))
+    if not pa.xpath or not pb.xpath or pa.box is None or pb.box is None:
+        return False
+    if pb.xpath.startswith(pa.xpath + "/"):
+        outer, inner = pa.box, pb.box
+    elif pa.xpath.startswith(pb.xpath + "/"):
+        outer, inner = pb.box, pa.box
+    else:
+        return False
+    cx, cy = outer["x"] + outer["width"] / 2, outer["y"] + outer["height"] / 2
+    return (
+        inner["x"] <= cx <= inner["x"] + inner["width"]
+        and inner["y"] <= cy <= inner["y"] + inner["height"]
+    )
+
+
+def equivalent(candidates: list[Fingerprint], chosen: int, truth: int) -> bool:
+    """The ground-truth element, or one click target with it."""
+    return chosen == truth or one_click_target(candidates[chosen], candidates[truth])
+
+
+def without_target(candidates: list[Fingerprint], truth: int) -> list[Fingerprint]:
+    """The page with the target deleted: the element, everything inside it (deleting an
+    element deletes its content) and whatever is one click target with it (the link
+    around its label: that link is what the step clicked)."""
+    target = candidates[truth]
+    inside = (target.get("xpath") or "\0") + "/"
+    return [
+        fp
+        for i, fp in enumerate(candidates)
+        if i != truth
+        and not (fp.get("xpath") or "").startswith(inside)
+        and not one_click_target(fp, target)
+    ]
 
 
 def resolve_step(
-    resolver: LocalResolver, cached: Fingerprint, candidates: list[Fingerprint]
+    resolver: LocalResolver, cached: Fingerprint, candidates: list[Fingerprint], top: list[int]
 ) -> tuple[str, int | None]:
-    """The full step path once relocation did not accept: (outcome, index)."""
+    """The full step path once relocation did not accept (``top``: its shortlist, best
+    first): (outcome, index)."""
     instruction = instruction_for(cached)
     if instruction is None:
         return "no_instruction", None
@@ -146,7 +184,8 @@ def resolve_step(
     index = resolution["index"]
     if index is None:
         return "resolver_abstained", None
-    if evidence_against(cached, [], candidates[index]) is not None:
+    closest = candidates[top[0]] if top else None
+    if evidence_against(cached, [], candidates[index], closest) is not None:
         return "refused_by_evidence", None
     return "resolver", index
 
@@ -201,25 +240,20 @@ def main() -> None:
             row["picked"] = answer["index"]
         else:
             row["relocate"] = "abstained"
-            outcome, index = resolve_step(resolver, cached, candidates)
+            outcome, index = resolve_step(resolver, cached, candidates, answer["top"])
             if index is None:
                 row["step"] = outcome
             else:
                 row["step"] = "correct" if equivalent(candidates, index, truth) else "wrong"
                 row["picked"] = index
         # deleted: the target and everything with its box removed
-        box = candidates[truth].get("bbox")
-        kept = [
-            fp
-            for i, fp in enumerate(candidates)
-            if i != truth and not same_box(fp.get("bbox"), box)
-        ]
+        kept = without_target(candidates, truth)
         gone = relocate(cached, kept)
         row["deleted_relocate"] = "false_accept" if gone["decision"] == "accept" else "abstained"
         if gone["decision"] == "accept":
             row["deleted_step"] = "false_accept"
         else:
-            outcome, index = resolve_step(resolver, cached, kept)
+            outcome, index = resolve_step(resolver, cached, kept, gone["top"])
             row["deleted_step"] = "false_accept" if index is not None else outcome
             if index is not None:
                 row["deleted_picked"] = kept[index].get("name") or kept[index].get("tag")

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from backend.cache.records import EvidenceRecord, Fingerprint
+from backend.cache.relocate import one_visual_element, same_box
 from backend.cache.scoring import (
     TEST_ID_ATTRIBUTES,
     Prepared,
@@ -86,7 +87,7 @@ def choose_rivals(
         other = Prepared(candidates[i])
         if not other.identity_tokens and not other.id and not other.test_id:
             return  # nothing to recognise it by later
-        if me.box is not None and other.box is not None and _same_place(me, other):
+        if me.box is not None and other.box is not None and same_box(me.box, other.box):
             return
         picked.append(i)
 
@@ -101,12 +102,6 @@ def choose_rivals(
             if i != chosen and me.identity_tokens & Prepared(fp).identity_tokens:
                 consider(i)
     return [compact(candidates[i]) for i in picked]
-
-
-def _same_place(a: Prepared, b: Prepared) -> bool:
-    from backend.cache.relocate import same_box
-
-    return same_box(a.box, b.box)
 
 
 def merge_rivals(new: Sequence[Fingerprint], old: Sequence[Fingerprint]) -> list[Fingerprint]:
@@ -164,14 +159,33 @@ def _is_rival(a: Prepared, r: Prepared, c: Prepared) -> bool:
 
 
 def evidence_against(
-    cached: Fingerprint, rivals: Sequence[Fingerprint], choice: Fingerprint
+    cached: Fingerprint,
+    rivals: Sequence[Fingerprint],
+    choice: Fingerprint,
+    closest: Fingerprint | None = None,
 ) -> str | None:
     """Positive evidence that ``choice`` is another element than ``cached``; None when
-    there is none (then the instruction's answer stands, however much else changed)."""
+    there is none (then the instruction's answer stands, however much else changed).
+    ``closest`` is the candidate healing found most like the cached element, if any."""
     a, c = Prepared(cached), Prepared(choice)
     conflict = identity_conflict(a, c)
     if conflict is not None:
         return conflict
+    if closest is not None:
+        w = Prepared(closest)
+        if (
+            a.identity_tokens
+            and a.identity_tokens == c.identity_tokens == w.identity_tokens
+            and not one_visual_element(w, c)
+            and not _nested(w, c)
+        ):
+            # The instruction's words fit both; the cache witnesses which one the step
+            # used: the other one, in the cached element's place and likeness (the header
+            # logo, not the footer link with the same words).
+            return (
+                f"{_quote(closest)} has the same words and resembles the cached element "
+                "more, so the words do not say this one is it"
+            )
     if (
         a.twins
         and a.identity_tokens
@@ -184,6 +198,13 @@ def evidence_against(
             f"{a.twins + 1} elements and this one is in another row/card"
         )
     return rival_match(cached, rivals, choice)
+
+
+def _nested(a: Prepared, b: Prepared) -> bool:
+    """One inside the other in the DOM (a row's ``<span>`` and the link it holds)."""
+    if not a.xpath or not b.xpath:
+        return False
+    return a.xpath.startswith(b.xpath + "/") or b.xpath.startswith(a.xpath + "/")
 
 
 def evidence_record(verdict: str, by: list[str], rival: str | None = None) -> EvidenceRecord:

@@ -40,8 +40,10 @@ from backend.cache.scoring import (
     container_similarity,
     hash_similarity,
     id_similarity,
+    id_words,
     identity_conflict,
     layer_scores_prepared,
+    numbered,
     parents_similarity,
     position_similarity,
     size_similarity,
@@ -99,8 +101,10 @@ W_SIZE = 0.5
 W_VISUAL_HASH = 0.5
 
 
-def similarity(a: Prepared, b: Prepared) -> float:
-    """0..1, a weighted mean over the attributes known on both sides."""
+def similarity(a: Prepared, b: Prepared, vanished: frozenset[str] = frozenset()) -> float:
+    """0..1, a weighted mean over the attributes known on both sides. A test id in
+    ``vanished`` (no element of the page carries the cached one any more: a site-wide
+    rename or removal) says nothing about which candidate it is and is left out."""
     total = 0.0
     weight = 0.0
     known = a.attributes is not None and b.attributes is not None
@@ -112,7 +116,8 @@ def similarity(a: Prepared, b: Prepared) -> float:
             weight += w
 
     if known:
-        add(W_TEST_ID, attribute_similarity(a.test_id, True, b.test_id))
+        if "test id" not in vanished:
+            add(W_TEST_ID, attribute_similarity(a.test_id, True, b.test_id))
         add(W_ID, id_similarity(a, b))
         add(W_NAME_ATTR, attribute_similarity(a.name_attr, True, b.name_attr))
         add(W_TYPE, attribute_similarity(a.type, True, b.type))
@@ -141,7 +146,7 @@ def similarity(a: Prepared, b: Prepared) -> float:
     return total / weight if weight else 0.0
 
 
-def _one_visual_element(a: Prepared, b: Prepared) -> bool:
+def one_visual_element(a: Prepared, b: Prepared) -> bool:
     """The same box, or one inside the other in the DOM and on screen where the inner one
     does nothing by itself (a ``<span>`` in a ``<button>``): one click target."""
     if same_box(a.box, b.box):
@@ -199,6 +204,7 @@ class _Evidence:
         duplicated: frozenset[str],
         twin_gone: bool,
         reworded: bool = False,
+        unique: bool = False,
     ) -> None:
         self.kinds: set[str] = set()
         self.notes: list[str] = []
@@ -232,6 +238,11 @@ class _Evidence:
             self.notes.append(
                 "same words in its name apart from generic ones, and no other element has them"
             )
+        if unique and "words" in self.kinds:
+            # No other element had these words when it was cached, and none has them now:
+            # a second, independent witness besides the words themselves.
+            self.kinds.add("unique")
+            self.notes.append("no other element had or has these words")
         item = container_similarity(a, b)
         self.other_item = item is not None and item < SAME_ITEM and "stable" not in self.kinds
         if item is not None and item >= SAME_ITEM:
@@ -315,13 +326,29 @@ def _reworded_match(cached: Fingerprint, candidates: Sequence[Fingerprint]) -> i
 
 
 def _classes_still_used(classes: frozenset[str], candidates: Sequence[Fingerprint]) -> bool:
-    """Does any candidate still carry one of ``classes``? (Not after a site-wide rebuild of
-    class names, where a different class says nothing.)"""
+    """Does some candidate still carry all of ``classes``? (Not after a site-wide rebuild of
+    class names, where a different class says nothing; one shared utility class such as
+    ``btn`` on an unrelated element is no sign that the names were kept.)"""
     for fp in candidates:
         value = (fp.get("attributes") or _NO_ATTRIBUTES).get("class")
-        if value and not classes.isdisjoint(value.split()):
+        if value and classes.issubset(value.split()):
             return True
     return False
+
+
+def _id_scheme_still_used(
+    cached_id: str | None, candidates: Sequence[Fingerprint]
+) -> list[str] | None:
+    """The words of a numbered cached id (``wish-6022`` -> ["wish"]) when some candidate
+    still carries an id of that scheme with another number; else None."""
+    if not cached_id or not numbered(cached_id):
+        return None
+    scheme = id_words(cached_id)
+    for fp in candidates:
+        other = (fp.get("attributes") or _NO_ATTRIBUTES).get("id")
+        if other and other != cached_id and numbered(other) and id_words(other) == scheme:
+            return scheme
+    return None
 
 
 def _adjacent(a: Prepared, b: Prepared) -> bool:
@@ -446,7 +473,9 @@ def relocate(
     keep = PREFILTER_KEEP if len(candidates) > PREFILTER_ABOVE else len(candidates)
     considered, duplicated, vanished, same_name = _scan(a, cached, candidates, keep)
     prepared = {i: Prepared(candidates[i]) for i in considered}
-    ranked = sorted(((similarity(a, prepared[i]), i) for i in considered), key=lambda s: -s[0])
+    ranked = sorted(
+        ((similarity(a, prepared[i], vanished), i) for i in considered), key=lambda s: -s[0]
+    )
 
     # Plausible candidates, grouped into visual candidates (best member first). Only the
     # first few groups matter: the winner, the runner-up and the shortlist.
@@ -464,7 +493,7 @@ def relocate(
                 rejected.append(f"{_describe(candidates[i], i)} rejected: {conflict}")
             continue
         for _, rep, members in groups:
-            if _one_visual_element(prepared[rep], p):
+            if one_visual_element(prepared[rep], p):
                 members.append(i)
                 break
         else:
@@ -507,22 +536,35 @@ def relocate(
     # then nothing but a stable attribute tells the two apart.
     twin_added = "twins" in cached and same_name > twins + 1
     reworded = _reworded_match(cached, candidates)
-    evidence = _Evidence(a, prepared[best], duplicated, twin_gone, reworded == best)
+    unique = cached.get("twins") == 0 and ((winner_has_name and same_name == 1) or reworded == best)
+    evidence = _Evidence(a, prepared[best], duplicated, twin_gone, reworded == best, unique)
     winner_classes = prepared[best].classes
     if (
-        "id" in vanished
-        and "strong" not in evidence.kinds
+        "strong" not in evidence.kinds
         and a.classes
         and winner_classes is not None
         and a.classes.isdisjoint(winner_classes)
         and _classes_still_used(a.classes, candidates)
     ):
-        # Its id is gone from the page and it has none of the classes the element had,
-        # though the page still uses them: an element that only shares its words.
+        # It has none of the classes the element had, though the page still uses them (no
+        # site-wide rebuild of class names): an element that only shares its words and
+        # link, such as a "Help" link added beside the one that was cached.
         evidence.missing.append(
-            "the cached id is gone and it has none of the cached classes (still used on "
-            "this page): it may be another element with the same words"
+            "it has none of the cached classes (still used on this page): it may be "
+            "another element with the same words"
         )
+    if twin_gone and "id" in vanished and not evidence.kinds & {"strong", "place"}:
+        scheme = _id_scheme_still_used(a.id, candidates)
+        winner_id = prepared[best].id
+        if scheme and not (winner_id and id_words(winner_id) == scheme):
+            # One of the items that had these words is gone, and so is the cached id;
+            # the other items are still named by its scheme (wish-9884 for wish-6022),
+            # this one is not and it is not where the element was: another item, not the
+            # cached one renamed.
+            evidence.missing.append(
+                f"the cached id {a.id!r} is gone, the other items are still named like it "
+                "and this one is not: it may be another item of the list"
+            )
     # Competitors: the visually distinct candidates that could themselves be the element.
     # One in another row/card, with no stable attribute to say otherwise, is not, when the
     # winner is in the cached element's own row/card.

@@ -297,11 +297,13 @@ def container_similarity(a: Prepared, b: Prepared) -> float | None:
         # collected): unknown. Two elements outside any row are not "in the same row", and
         # a table that became a list of divs says nothing about *which* row it is.
         return None
-    if a.container == b.container or (
-        a.container_tokens and a.container_tokens == b.container_tokens
-    ):
+    if not a.container_tokens:
+        # The item holds nothing but the element's own words (a nav list item around its
+        # link): there is nothing beyond the element to compare, so it says nothing.
+        return None
+    if a.container == b.container or a.container_tokens == b.container_tokens:
         return 1.0
-    if not a.container_tokens or not b.container_tokens:
+    if not b.container_tokens:
         return 0.0
     # The share of the cached item's words still there: words added to a row (a badge, a
     # hint) keep it the same row; another row keeps only the shared boilerplate.
@@ -329,7 +331,7 @@ def id_similarity(a: Prepared, b: Prepared) -> float | None:
         return None
     if not b.id:
         return 0.0
-    if numbered(a.id) and numbered(b.id) and _words(a.id) == _words(b.id):
+    if numbered(a.id) and numbered(b.id) and id_words(a.id) == id_words(b.id):
         # menu-item-1 / menu-item-2, or the same menu-item-1 after a renumbering: the
         # scheme is shared, the number is a slot, not an identity. The words decide.
         return None
@@ -741,14 +743,15 @@ def other_item(a: Prepared, b: Prepared) -> bool:
 
 def _other_item_of_scheme(x: str, y: str) -> bool:
     """Same words, other numbers: "row-3" and "row-4" name two items of one list."""
-    return _numbers(x) != _numbers(y) and _words(x) == _words(y)
+    return _numbers(x) != _numbers(y) and id_words(x) == id_words(y)
 
 
 def _numbers(value: str) -> list[str]:
     return re.findall(r"\d+", value)
 
 
-def _words(value: str) -> list[str]:
+def id_words(value: str) -> list[str]:
+    """The letters-only words of an identifier: its naming scheme without the numbers."""
     return re.findall(r"[A-Za-z]+", value.lower())
 
 

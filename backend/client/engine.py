@@ -436,7 +436,10 @@ def _heal_or_resolve(
         )
     index = chosen
     if 0 <= index < len(candidates):
-        against = evidence_against(cached["fingerprint"], rivals, candidates[index])
+        top = relocation["top"]
+        against = evidence_against(
+            cached["fingerprint"], rivals, candidates[index], candidates[top[0]] if top else None
+        )
         if against is not None:
             # Positive evidence that the instruction's answer is another element: a
             # look-alike left after the real element was removed, the neighbour that was

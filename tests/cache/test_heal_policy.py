@@ -350,3 +350,116 @@ def test_rivals_are_bounded_compact_and_skip_the_element_itself() -> None:
             "bbox",
         }
         assert "class" not in r.get("attributes", {})
+
+
+# --- the changed demo shop's shapes (fingerprints as collect.js takes them) and the
+# --- remaining wrong picks of the generated and real-page benchmarks ------------------
+
+NAV_PARENTS = [{"tag": "li", "role": "listitem"}, {"tag": "ul", "role": "list"}]
+
+
+def nav_link(name: str, href: str, nav: str, x: float, y: float, **attrs: str) -> Fingerprint:
+    return link(
+        name,
+        attributes={"href": href, **attrs},
+        container_text=name,  # a list item holding nothing but its link
+        neighbour_text="",
+        twins=0,
+        bbox={"x": x, "y": y, "width": 70, "height": 19},
+        xpath=f"/html[1]/body[1]/{nav}/ul[1]/li[1]/a[1]",
+        parents=[*NAV_PARENTS, {"tag": "nav", "id": nav, "role": "navigation"}],
+    )
+
+
+def test_an_item_with_only_the_elements_own_words_says_nothing() -> None:
+    a = Prepared(nav_link("Orders", "/orders", "top", 0, 0))
+    b = Prepared(nav_link("Order history", "/orders", "side", 900, 100))
+    assert container_similarity(a, b) is None  # unknown, not "another row"
+
+
+def test_nav_moved_to_a_sidebar_with_its_test_id_gone_is_healed() -> None:
+    cached = nav_link("Cart 0", "/cart", "main-nav", 375, 14, **{"data-testid": "nav-cart"})
+    page = [
+        nav_link("All products", "/products", "site-menu", 1077, 66),
+        nav_link("Basket (0)", "/cart", "site-menu", 1077, 98),
+        nav_link("Order history", "/orders", "site-menu", 1077, 130),
+    ]
+    # No element carries the cached test id any more: it says nothing about which one it
+    # is (a site-wide removal), so it does not drag the right one below the threshold.
+    answer = relocate(cached, page)
+    assert answer["decision"] == "accept"
+    assert answer["index"] == 1
+
+
+def test_reworded_words_unique_before_and_after_are_a_second_witness() -> None:
+    cached = link(
+        "Back to products",
+        attributes={"href": "/products"},
+        twins=0,
+        neighbour_text="",
+        bbox={"x": 176, "y": 82, "width": 135, "height": 19},
+        parents=[{"tag": "p", "role": "paragraph"}, {"tag": "main", "id": "content"}],
+    )
+    moved = link(
+        "Back to all products",
+        attributes={"href": "/products"},
+        twins=0,
+        neighbour_text="",
+        bbox={"x": 32, "y": 50, "width": 159, "height": 19},
+        parents=[{"tag": "p", "role": "paragraph"}, {"tag": "div", "classes": ["container"]}],
+    )
+    nav = link("All products", attributes={"href": "/products"}, twins=0, neighbour_text="")
+    assert relocate(cached, [moved, nav])["decision"] == "accept"
+    # Without the count of look-alikes at caching time the words are one witness only.
+    unknown = {k: v for k, v in cached.items() if k != "twins"}
+    assert relocate(unknown, [moved, nav])["decision"] == "ambiguous"  # type: ignore[arg-type]
+
+
+def test_a_help_link_added_beside_a_deleted_one_is_not_taken_for_it() -> None:
+    def help_link(cls: str, y: float) -> Fingerprint:
+        return link(
+            "Help",
+            attributes={"href": "/help", "class": cls},
+            twins=0,
+            bbox={"x": 220, "y": y, "width": 32, "height": 20},
+            xpath="/html[1]/body[1]/header[1]/nav[1]/ul[1]/li[3]/a[1]",
+            parents=NAV_PARENTS,
+        )
+
+    cached = help_link("c-link", 12)
+    other = link("Blog", attributes={"href": "/blog", "class": "c-link"}, parents=NAV_PARENTS)
+    # Same words, link, place and parents; but none of the cached classes, which the
+    # page's other nav links still carry: another element with the same words.
+    answer = relocate(cached, [help_link("help", 12), other])
+    assert answer["decision"] != "accept"
+    assert any("none of the cached classes" in r for r in answer["reasons"])
+    # After a site-wide rebuild of class names the different class says nothing.
+    rebuilt = {**other, "attributes": {"href": "/blog", "class": "c-link_x1"}}
+    assert relocate(cached, [help_link("help", 12), rebuilt])["decision"] == "accept"  # type: ignore[list-item]
+
+
+def test_same_words_elsewhere_are_refused_when_healing_saw_them_in_the_cached_place() -> None:
+    logo = fp(
+        tag="span",
+        name="AliExpress",
+        text="AliExpress",
+        bbox={"x": 333, "y": 50, "width": 166, "height": 40},
+        xpath="/html[1]/body[1]/div[2]/a[1]/span[1]",
+    )
+    in_place = {**logo, "bbox": {"x": 333, "y": 60, "width": 166, "height": 40}}
+    footer = link(
+        "AliExpress",
+        attributes={"href": "/"},
+        bbox={"x": 1041, "y": 2838, "width": 61, "height": 18},
+        xpath="/html[1]/body[1]/div[6]/dl[1]/dd[1]/a[2]",
+    )
+    why = evidence_against(logo, [], footer, closest=in_place)  # type: ignore[arg-type]
+    assert why is not None
+    assert "resembles the cached element more" in why
+    assert evidence_against(logo, [], footer) is None  # nothing witnesses another one
+    # The link inside the element healing found is the same click, not another element.
+    row = fp(
+        tag="span", name="Consumer Electronics", text="Consumer Electronics", xpath="/d/span[1]"
+    )
+    inner = link("Consumer Electronics", attributes={"href": "/c/44"}, xpath="/d/span[1]/a[1]")
+    assert evidence_against(row, [], inner, closest=row) is None

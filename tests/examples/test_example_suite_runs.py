@@ -90,13 +90,6 @@ def test_warm_run_is_served_by_the_cache_without_the_resolver(runs: Runs) -> Non
     assert summary.heals == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "#12 open: since the warm path resolves from the instruction (85fabdc), 7 "
-        "changed-shop steps are decided by the resolver instead of healing"
-    ),
-)
 def test_changed_shop_passes_through_healing(runs: Runs) -> None:
     summary = runs.changed.summary
     assert runs.changed.returncode == 0, _explain(runs.changed)
