@@ -21,8 +21,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from backend.events.progress import Progress as RunProgress
 from backend.runs.models import Run, RunTest
+from backend.runs.progress import Progress as RunProgress
 
 STATUS_STYLES = {"passed": "green", "failed": "red", "error": "red", "timed_out": "yellow"}
 TEST_MARKS = {

@@ -20,8 +20,8 @@ import websockets
 from rich.console import Console
 from rich.markup import escape
 
-from backend.events.progress import TERMINAL_STATUSES
 from backend.runs.cli_view import STATUS_STYLES, run_progress_bar, step_line, test_line
+from backend.runs.states import TERMINAL
 
 _RECONNECTS = 5
 POLICY_VIOLATION = 1008
@@ -91,7 +91,7 @@ class LiveRunView:
     def _status(self, data: dict[str, Any]) -> None:
         status = str(data.get("status", ""))
         self.bar.update(self.task, phase=status)
-        if status in TERMINAL_STATUSES:
+        if status in TERMINAL:
             self.run.status = status
             self.run.reason = data.get("reason")
 

@@ -36,13 +36,13 @@ from backend.auth.models import User
 from backend.config import Settings
 from backend.db import Database
 from backend.events.bus import BusUnavailable, get_event_bus, project_channel, run_channel
-from backend.events.progress import Progress
 from backend.kit.errors import TestableError
 from backend.orgs.deps import check_org_role
 from backend.orgs.models import Role
 from backend.projects.models import Project
 from backend.runs import service
 from backend.runs.models import Run
+from backend.runs.progress import Progress
 from backend.runs.schemas import RunOut
 
 router = APIRouter(tags=["events"])

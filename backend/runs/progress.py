@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-TERMINAL_STATUSES = frozenset({"passed", "failed", "error", "cancelled", "timed_out"})
+from backend.runs.states import TERMINAL
 
 
 @dataclass
@@ -28,7 +28,7 @@ class Progress:
 
     @property
     def percent(self) -> float:
-        if self.status in TERMINAL_STATUSES:
+        if self.status in TERMINAL:
             return 100.0
         if not self.collected:
             return 0.0
@@ -36,7 +36,7 @@ class Progress:
 
     @property
     def finished(self) -> bool:
-        return self.status in TERMINAL_STATUSES
+        return self.status in TERMINAL
 
     def feed(self, message: Mapping[str, Any]) -> bool:
         """Update from one event message; True when the visible progress changed."""
