@@ -895,7 +895,8 @@ def _target(raw: str, values: list[str], method: str) -> _Target:
     m = re.search(
         r"\b(?:button|link|field|box|checkbox|filter|tab|dropdown|input|toggle|switch|dialog|menu|"
         r"card|item|row|tile|entry)s?"
-        r"(?P<clause>\s+(?:so\b|without\b|in\s+order\s+to\b|to\s+(?!the\b|a\b|an\b|my\b|your\b)\w+).*)$",
+        r"(?P<clause>\s+(?:(?:again|now|too)\s+)?"
+        r"(?:so\b|without\b|in\s+order\s+to\b|to\s+(?!the\b|a\b|an\b|my\b|your\b)\w+).*)$",
         text,
         re.I,
     )

@@ -155,10 +155,26 @@ def candidate_fields(fp: Fingerprint) -> dict[str, str]:
     return {key: value for key, value in fields.items() if value and value.strip()}
 
 
+# Words that are not the same (so never one cache key, see backend/cache/synonyms.py) but
+# that a control is commonly called by instead: partial evidence, never exact.
+_RELATED: frozenset[frozenset[str]] = frozenset(
+    frozenset(pair)
+    for pair in (
+        ("filter", "search"),
+        ("user", "account"),
+        ("user", "profile"),
+        ("account", "profile"),
+        ("add", "new"),
+    )
+)
+
+
 @lru_cache(maxsize=65_536)
 def _token_similarity(wanted: str, seen: str) -> float:
     if wanted == seen:
         return 1.0
+    if frozenset((wanted, seen)) in _RELATED:
+        return 0.6
     shorter, longer = sorted((wanted, seen), key=len)
     if len(shorter) >= 4 and longer.startswith(shorter):
         return 0.75  # "pass" / "password", "qty" is handled by synonyms
@@ -346,7 +362,8 @@ class LocalResolver:
 
         factor = _action_preference(action, role)
         if target.roles:
-            if role in target.roles:
+            # ARIA's searchbox is a kind of textbox: "the filter field" may be a search box
+            if role in target.roles or (role == "searchbox" and "textbox" in target.roles):
                 lexical = min(1.0, lexical + _ROLE_HINT_BONUS) if lexical else 0.0
                 reasons.append(f"is a {role}")
             else:
@@ -620,16 +637,25 @@ class LocalResolver:
         target = text.parse_target(_target_text(request))
         roles = set(target.roles) | set(request.get("role_hints") or ())
         method = request["action"]["method"]
-        if within == "the page" and (
-            request.get("shortlist") is not None
-            or method not in ("fill", "type", "select", "check", "uncheck", "upload", "press")
-            or not roles
+        # "open the user menu": the control that opens a menu (a <summary>, aria-haspopup)
+        # is of the asked kind, whatever it shows ("Sam Admin ▾", initials "SA").
+        menu = "menu" in target.content and method in ("click", "hover")
+        if (
+            within == "the page"
+            and not menu
+            and (
+                request.get("shortlist") is not None
+                or method not in ("fill", "type", "select", "check", "uncheck", "upload", "press")
+                or not roles
+            )
         ):
             # Page-wide, only "the … field/checkbox/dropdown" for an action on a field: the
             # one "button" of a page is no evidence that it is the "login button".
             return ranked
 
         def of_kind(r: RankedCandidate) -> bool:
+            if menu:
+                return _opens_menu(request["candidates"][r.index])
             role = effective_role(request["candidates"][r.index])
             if roles:
                 return role in roles or any(_family(h) & _family(role) for h in roles)
@@ -660,7 +686,13 @@ class LocalResolver:
             }
             if any(_token_similarity(w, v) for w in target.content for v in shown):
                 return ranked
-        kind_name = " or ".join(sorted(roles)) if roles else "element this action applies to"
+        kind_name = (
+            "control that opens a menu"
+            if menu
+            else " or ".join(sorted(roles))
+            if roles
+            else "element this action applies to"
+        )
         boosted = RankedCandidate(
             only.index,
             floor,
@@ -746,6 +778,11 @@ class LocalResolver:
         target_text = _target_text(request)
         target = text.parse_target(target_text)
         return self._contradiction(target, target_text, fp, candidate_fields(fp))
+
+
+def _opens_menu(fp: Fingerprint) -> bool:
+    popup = (fp.get("attributes") or {}).get("aria-haspopup", "false").lower()
+    return fp.get("tag") == "summary" or popup in ("true", "menu")
 
 
 def _abstain(action: ActionSpec, closest: list[Candidate], reason: str) -> Resolution:

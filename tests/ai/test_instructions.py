@@ -347,6 +347,10 @@ def test_second_and_first_do_not_share_a_key() -> None:
         ),
         ("click on order #1042 to see its details", {"method": "click", "target": "order #1042"}),
         (
+            "now clear the filter again so every card shows",
+            {"method": "fill", "target": "filter", "value": ""},
+        ),
+        (
             "click Edit for Olivia Brown",
             {"method": "click", "target": "Edit", "item": "Olivia Brown"},
         ),

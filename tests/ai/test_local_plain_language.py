@@ -196,3 +196,31 @@ def test_a_row_holding_its_own_controls_is_not_clicked() -> None:
     assert "holding its own controls" in next(
         c["why"] for c in result["closest"] if c["index"] == 0
     )
+
+
+def test_the_one_control_that_opens_a_menu_is_the_user_menu() -> None:
+    header = [
+        fp("a", "link", "Orders", attributes={"href": "/orders"}),
+        fp("summary", "button", "Sam Admin ▾"),  # <details class="user-menu"><summary>
+    ]
+    chosen = ask("user menu", header)
+    assert chosen["index"] == 1
+    assert "opens a menu" in chosen["reasons"][0]
+    icon = [
+        fp("a", "link", "Reports", attributes={"href": "/reports"}),
+        fp("button", "button", "Account", text="SA", attributes={"aria-haspopup": "menu"}),
+    ]
+    assert ask("user menu", icon)["index"] == 1
+    # two menus: which one is not said
+    both = [*header, fp("button", "button", "Help", attributes={"aria-haspopup": "true"})]
+    assert ask("user menu", both)["index"] is None
+
+
+def test_a_search_box_is_the_filter_field() -> None:
+    board = [
+        fp("input", "textbox", "+ New task", editable=True),
+        fp("input", "searchbox", "Search the board", editable=True),
+        fp("input", "textbox", "+ New task", editable=True),
+    ]
+    for target in ("filter", "filter field", "filter box"):
+        assert ask(target, board, "fill")["index"] == 1, target
