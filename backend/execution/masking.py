@@ -167,15 +167,20 @@ class Masker:
         }
         # A lookahead so that overlapping hits (a tail anchor inside a head anchor) are
         # all seen; the spans are merged afterwards.
-        self._pattern = re.compile("(?=(" + _trie_pattern(literals) + "))") if literals else None
+        trie = _trie_pattern(literals)
+        self._pattern = re.compile("(?=(" + trie + "))") if literals else None
+        # The same trie without the lookahead finds the first hit about three times faster
+        # (no capture at every position). Most lines hold no hit at all: they cost only this
+        # scan, and the lookahead scan starts at the first hit.
+        self._first = re.compile(trie) if literals else None
 
     def __bool__(self) -> bool:
         return self._pattern is not None
 
-    def _spans(self, text: str) -> list[tuple[int, int]]:
+    def _spans(self, text: str, first: int) -> list[tuple[int, int]]:
         assert self._pattern is not None
         spans: list[tuple[int, int]] = []
-        for match in self._pattern.finditer(text):
+        for match in self._pattern.finditer(text, first):
             start = match.start()
             for literal in self._prefixes[match.group(1)]:
                 if literal in self._wholes:
@@ -208,9 +213,12 @@ class Masker:
         return None
 
     def mask(self, text: str) -> str:
-        if self._pattern is None or not text:
+        if self._first is None or not text:
             return text
-        spans = self._spans(text)
+        hit = self._first.search(text)
+        if hit is None:
+            return text
+        spans = self._spans(text, hit.start())
         if not spans:
             return text
         spans.sort()
