@@ -25,10 +25,12 @@ relearnt.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from backend.cache.records import EvidenceRecord, Fingerprint
 from backend.cache.relocate import one_visual_element, same_box
 from backend.cache.scoring import (
+    SAME_ITEM,
     TEST_ID_ATTRIBUTES,
     Prepared,
     container_similarity,
@@ -39,6 +41,17 @@ from backend.cache.scoring import (
 )
 
 MAX_RIVALS = 5
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why the warm path does not act on the resolver's choice; ``by_rival`` when a stored
+    rival matched (the audit names it)."""
+
+    reason: str
+    by_rival: bool = False
+
+
 _TEXT_CUT = 80
 # Attributes worth keeping in a rival: what tells it apart, nothing volatile or personal.
 _RIVAL_ATTRIBUTES = ("id", "name", "type", "href", "placeholder", "alt", *TEST_ID_ATTRIBUTES)
@@ -81,13 +94,13 @@ def choose_rivals(
     me = Prepared(candidates[chosen])
     picked: list[int] = []
 
-    def consider(i: int) -> None:
+    def consider(i: int, other: Prepared | None = None) -> None:
         if i == chosen or i in picked or not 0 <= i < len(candidates):
             return
-        other = Prepared(candidates[i])
+        other = other or Prepared(candidates[i])
         if not other.identity_tokens and not other.id and not other.test_id:
             return  # nothing to recognise it by later
-        if me.box is not None and other.box is not None and same_box(me.box, other.box):
+        if same_box(me.box, other.box):
             return
         picked.append(i)
 
@@ -99,8 +112,11 @@ def choose_rivals(
         for i, fp in enumerate(candidates):
             if len(picked) >= MAX_RIVALS:
                 break
-            if i != chosen and me.identity_tokens & Prepared(fp).identity_tokens:
-                consider(i)
+            if i == chosen:
+                continue
+            other = Prepared(fp)  # prepared once, for the words and for consider()
+            if me.identity_tokens & other.identity_tokens:
+                consider(i, other)
     return [compact(candidates[i]) for i in picked]
 
 
@@ -120,10 +136,20 @@ def rival_match(
     cached: Fingerprint, rivals: Sequence[Fingerprint], choice: Fingerprint
 ) -> str | None:
     """A reason when ``choice`` is one of the stored rivals rather than the cached element."""
-    a, c = Prepared(cached), Prepared(choice)
+    if not rivals:  # the usual cache hit: nothing to compare, nothing to prepare
+        return None
+    return _rival_reason(Prepared(cached), Prepared(choice), cached, rivals, choice)
+
+
+def _rival_reason(
+    a: Prepared,
+    c: Prepared,
+    cached: Fingerprint,
+    rivals: Sequence[Fingerprint],
+    choice: Fingerprint,
+) -> str | None:
     for rival in rivals:
-        r = Prepared(rival)
-        if _is_rival(a, r, c):
+        if _is_rival(a, Prepared(rival), c):
             return (
                 f"{_quote(choice)} matches {_quote(rival)}, which stood beside "
                 f"{_quote(cached)} when this step was learnt"
@@ -154,7 +180,7 @@ def _is_rival(a: Prepared, r: Prepared, c: Prepared) -> bool:
     if r.container and c.container and a.container:
         rival_row = container_similarity(r, c)
         cached_row = container_similarity(a, c)
-        return rival_row is not None and rival_row >= 0.85 and (cached_row or 0.0) < 0.85
+        return rival_row is not None and rival_row >= SAME_ITEM and (cached_row or 0.0) < SAME_ITEM
     return False
 
 
@@ -163,14 +189,14 @@ def evidence_against(
     rivals: Sequence[Fingerprint],
     choice: Fingerprint,
     closest: Fingerprint | None = None,
-) -> str | None:
+) -> Refusal | None:
     """Positive evidence that ``choice`` is another element than ``cached``; None when
     there is none (then the instruction's answer stands, however much else changed).
     ``closest`` is the candidate healing found most like the cached element, if any."""
     a, c = Prepared(cached), Prepared(choice)
     conflict = identity_conflict(a, c)
     if conflict is not None:
-        return conflict
+        return Refusal(conflict)
     if closest is not None:
         w = Prepared(closest)
         if (
@@ -182,7 +208,7 @@ def evidence_against(
             # The instruction's words fit both; the cache witnesses which one the step
             # used: the other one, in the cached element's place and likeness (the header
             # logo, not the footer link with the same words).
-            return (
+            return Refusal(
                 f"{_quote(closest)} has the same words and resembles the cached element "
                 "more, so the words do not say this one is it"
             )
@@ -193,11 +219,12 @@ def evidence_against(
         and other_item(a, c)
         and not stable_matches(a, c)
     ):
-        return (
+        return Refusal(
             "it is another item of the same list: the cached element's words were shared by "
             f"{a.twins + 1} elements and this one is in another row/card"
         )
-    return rival_match(cached, rivals, choice)
+    rival = _rival_reason(a, c, cached, rivals, choice)
+    return Refusal(rival, by_rival=True) if rival is not None else None
 
 
 def _nested(a: Prepared, b: Prepared) -> bool:

@@ -63,7 +63,7 @@ from backend.cache.records import (
     Selector,
     SelectorKind,
 )
-from backend.cache.relocate import relocate
+from backend.cache.relocate import relocate, similarity
 from backend.cache.scoring import Prepared, verify
 from backend.cache.store.base import Actor, ChangeKind, DecisionRecord
 from backend.cache.synonyms import canonical_tokens
@@ -448,7 +448,7 @@ def _heal_or_resolve(
                 explanation=(
                     f"{parsed.display!r}: the cached element ({describe(cached['fingerprint'])})"
                     f" changed or is gone; the resolver chose {describe(candidates[index])}, "
-                    f"but {against}, so TestAble did not act on it"
+                    f"but {against.reason}, so TestAble did not act on it"
                 ),
                 closest=_resolution_closest(resolution, candidates)
                 or _summaries(candidates, [index]),
@@ -456,9 +456,7 @@ def _heal_or_resolve(
                 confidence=resolution["confidence"],
                 resolver_calls=1,
                 evidence=evidence_record(
-                    "refused",
-                    [against],
-                    rival=against if "when this step was learnt" in against else None,
+                    "refused", [against.reason], rival=against.reason if against.by_rival else None
                 ),
             )
     located = yield from _resolved(config, parsed, snapshot, resolution, cached)
@@ -478,8 +476,6 @@ def _heal_or_resolve(
 
 def _closest_by_relocation(cached: CachedElement, candidates: list[Fingerprint]) -> list[int]:
     """Candidates ranked by resemblance to the cached element, for the failure message."""
-    from backend.cache.relocate import similarity
-
     a = Prepared(cached["fingerprint"])
     ranked = sorted(range(len(candidates)), key=lambda i: -similarity(a, Prepared(candidates[i])))
     return ranked[:MAX_CLOSEST]
@@ -545,23 +541,28 @@ def _resolved(
     )
 
 
+def _from_cache(
+    config: EngineConfig, cached: CachedElement, parsed: ParsedInstruction
+) -> Flow[Located]:
+    """The stored selectors; when they cannot confirm the element, heal or resolve."""
+    found = yield from _try_cached(config, cached, parsed)
+    if isinstance(found, Located):
+        return found
+    return (yield from _heal_or_resolve(config, cached, parsed, found))
+
+
 def _locate(
     config: EngineConfig, parsed: ParsedInstruction, cached: CachedElement | None
 ) -> Flow[Located]:
     if cached is not None and cached["status"] == "active":
-        found = yield from _try_cached(config, cached, parsed)
-        if isinstance(found, Located):
-            return found
         try:
-            return (yield from _heal_or_resolve(config, cached, parsed, found))
+            return (yield from _from_cache(config, cached, parsed))
         except StepFailure:
             # A learnt control that only shows while its item is hovered: hover, try again.
             hovered = yield from _hover_item(config, parsed, (yield from _snapshot(config)))
             if not hovered:
                 raise
-            again = yield from _try_cached(config, cached, parsed)
-            if not isinstance(again, Located):
-                again = yield from _heal_or_resolve(config, cached, parsed, again)
+            again = yield from _from_cache(config, cached, parsed)
             again.reasons.append(hovered)
             return again
     snapshot = yield from _snapshot(config)

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from backend.cache.heal import MAX_RIVALS, choose_rivals, compact, evidence_against, rival_match
+from backend.cache.heal import (
+    MAX_RIVALS,
+    Refusal,
+    choose_rivals,
+    compact,
+    evidence_against,
+    rival_match,
+)
 from backend.cache.records import Fingerprint
 from backend.cache.relocate import relocate
 from backend.cache.scoring import Prepared, container_similarity, text_similarity, verify
@@ -275,10 +282,10 @@ def test_the_absence_of_a_tie_is_not_a_refusal() -> None:
 
 def test_opposite_words_and_other_controls_are_refused() -> None:
     login = fp(tag="button", role="button", name="Log in", text="Log in")
-    assert "opposite" in (
-        evidence_against(login, [], fp(tag="button", role="button", name="Sign up", text="Sign up"))
-        or ""
-    )
+    sign_up = fp(tag="button", role="button", name="Sign up", text="Sign up")
+    refusal = evidence_against(login, [], sign_up)
+    assert refusal is not None
+    assert "opposite" in refusal.reason
     assert evidence_against(USERNAME, [], login) is not None  # a button is not a field
 
 
@@ -307,7 +314,8 @@ def test_a_stored_rival_is_refused_and_named() -> None:
         "'Continue as guest' matches 'Continue as guest', which stood beside 'Log in' "
         "when this step was learnt"
     )
-    assert evidence_against(login, rivals, later_guest) == why  # type: ignore[arg-type]
+    refused = evidence_against(login, rivals, later_guest)  # type: ignore[arg-type]
+    assert refused == Refusal(why, by_rival=True)
     # the real one, reworded, is no rival
     sign_in = {**login, "name": "Sign in", "text": "Sign in", "attributes": {"id": "b7"}}
     assert evidence_against(login, rivals, sign_in) is None  # type: ignore[arg-type]
@@ -453,9 +461,10 @@ def test_same_words_elsewhere_are_refused_when_healing_saw_them_in_the_cached_pl
         bbox={"x": 1041, "y": 2838, "width": 61, "height": 18},
         xpath="/html[1]/body[1]/div[6]/dl[1]/dd[1]/a[2]",
     )
-    why = evidence_against(logo, [], footer, closest=in_place)  # type: ignore[arg-type]
-    assert why is not None
-    assert "resembles the cached element more" in why
+    refusal = evidence_against(logo, [], footer, closest=in_place)  # type: ignore[arg-type]
+    assert refusal is not None
+    assert "resembles the cached element more" in refusal.reason
+    assert not refusal.by_rival
     assert evidence_against(logo, [], footer) is None  # nothing witnesses another one
     # The link inside the element healing found is the same click, not another element.
     row = fp(
