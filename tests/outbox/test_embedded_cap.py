@@ -152,6 +152,8 @@ def test_free_slots_go_to_the_organisation_with_the_fewest_runs_executing(
     for name in names:
         _RELEASE[name].set()
     assert registry.wait(timeout=30)
-    assert started()[:5] == ["a0", "a1", "b0", "c0", "a2"]
+    # a0 and a1 start together, each on its own thread: their order is the threads'.
+    assert set(started()[:2]) == {"a0", "a1"}
+    assert started()[2:5] == ["b0", "c0", "a2"]
     assert sorted(started()) == sorted(n for n in names if n != "a4")
     _STARTED.clear()
