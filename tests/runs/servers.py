@@ -179,6 +179,10 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
     return env
 
 
+# A guard, not a measurement: a loaded 2-core machine took over 60 s to start a worker.
+_START_TIMEOUT = 180
+
+
 @contextmanager
 def celery_worker(settings: Settings, log_dir: Path, **extra_env: str) -> Iterator[Worker]:
     """``testable worker`` as a subprocess with a unique node name; waits until ready."""
@@ -195,7 +199,7 @@ def celery_worker(settings: Settings, log_dir: Path, **extra_env: str) -> Iterat
     )
     worker = Worker(process=process, name=name, log=log)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + _START_TIMEOUT
         while "ready." not in worker.output():
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"the worker did not start:\n{worker.output()}")
@@ -221,7 +225,7 @@ def celery_beat(settings: Settings, log_dir: Path) -> Iterator[Worker]:
     )
     beat = Worker(process=process, name="beat", log=log)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + _START_TIMEOUT
         while "beat: Starting" not in beat.output():
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"beat did not start:\n{beat.output()}")
