@@ -563,24 +563,57 @@ def understand(instruction: str) -> Understood:
                 instruction=instruction,
                 region=inner.region or unquote(_unmask(lead.group("region"), values)),
             )
-    # "switch the list to the active ones with the Active filter": the control named last
+    # "switch the list to the active ones with the Active filter", "head back to the list
+    # using the Orders link up in the header": the control named after with/using/via is
+    # what is clicked; what comes before says why
     using = re.search(
-        r"\b(?:with|using|via)\s+(?P<rest>(?:the\s+)?.+\s(?:filter|button|link|tab))$", masked, re.I
+        r"\b(?:with|using|via)\s+(?P<rest>(?:the\s+)?.+?\s(?:filter|button|link|tab)"
+        r"(?:\s+(?:up\s+|down\s+|over\s+)?(?:in|on|at|of|for|next\s+to)\s+.+)?)$",
+        masked,
+        re.I,
     )
     first_word = masked.split(maxsplit=1)[0].lower()
-    if using and first_word in {*_KNOWN_VERBS, "switch", "show", "filter", "sort", "narrow"}:
-        try:
-            return replace(
-                understand(_unmask(f"click {using.group('rest')}", values)), instruction=instruction
-            )
-        except InstructionParseError:
-            pass
+    lead_verbs = {*_KNOWN_VERBS, "switch", "show", "filter", "sort", "narrow"}
+    # "get rid of …", "head/go back to …", "navigate to …": the lead says where or why
+    lead_verbs |= {"get", "head", "go", "navigate", "return", "jump", "move"}
+    if using and first_word in lead_verbs:
+        rest = re.sub(r"\s+(?:up|down|over)\s+(?=in\b|on\b|at\b)", " ", using.group("rest"))
+        # "get rid of Chen Wei's order with the remove button on that row": that row is
+        # the one of the item named before
+        owner = re.search(
+            r"(?P<owner>"
+            + _V
+            + r"|[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)['’]s\b|(?P<quoted>"
+            + _V
+            + ")",
+            masked[: using.start()],
+        )
+        that = re.search(r"\s+(?:on|in|of|from)\s+(?:that|this|the\s+same)\s+\w+$", rest)
+        if that and owner:
+            rest = f"{rest[: that.start()]} for {owner.group('owner') or owner.group('quoted')}"
+        if not that or owner:
+            try:
+                return replace(
+                    understand(_unmask(f"click {rest}", values)), instruction=instruction
+                )
+            except InstructionParseError:
+                pass
     # "changed my mind, close the dialog": a remark before the step
     _, comma, rest = masked.partition(", ")
     quoted_before = re.search(_V, _)
-    if quoted_before and re.search(r"\s(?:it|that one|this one|them)$", rest):
-        # "actually 'call mom' isn't done yet, so untick it": "it" is the quoted item
-        rest = re.sub(r"(?:it|that one|this one|them)$", quoted_before.group(0), rest)
+    wanted = re.search(
+        r"\b(?:want|need|use|like|care\s+about)\s+(?:the\s+|any\s+|those\s+|these\s+)?"
+        r"(?P<thing>[a-z][\w\s-]*?)\s*$",
+        _,
+        re.I,
+    )
+    referred = (
+        quoted_before.group(0) if quoted_before else wanted.group("thing") if wanted else None
+    )
+    if referred and re.search(r"\s(?:it|that one|this one|them)$", rest):
+        # "actually 'call mom' isn't done yet, so untick it": "it" is the quoted item; "we
+        # don't want product updates, so untick that one": the thing the remark names
+        rest = re.sub(r"(?:it|that one|this one|them)$", referred, rest)
     rest = clean(rest)
     if comma and rest and rest.split(maxsplit=1)[0].lower() in _KNOWN_VERBS:
         try:
@@ -875,6 +908,9 @@ def _target(raw: str, values: list[str], method: str) -> _Target:
     near: str | None = None
     ordinal: int | None = None
 
+    # "the next page of orders": pagination's Next control; what it pages through is not
+    # written on it
+    text = re.sub(r"^(next|previous)\s+page(?:\s+of\s+.+)?$", r"\1", text, flags=re.I)
     text = re.sub(
         r"\s+(?:at|on)\s+the\s+(?:very\s+)?(?:top|bottom)(?:\s+of\s+the\s+(?:page|screen))?\b",
         "",
@@ -969,7 +1005,8 @@ def _target(raw: str, values: list[str], method: str) -> _Target:
             item = unquote(_unmask(m.group("item"), values))
             text, changed = text[: m.start()], True
             continue
-        m = re.search(r"\s+for\s+(?:the\s+)?(?P<item>[\w\s.-]+?)$", text, re.I)
+        # "… for Olivia Brown's order": the item is the owner, "order" only says its kind
+        m = re.search(r"\s+for\s+(?:the\s+)?(?P<item>[\w\s.-]+?)(?:['’]s\s+[\w-]+)?$", text, re.I)
         if (
             m
             and m.start() > 0
@@ -980,6 +1017,9 @@ def _target(raw: str, values: list[str], method: str) -> _Target:
             item = m.group("item").strip()
             text, changed = text[: m.start()], True
             continue
+    if item and re.search(r"\w\s+page$", text, re.I):
+        # "the edit page for Olivia Brown": the item's link to that page says "Edit"
+        text = text[: -len("page")].rstrip()
     m = re.search(r"\s+from\s+(?:the\s+|my\s+|your\s+)?(?P<place>[\w\s-]+)$", text, re.I)
     if m and m.start() > 0 and method in ("delete", "click"):
         # "remove the Wireless Mouse from the cart": where it is removed from

@@ -346,6 +346,23 @@ def test_second_and_first_do_not_share_a_key() -> None:
             {"method": "uncheck", "target": "checkbox", "item": "call mom"},
         ),
         ("click on order #1042 to see its details", {"method": "click", "target": "order #1042"}),
+        ("go to the next page of orders", {"method": "click", "target": "next"}),
+        (
+            "we don't want product updates, so untick that one",
+            {"method": "uncheck", "target": "product updates"},
+        ),
+        (
+            "open the edit page for Olivia Brown's order",
+            {"method": "click", "target": "edit", "item": "Olivia Brown"},
+        ),
+        (
+            "get rid of Chen Wei's order with the remove button on that row",
+            {"method": "click", "target": "remove button", "item": "Chen Wei"},
+        ),
+        (
+            "head back to the orders list using the Orders link up in the header",
+            {"method": "click", "target": "Orders link", "region": "header"},
+        ),
         (
             "now clear the filter again so every card shows",
             {"method": "fill", "target": "filter", "value": ""},
