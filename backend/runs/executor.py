@@ -233,8 +233,11 @@ class _Execution:
                 self.masker = Masker(inputs.secrets)
                 source = await self._checkout()
                 python = await self._environment(source)
-                token = await self._issue_token()
-                outcome = await self._pytest(source, python, inputs, token)
+                local_cache = _local_cache(self.run.options)
+                # The test process reaches the api's cache with a run token, unless it keeps
+                # a local cache (``testable run`` without a server): then it needs none.
+                token = None if local_cache else await self._issue_token()
+                outcome = await self._pytest(source, python, inputs, token, local_cache)
                 state, reason = RunState(outcome.status.value), outcome.reason
                 if self.time_up.is_set() and state is RunState.CANCELLED:
                     state, reason = RunState.TIMED_OUT, self._time_limit_reason(reason)
@@ -377,21 +380,15 @@ class _Execution:
             return await issue_run_token(session, str(self.project.id), str(self.run.id), ttl)
 
     async def _pytest(
-        self, source: Path, python: Path, inputs: RunInputs, token: str
+        self,
+        source: Path,
+        python: Path,
+        inputs: RunInputs,
+        token: str | None,
+        local_cache: LocalCache | None,
     ) -> PytestOutcome:
         selection = self.run.selection
         options = self.run.options
-        local = options.get("local_cache")
-        local_cache = (
-            LocalCache(
-                store_url=local["store_url"],
-                project=local["project"],
-                scope=local["scope"],
-                folder=Path(local["folder"]),
-            )
-            if isinstance(local, dict)
-            else None
-        )
         spec = PytestSpec(
             workdir=source,
             python=python,
@@ -405,9 +402,8 @@ class _Execution:
             timeout=float(options.get("timeout") or self.settings.run_default_timeout_seconds),
             env=inputs.env,
             secrets=inputs.secrets,
-            # A local run (``testable run`` without a server) caches in its own store.
-            api_url=None if local_cache else self.settings.resolved_run_api_url,
-            run_token=None if local_cache else SecretStr(token),
+            api_url=None if token is None else self.settings.resolved_run_api_url,
+            run_token=None if token is None else SecretStr(token),
             local_cache=local_cache,
             project=str(self.project.id),
             run_id=str(self.run.id),
@@ -531,6 +527,20 @@ class _Execution:
                     await revoke_run_tokens(session, str(self.run.id))
             except Exception:  # tokens expire anyway
                 logger.exception("run {}: revoking its token failed", self.run.id)
+
+
+def _local_cache(options: dict[str, Any]) -> LocalCache | None:
+    """The local element cache a ``testable run`` without a server recorded in the run's
+    options (``backend.runs.local.local_cache``), if any."""
+    local = options.get("local_cache")
+    if not isinstance(local, dict):
+        return None
+    return LocalCache(
+        store_url=local["store_url"],
+        project=local["project"],
+        scope=local["scope"],
+        folder=Path(local["folder"]),
+    )
 
 
 def _copy_working_copy(source: Path, dest: Path) -> None:
