@@ -7,15 +7,19 @@ years apart). Prints one JSON line.
 For every ground-truth pair (old element -> the same element on the new page):
 
 * **relocation**, target present: ``relocate(old, new page)``. correct = accepted the
-  ground-truth element (or an element with the same box); wrong = accepted another
-  element; abstained = "ambiguous" or "missing".
-* **relocation**, target deleted: the ground-truth element and every element with the
-  same box are removed from the new page; any acceptance is a false accept.
+  ground-truth element or one click target with it (``one_click_target``: the same box,
+  a passive part inside a control, or an inner element covering the outer one's centre);
+  wrong = accepted another element; abstained = "ambiguous" or "missing".
+* **relocation**, target deleted: the ground-truth element, everything inside it and
+  everything that is one click target with it are removed from the new page
+  (``without_target``); any acceptance is a false accept.
 * **full step path** (what ``act()`` does warm): relocate; when it does not accept, the
   offline resolver (``LocalResolver``) over the whole page with an instruction derived
   from the target's visible text and role ('click the "Mac" link'), then the engine's
-  evidence check (``backend.cache.heal.evidence_against``). Targets without any visible
-  text, alt or placeholder have no instruction to derive and count as abstained.
+  evidence check (``backend.cache.heal.evidence_against``, with relocation's best
+  candidate as the witness). Targets without any visible text, alt or placeholder have no
+  instruction to derive and count as abstained. On a deleted target, "acted" counts steps
+  where another element matching the instruction remains (a cold run acts there too).
 
 The data has no parents, styles, ARIA, labels, input types or page context: those fields
 are missing in the converted fingerprints (unknown, never a mismatch). Pairs judged
