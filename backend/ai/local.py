@@ -454,8 +454,13 @@ class LocalResolver:
         ordinal ("the second …")."""
         notes: list[str] = []
         region = request.get("region")
+        within = "the page"
         if region:
-            request, note = self._in_region(request, region)
+            scoped_request, note = self._in_region(request, region)
+            if scoped_request is not request:
+                # the one field of the asked kind in the region is evidence, as on a page
+                within = f"the {region}"
+            request = scoped_request
             notes.append(note)
         item = request.get("item")
         if item:
@@ -483,7 +488,7 @@ class LocalResolver:
             landmark = _landmark(request)
             if landmark is not None:
                 return _noted(landmark, notes)
-        resolution = self._decide(request)
+        resolution = self._decide(request, within)
         soft = _quoted_item(request)
         if soft is not None and (
             resolution["index"] is None or not self._of_asked_role(request, resolution["index"])

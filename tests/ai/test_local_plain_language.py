@@ -224,3 +224,27 @@ def test_a_search_box_is_the_filter_field() -> None:
     ]
     for target in ("filter", "filter field", "filter box"):
         assert ask(target, board, "fill")["index"] == 1, target
+
+
+def test_the_one_field_of_the_asked_kind_in_a_named_region() -> None:
+    lanes = [
+        fp(
+            "input",
+            "textbox",
+            "+ New task",
+            editable=True,
+            neighbour_text="To do",
+            parents=[{"tag": "div", "classes": ["lane"]}],
+        ),
+        fp(
+            "input",
+            "textbox",
+            "+ New task",
+            editable=True,
+            neighbour_text="In progress",
+            parents=[{"tag": "div", "classes": ["lane"]}],
+        ),
+    ]
+    chosen = ask("add card field", lanes, "type", region="To do")
+    assert chosen["index"] == 0
+    assert "the only textbox in the To do" in chosen["reasons"][0]
