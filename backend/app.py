@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
@@ -74,6 +75,41 @@ def _api_routers() -> list[APIRouter]:
     ]
 
 
+def _document_destination_settings(app: FastAPI) -> None:
+    """Put each reporting destination's settings model in the OpenAPI document
+    (``DestinationSettings``: type -> its model), secret fields marked ``"secret": true``.
+    A workflow's destinations are free-form there (``settings`` is an object checked
+    against the type's model), so without this the dashboard had to keep its own list of
+    which settings are secret; now it reads them from the schema it is generated from."""
+    from backend.reports.registry import destination_types
+
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        by_type: dict[str, Any] = {}
+        for name, model in sorted(destination_types().items()):
+            if model is None:
+                continue
+            document = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(document.pop("$defs", {}))
+            components[model.__name__] = document
+            by_type[name] = {"$ref": f"#/components/schemas/{model.__name__}"}
+        components["DestinationSettings"] = {
+            "title": "DestinationSettings",
+            "description": "Each reporting destination type's settings (a workflow's "
+            'reporting.destinations[].settings); secret fields carry "secret": true.',
+            "type": "object",
+            "properties": by_type,
+        }
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def _serve_dashboard_when_no_route_matches(app: FastAPI, directory: Path) -> None:
     """The exported dashboard answers what no route does. A fallback instead of a mount at
     "/": the api keeps its JSON 404/405 answers, and routes added later still match."""
@@ -140,6 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in _api_routers():
         app.include_router(router)
+    _document_destination_settings(app)
 
     if (DASHBOARD_DIR / "index.html").exists():
         _serve_dashboard_when_no_route_matches(app, DASHBOARD_DIR)

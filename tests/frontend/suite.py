@@ -3,12 +3,18 @@
 It does in the test process what the TestAble plugin does, with the standard library
 only: live ``step`` events through the run channel, the element cache through the api
 with the run token (an element found by the resolver, then healed), and the durable steps
-in the json-report metadata. ``test_sold_out`` waits for a gate file, so the browser can
+in the json-report metadata. ``test_sold_out`` waits for a gate, so the browser can
 watch the run while it is still going; then it fails (there is something to re-run).
+
+The gate is a tiny HTTP server on this machine, not a file: the test process runs in a
+sandbox whose /tmp is its own, so a file the test touches under /tmp is never seen there
+(the run then waited out the gate's own time limit).
 """
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from tests.runs.helpers import make_git_repo
@@ -27,7 +33,7 @@ import urllib.request
 
 from backend.execution.channel import emit
 
-GATE = pathlib.Path({gate!r})
+GATE = {gate!r}
 NODE = {first!r}
 
 
@@ -78,8 +84,12 @@ def test_buys_a_teapot():
 
 def test_sold_out():
     deadline = time.monotonic() + 120
-    while not GATE.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(GATE, timeout=5).read()
+            break
+        except OSError:  # closed (423) or not reachable yet
+            time.sleep(0.05)
     assert "teapot" == "kettle", "sold out"
 """
 
@@ -95,10 +105,42 @@ def pytest_json_runtest_metadata(item, call):
 """
 
 
-def make_suite_repository(root: Path, gate: Path) -> str:
+class Gate:
+    """Answers 423 until ``open()``, then 200; ``start()`` it, ``close()`` it."""
+
+    def __init__(self) -> None:
+        opened = self.opened = threading.Event()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200 if opened.is_set() else 423)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def open(self) -> None:
+        self.opened.set()
+
+    def start(self) -> Gate:
+        self.thread.start()
+        return self
+
+    def close(self) -> None:
+        """Opens it first: the suite is never left waiting."""
+        self.opened.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def make_suite_repository(root: Path, gate: Gate) -> str:
     """A bare git repository holding the suite; its file:// URL."""
     values = {
-        "gate": str(gate),
+        "gate": gate.url,
         "first": FIRST,
         "instruction": INSTRUCTION,
         "heal_reason": HEAL_REASON,

@@ -6,14 +6,20 @@ invalidate the healed element. Screenshots of each main page are kept (path prin
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.frontend.suite import FIRST, HEAL_REASON, INSTRUCTION, SECOND, make_suite_repository
+from tests.frontend.suite import (
+    FIRST,
+    HEAL_REASON,
+    INSTRUCTION,
+    SECOND,
+    Gate,
+    make_suite_repository,
+)
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -65,9 +71,11 @@ async def _create_project(page: Page, repository: str, shots: Path) -> None:
     await expect(page.get_by_text("No runs match")).to_be_visible()
     onboarding = page.get_by_role("list").filter(has_text="Connect the repository")
     await expect(onboarding).to_contain_text("Start the first run and watch it live")
+    # The project runs from a local git repository: that is its connected repository.
+    await expect(onboarding.locator("li").first).to_contain_text("(done)")
 
 
-async def _watch_live(page: Page, gate: Path, shots: Path) -> None:
+async def _watch_live(page: Page, gate: Gate, shots: Path) -> None:
     await page.get_by_role("button", name="Start run").click()
     await expect(page.get_by_role("heading", name="Tests (live)")).to_be_visible()
 
@@ -84,7 +92,7 @@ async def _watch_live(page: Page, gate: Path, shots: Path) -> None:
     )
     await page.screenshot(path=shots / "run-live.png", full_page=True)
 
-    await asyncio.to_thread(gate.touch)  # lets the second test finish (it fails)
+    gate.open()  # lets the second test finish (it fails)
     await expect(page.get_by_test_id("run-status")).to_have_text("failed", timeout=WAIT_MS)
 
 
@@ -96,8 +104,25 @@ async def _read_detail(page: Page, shots: Path) -> None:
     await expect(step).to_contain_text(HEAL_REASON)
     failed = page.get_by_test_id("result-test").filter(has_text=SECOND)
     await expect(failed).to_contain_text("failed")
-    await expect(failed).to_contain_text("sold out")
+    await expect(failed.get_by_test_id("failure-message")).to_contain_text("sold out")
     await expect(page.get_by_role("button", name="Re-run failed")).to_be_visible()
+
+    # Finished: no live view any more, each step listed once, where the run came from.
+    await expect(page.get_by_role("heading", name="Tests (live)")).to_have_count(0)
+    await expect(page.get_by_test_id("result-step").filter(has_text=INSTRUCTION)).to_have_count(1)
+    await expect(page.get_by_test_id("run-meta-trigger")).to_have_text("started by hand")
+    await expect(page.get_by_test_id("run-meta-started-by")).to_have_text(EMAIL)
+    await expect(page.get_by_test_id("run-meta-duration")).to_contain_text(" s")
+    # The filter: only the test with a healed step, then only the failed one.
+    results = page.get_by_test_id("result-test")
+    await page.get_by_test_id("result-filter").get_by_text("Healed (1)").click()
+    await expect(results).to_have_count(1)
+    await expect(results).to_contain_text(FIRST)
+    await page.get_by_test_id("result-filter").get_by_text("Failed (1)").click()
+    await expect(results).to_have_count(1)
+    await expect(results).to_contain_text(SECOND)
+    await page.get_by_test_id("result-filter").get_by_text("All tests (2)").click()
+    await expect(results).to_have_count(2)
 
     # A public share link, shown once, then revoked.
     await page.get_by_role("button", name="Create share link").click()
@@ -114,7 +139,8 @@ async def _read_detail(page: Page, shots: Path) -> None:
     await page.get_by_role("button", name="Report page and trace").click()
     await page.wait_for_url("**/reports/**")
     await expect(page.get_by_text(SECOND).first).to_be_visible()
-    await page.go_back()
+    # ... with a way back to the run.
+    await page.get_by_role("link", name="← Back to the run in the dashboard").click()
     await expect(page.get_by_test_id("run-status")).to_have_text("failed")
 
 
@@ -171,17 +197,25 @@ async def _import_envvars(page: Page, shots: Path) -> None:
 
 
 async def _configure_workflow(page: Page, repository: str) -> None:
-    """Connect the local repository and add a workflow; a bad value is refused by the api
-    and its message shown under the field it names."""
+    """The local repository is already connected; add a workflow (push and pull-request
+    triggers off and disabled: a folder sends no such events); a bad value is refused by
+    the api and its message shown under the field it names."""
     await page.get_by_role("link", name="← Runs").click()
     await page.get_by_role("link", name="Repository and workflows").click()
-    connect = page.get_by_role("form", name="Connect a repository")
-    await connect.get_by_label("Path").fill(repository)
-    await connect.get_by_role("button", name="Connect").click()
+    await expect(page.get_by_test_id("repository-connected")).to_contain_text(repository)
+    await expect(page.get_by_role("form", name="Connect a repository")).to_have_count(0)
     await page.get_by_label("New workflow name").fill("Every push")
     await page.get_by_role("button", name="Add workflow").click()
 
     editor = page.get_by_role("form", name="Workflow Every push")
+    await expect(editor.get_by_label("Pushes")).to_be_disabled()
+    await expect(editor.get_by_label("Pushes")).not_to_be_checked()
+    await expect(editor.get_by_label("Pull requests", exact=True)).to_be_disabled()
+    await expect(editor.get_by_test_id("local-triggers-note")).to_contain_text("a folder")
+    # Version 1 in words, not as JSON.
+    first_version = page.get_by_test_id("workflow-version").last
+    await expect(first_version).to_contain_text("Created with these settings")
+    await expect(first_version.get_by_test_id("workflow-config-summary")).to_contain_text("by hand")
     limit = editor.get_by_label("Time limit (seconds)")
     await limit.fill("5")
     await editor.get_by_role("button", name="Save workflow").click()
@@ -214,7 +248,7 @@ async def _configure_workflow(page: Page, repository: str) -> None:
 async def test_first_journey_sign_up_to_live_run_to_cache(
     dashboard: str, chromium: Browser, screenshot_dir: Path, tmp_path: Path
 ) -> None:
-    gate = tmp_path / "gate"
+    gate = Gate().start()
     repository = make_suite_repository(tmp_path / "repo", gate)
     context = await chromium.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(30_000)
@@ -233,8 +267,8 @@ async def test_first_journey_sign_up_to_live_run_to_cache(
         await expect(page.get_by_test_id("run-status")).to_have_text("failed")
         await expect(page.get_by_test_id("result-step")).to_be_visible()
         await expect(page.get_by_role("heading", name="Reports")).to_be_visible()
-        # The replayed live view too: long output lines must wrap, not widen the page.
-        await expect(page.get_by_test_id("live-test")).to_have_count(2)
+        # The replayed output too: long lines must wrap, not widen the page.
+        await expect(page.get_by_test_id("live-test")).to_have_count(0)
         await expect(page.get_by_label("Test output")).to_contain_text("short test summary")
         width = await page.evaluate("document.documentElement.scrollWidth")
         wide = await page.evaluate(WIDER_THAN_PHONE) if width > 390 else []
@@ -271,17 +305,41 @@ async def test_first_journey_sign_up_to_live_run_to_cache(
         assert width <= 390, f"the overview is {width}px wide on a 390px phone: {wide}"
         await page.set_viewport_size({"width": 1280, "height": 900})
 
+        # The top bar leads to the organisation's pages; the audit log names who did what
+        # and filters by action.
+        nav = page.get_by_role("navigation", name="Main")
+        for name in ("Projects", "Repositories", "Members", "Deliveries", "Audit log", "Outbox"):
+            await expect(nav.get_by_role("link", name=name, exact=True)).to_be_visible()
+        await nav.get_by_role("link", name="Audit log").click()
+        events = page.get_by_test_id("audit-event")
+        await expect(events.first).to_be_visible()
+        await expect(events.filter(has_text="refresh")).to_have_count(0)
+        await page.get_by_label("Action").fill("run")
+        await page.get_by_role("button", name="Filter").click()
+        await expect(events).to_have_count(1)
+        await expect(events).to_contain_text("run.start")
+        await expect(events).to_contain_text(EMAIL)
+        await page.get_by_label("Action").fill("project.create")
+        await page.get_by_role("button", name="Filter").click()
+        await expect(events).to_have_count(1)
+        await page.get_by_label("Actor").fill("nobody@example.com")
+        await page.get_by_role("button", name="Filter").click()
+        await expect(page.get_by_text("No event matches.")).to_be_visible()
+        favicon = await page.request.get(f"{dashboard}/favicon.ico")
+        assert favicon.status == 200
+        assert favicon.headers["content-type"] in ("image/x-icon", "image/vnd.microsoft.icon")
+
         # The organisation's GitHub webhook deliveries (admins): none on a local repository.
-        await page.get_by_role("link", name="← Projects").click()
+        await nav.get_by_role("link", name="Projects", exact=True).click()
         team = page.locator("section").filter(has=page.get_by_role("heading", name=ORG))
         await team.get_by_role("link", name="Members", exact=True).click()
-        await page.get_by_role("link", name="GitHub webhook deliveries").click()
+        await page.get_by_role("main").get_by_role("link", name="GitHub webhook deliveries").click()
         await expect(page.get_by_text("No webhook deliveries yet.")).to_be_visible()
 
         # The organisation's repositories: the project's local one, disconnected from here;
         # installing the App says what this server is missing.
         await page.get_by_role("link", name="← Members").click()
-        await page.get_by_role("link", name="Repositories", exact=True).click()
+        await page.get_by_role("main").get_by_role("link", name="Repositories", exact=True).click()
         row = page.get_by_test_id("org-repository")
         await expect(row).to_contain_text("remote.git")
         await row.get_by_role("button", name="Disconnect").click()
@@ -304,5 +362,5 @@ async def test_first_journey_sign_up_to_live_run_to_cache(
         await page.get_by_role("link", name="ada@example.com").click()
         await expect(page.get_by_text("this session")).to_be_visible()
     finally:
-        await asyncio.to_thread(gate.touch)  # never leave the suite waiting
+        gate.close()  # never leave the suite waiting
         await context.close()

@@ -1588,6 +1588,17 @@ export interface components {
          * @enum {string}
          */
         DeliveryStatus: "received" | "processed" | "ignored" | "rejected" | "failed";
+        /**
+         * DestinationSettings
+         * @description Each reporting destination type's settings (a workflow's reporting.destinations[].settings); secret fields carry "secret": true.
+         */
+        DestinationSettings: {
+            email?: components["schemas"]["EmailSettings"];
+            github_checks?: components["schemas"]["GitHubChecksSettings"];
+            notion?: components["schemas"]["NotionSettings"];
+            pr_comment?: components["schemas"]["PullRequestCommentSettings"];
+            slack?: components["schemas"]["SlackSettings"];
+        };
         /** EmailIn */
         EmailIn: {
             /**
@@ -1595,6 +1606,21 @@ export interface components {
              * Format: email
              */
             email: string;
+        };
+        /** EmailSettings */
+        EmailSettings: {
+            /**
+             * Notify On
+             * @description Send on success, on failure (anything but passed), or both.
+             */
+            notify_on?: ("success" | "failure")[];
+            /** Recipients */
+            recipients: string[];
+            /**
+             * Subject Prefix
+             * @default [TestAble]
+             */
+            subject_prefix?: string;
         };
         /** EnvVarCreate */
         EnvVarCreate: {
@@ -1694,6 +1720,21 @@ export interface components {
             route: string;
             /** Scope */
             scope: string;
+        };
+        /** GitHubChecksSettings */
+        GitHubChecksSettings: {
+            /**
+             * Annotate Flaky
+             * @description Also annotate tests that passed only on a retry (warning).
+             * @default true
+             */
+            annotate_flaky?: boolean;
+            /**
+             * Name
+             * @description The check run's name.
+             * @default TestAble
+             */
+            name?: string;
         };
         /** GitHubSecretName */
         GitHubSecretName: {
@@ -1893,6 +1934,77 @@ export interface components {
              */
             user_id: string;
         };
+        /**
+         * NotionPropertyNames
+         * @description The database's property names, for databases whose columns are named differently.
+         */
+        NotionPropertyNames: {
+            /**
+             * Branch
+             * @default Branch
+             */
+            branch?: string;
+            /**
+             * Cache Hit Rate
+             * @default Cache hit rate
+             */
+            cache_hit_rate?: string;
+            /**
+             * Commit
+             * @default Commit
+             */
+            commit?: string;
+            /**
+             * Duration
+             * @default Duration
+             */
+            duration?: string;
+            /**
+             * Failed
+             * @default Failed
+             */
+            failed?: string;
+            /**
+             * Passed
+             * @default Passed
+             */
+            passed?: string;
+            /**
+             * Report
+             * @default Report
+             */
+            report?: string;
+            /**
+             * Status
+             * @default Status
+             */
+            status?: string;
+            /**
+             * Title
+             * @default Name
+             */
+            title?: string;
+        };
+        /** NotionSettings */
+        NotionSettings: {
+            /**
+             * Data Source Id
+             * @description Which of the database's data sources; default: the first.
+             * @default null
+             */
+            data_source_id?: string | null;
+            /**
+             * Database Id
+             * @description The database's id or URL.
+             */
+            database_id: string;
+            properties?: components["schemas"]["NotionPropertyNames"];
+            /**
+             * Token
+             * @description Your Notion integration's secret (ntn_… or secret_…); share the database with that integration. Stored encrypted, never shown again.
+             */
+            token: string;
+        };
         /** OrgCreate */
         OrgCreate: {
             /** Name */
@@ -2024,6 +2136,16 @@ export interface components {
             org_id: string;
             /** Repository */
             repository: string;
+        };
+        /** PullRequestCommentSettings */
+        PullRequestCommentSettings: {
+            /**
+             * Verbosity
+             * @description minimal: one-line summary; normal: + failures, flaky tests and cache statistics; full: + tracebacks.
+             * @default normal
+             * @enum {string}
+             */
+            verbosity?: "minimal" | "normal" | "full";
         };
         /** PutBody */
         PutBody: {
@@ -2468,6 +2590,38 @@ export interface components {
         ShareRevoked: {
             /** Revoked */
             revoked: number;
+        };
+        /** SlackSettings */
+        SlackSettings: {
+            /**
+             * Bot Token
+             * @description Your Slack app's bot token (xoxb-…, scope chat:write), which posts to `channel`. Stored encrypted, never shown again.
+             * @default null
+             */
+            bot_token?: string | null;
+            /**
+             * Channel
+             * @description Channel name (#qa) or id (C0123…) the bot token posts to.
+             * @default null
+             */
+            channel?: string | null;
+            /**
+             * Mention On Failure
+             * @description A user (<@U…> or U…), a user group (<!subteam^S…> or S…), @here or @channel, mentioned when the run did not pass.
+             * @default null
+             */
+            mention_on_failure?: string | null;
+            /**
+             * Notify On
+             * @description Send on success, on failure (anything but passed), or both.
+             */
+            notify_on?: ("success" | "failure")[];
+            /**
+             * Webhook Url
+             * @description An incoming webhook URL; without it, `bot_token` posts to `channel`.
+             * @default null
+             */
+            webhook_url?: string | null;
         };
         /** StatusOut */
         StatusOut: {

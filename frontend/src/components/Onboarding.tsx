@@ -4,27 +4,19 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { api } from "@/api/client";
 import { Card } from "@/components/ui";
-import { unwrap } from "@/lib/errors";
+import { queries } from "@/api/queries";
 
 export function Onboarding({ projectId, hasRuns }: { projectId: string; hasRuns: boolean }) {
   const repository = useQuery({
-    queryKey: ["repository", projectId],
-    queryFn: async () => {
-      const result = await api.GET("/api/projects/{project_id}/repository", { params: { path: { project_id: projectId } } });
-      return result.response.status === 404 ? null : unwrap(result);
-    },
+    ...queries.projectRepository(projectId),
   });
   const repositoryId = repository.data?.id ?? "";
   const workflows = useQuery({
-    queryKey: ["workflows", repositoryId],
-    queryFn: async () =>
-      unwrap(await api.GET("/api/repositories/{repository_id}/workflows", { params: { path: { repository_id: repositoryId } } })),
+    ...queries.repositoryWorkflows(repositoryId),
     enabled: !!repositoryId,
   });
   const variables = useQuery({
-    queryKey: ["envvars", projectId],
-    queryFn: async () =>
-      unwrap(await api.GET("/api/projects/{project_id}/envvars", { params: { path: { project_id: projectId } } })),
+    ...queries.projectEnvvars(projectId),
   });
   const steps = [
     { done: !!repository.data, label: "Connect the repository", href: `/workflows/?project=${projectId}` },

@@ -2,8 +2,8 @@
 // A project's last runs at a glance: one bar per run (height = share of tests passed),
 // with the pass rate and the element-cache hit rate over those runs in words.
 import { useQuery } from "@tanstack/react-query";
-import { api, type RunOut } from "@/api/client";
-import { unwrap } from "@/lib/errors";
+import { type RunOut } from "@/api/client";
+import { queries } from "@/api/queries";
 
 const RUNS = 20;
 
@@ -19,7 +19,9 @@ export function summarise(runs: RunOut[]): { pass: number | null; hits: number |
   let hits = 0;
   for (const run of runs) {
     const stats = run.cache_stats as Record<string, number | undefined>;
-    steps += stats.steps ?? 0;
+    // Lookups, as docs/element-cache.md "Hit rate" defines it (runs stored before lookups
+    // were recorded count their steps).
+    steps += stats.lookups ?? stats.steps ?? 0;
     hits += stats.cache_hits ?? 0;
   }
   return { pass: tests ? passed / tests : null, hits: steps ? hits / steps : null };
@@ -29,13 +31,7 @@ const pct = (v: number | null) => (v === null ? "–" : `${Math.round(v * 100)} 
 
 export function RunTrend({ projectId }: { projectId: string }) {
   const runs = useQuery({
-    queryKey: ["runs", projectId, "trend"],
-    queryFn: async () =>
-      unwrap(
-        await api.GET("/api/projects/{project_id}/runs", {
-          params: { path: { project_id: projectId }, query: { limit: RUNS } },
-        }),
-      ),
+    ...queries.projectRuns(projectId, { limit: RUNS }),
   });
   if (!runs.data || runs.data.items.length === 0) return null;
   const items = [...runs.data.items].reverse(); // oldest first, left to right

@@ -2,18 +2,15 @@
 // A workflow's version history with the changed paths of each version, and the next
 // slots of its schedule as the api computes them (time zone and daylight saving included).
 import { useQuery } from "@tanstack/react-query";
-import { api } from "@/api/client";
+import { queries } from "@/api/queries";
 import { Empty, ErrorNote, Loading } from "@/components/ui";
-import { unwrap } from "@/lib/errors";
+import { ConfigSummary } from "@/components/workflows/ConfigSummary";
+import type { Json } from "@/lib/paths";
 
 const show = (value: unknown) => (value === undefined ? "" : JSON.stringify(value));
 
 export function VersionHistory({ workflowId, version }: { workflowId: string; version: number }) {
-  const versions = useQuery({
-    queryKey: ["workflow-versions", workflowId, version],
-    queryFn: async () =>
-      unwrap(await api.GET("/api/workflows/{workflow_id}/versions", { params: { path: { workflow_id: workflowId } } })),
-  });
+  const versions = useQuery(queries.workflowVersions(workflowId, version));
   if (versions.isPending) return <Loading what="the version history" />;
   if (versions.isError) return <ErrorNote error={versions.error} />;
   const newestFirst = [...versions.data].sort((a, b) => b.version - a.version);
@@ -24,8 +21,14 @@ export function VersionHistory({ workflowId, version }: { workflowId: string; ve
           <p className="font-medium">
             Version {v.version} · {new Date(v.changed_at).toLocaleString()}
           </p>
-          {v.diff.length === 0 ? (
-            <p className="text-slate-600">{v.version === 1 ? "Created." : "No changes recorded."}</p>
+          {v.version === 1 ? (
+            // The first version's "diff" is the whole document: show it as settings.
+            <>
+              <p className="text-slate-600">Created with these settings:</p>
+              <ConfigSummary config={v.config as Json} />
+            </>
+          ) : v.diff.length === 0 ? (
+            <p className="text-slate-600">No changes recorded.</p>
           ) : (
             <ul className="mt-1 flex flex-col gap-1">
               {v.diff.map((change, i) => {
@@ -47,11 +50,7 @@ export function VersionHistory({ workflowId, version }: { workflowId: string; ve
 }
 
 export function SchedulePreview({ workflowId, version }: { workflowId: string; version: number }) {
-  const preview = useQuery({
-    queryKey: ["workflow-schedule", workflowId, version],
-    queryFn: async () =>
-      unwrap(await api.GET("/api/workflows/{workflow_id}/schedule", { params: { path: { workflow_id: workflowId } } })),
-  });
+  const preview = useQuery(queries.workflowSchedule(workflowId, version));
   if (preview.isPending) return <Loading what="the next scheduled runs" />;
   if (preview.isError) return <ErrorNote error={preview.error} />;
   if (preview.data.next_slots.length === 0) return <Empty>This schedule never fires.</Empty>;

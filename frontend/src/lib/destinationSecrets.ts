@@ -1,12 +1,36 @@
 // Secret destination settings (backend/workflows/secrets.py): the api never returns their
 // value, only `<field>: null` with `<field>_set: true`. Sending that back keeps the stored
 // value; sending a string replaces it. The editor keeps them out of the JSON text.
+// Which settings are secret comes from the api's OpenAPI document (the schema the typed
+// client is generated from and `make api-client` keeps current): `DestinationSettings`
+// maps each destination type to its settings model, whose secret fields say
+// `"secret": true` (backend/app.py, backend/workflows/secrets.py).
+import openapi from "../../openapi.json";
 import type { Json } from "@/lib/paths";
 
-export const SECRET_FIELDS: Record<string, string[]> = {
-  slack: ["webhook_url", "bot_token"],
-  notion: ["token"],
-};
+interface PropertySchema {
+  secret?: boolean;
+}
+interface ObjectSchema {
+  properties?: Record<string, PropertySchema | { $ref?: string }>;
+}
+
+function secretFieldsFromSchema(): Record<string, string[]> {
+  const schemas = openapi.components.schemas as unknown as Record<string, ObjectSchema>;
+  const byType = schemas.DestinationSettings?.properties ?? {};
+  const out: Record<string, string[]> = {};
+  for (const [type, reference] of Object.entries(byType)) {
+    const name = ("$ref" in reference ? reference.$ref : undefined)?.split("/").pop();
+    const model = name ? schemas[name] : undefined;
+    const secret = Object.entries(model?.properties ?? {})
+      .filter(([, field]) => (field as PropertySchema).secret === true)
+      .map(([field]) => field);
+    if (secret.length) out[type] = secret.sort();
+  }
+  return out;
+}
+
+export const SECRET_FIELDS: Record<string, string[]> = secretFieldsFromSchema();
 
 type Settings = Json;
 

@@ -6,25 +6,25 @@ import { Button, Card, ErrorNote, Field, Loading, Notice } from "@/components/ui
 import { useAuth } from "@/lib/auth";
 import { ApiError, unwrap } from "@/lib/errors";
 import { useRequireAuth } from "@/lib/useRequireAuth";
+import { keys, queries } from "@/api/queries";
 
 export default function AccountPage() {
   const ready = useRequireAuth();
   const { state } = useAuth();
   const queryClient = useQueryClient();
   const sessions = useQuery({
-    queryKey: ["sessions"],
-    queryFn: async () => unwrap(await api.GET("/api/auth/sessions")),
+    ...queries.sessions(),
     enabled: ready,
   });
   const end = useMutation({
     mutationFn: async (id: string) =>
       unwrap(await api.DELETE("/api/auth/sessions/{session_id}", { params: { path: { session_id: id } } })),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ["sessions"] }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: keys.sessions() }),
   });
   const change = useMutation({
     mutationFn: async (body: { current_password: string; new_password: string }) =>
       unwrap(await api.POST("/api/auth/change-password", { body })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["sessions"] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.sessions() }),
   });
   if (!ready || state.status !== "signed-in") return <Loading what="your account" />;
   const fields = change.error instanceof ApiError ? change.error.fields : {};

@@ -8,6 +8,7 @@ import { Button, Card, Empty, ErrorNote, Loading, StatusBadge } from "@/componen
 import type { CachedElement, CacheStats, DecisionRecord, ElementVersion } from "@/lib/cache";
 import { authFetch } from "@/lib/authFetch";
 import { useParam, useRequireAuth } from "@/lib/useRequireAuth";
+import { keys } from "@/api/queries";
 
 // These routes return the store's plain records (no OpenAPI shapes).
 function cacheApi<T>(projectId: string, path: string, init?: RequestInit): Promise<T> {
@@ -21,7 +22,7 @@ function show(value: unknown): string {
 
 function Versions({ projectId, element }: { projectId: string; element: CachedElement }) {
   const versions = useQuery({
-    queryKey: ["cache-versions", projectId, element.key],
+    queryKey: keys.cacheVersions(projectId, element.key),
     queryFn: () =>
       cacheApi<{ versions: ElementVersion[] }>(projectId, `/element/versions?key=${encodeURIComponent(element.key)}`),
   });
@@ -64,7 +65,7 @@ function Versions({ projectId, element }: { projectId: string; element: CachedEl
 
 function DecisionsTable({ projectId, elementKey }: { projectId: string; elementKey: string | null }) {
   const decisions = useQuery({
-    queryKey: ["cache-decisions", projectId, elementKey],
+    queryKey: keys.cacheDecisions(projectId, elementKey ?? ""),
     queryFn: () =>
       cacheApi<{ decisions: DecisionRecord[] }>(
         projectId,
@@ -120,20 +121,20 @@ function CachePage() {
   const [selected, setSelected] = useState<string | null>(null);
   const [status, setStatus] = useState("");
   const elements = useQuery({
-    queryKey: ["cache-elements", projectId, status],
+    queryKey: keys.cacheElements(projectId ?? "", status),
     queryFn: () =>
       cacheApi<{ elements: CachedElement[] }>(projectId ?? "", `/elements${status ? `?status=${status}` : ""}`),
     enabled: ready && !!projectId,
   });
   const stats = useQuery({
-    queryKey: ["cache-stats", projectId],
+    queryKey: keys.cacheStats(projectId ?? ""),
     queryFn: () => cacheApi<CacheStats>(projectId ?? "", "/stats"),
     enabled: ready && !!projectId,
   });
   const invalidate = useMutation({
     mutationFn: (key: string) =>
       cacheApi<null>(projectId ?? "", "/element/invalidate", { method: "POST", body: JSON.stringify({ key }) }),
-    onSuccess: () => queryClient.invalidateQueries({ predicate: (q) => String(q.queryKey[0]).startsWith("cache-") }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.cacheAll(projectId ?? "") }),
   });
 
   if (!ready) return <Loading what="your account" />;
@@ -157,9 +158,10 @@ function CachePage() {
           {[
             ["Elements", stats.data.entries],
             ["Lookups", stats.data.lookups],
-            ["Hit rate", `${Math.round(stats.data.hit_rate * 100)} %`],
+            // docs/element-cache.md "Hit rate": hits over lookups, over all the store recorded.
+            ["Hit rate (all lookups)", stats.data.lookups ? `${Math.round(stats.data.hit_rate * 100)} %` : "–"],
             ["Healed", stats.data.heals],
-            ["AI calls", stats.data.resolver_calls],
+            ["Resolver calls", stats.data.resolver_calls],
           ].map(([label, value]) => (
             <div key={String(label)} className="rounded border border-slate-200 bg-white p-3">
               <dt className="text-xs text-slate-600">{label}</dt>

@@ -9,6 +9,7 @@ import { withSuspense } from "@/components/Page";
 import { Button, Card, Empty, ErrorNote, Loading, Notice, StatusBadge } from "@/components/ui";
 import { unwrap } from "@/lib/errors";
 import { useParam, useRequireAuth } from "@/lib/useRequireAuth";
+import { keys, queries } from "@/api/queries";
 
 type DeliveryStatus = Schemas["DeliveryStatus"];
 const STATUSES: DeliveryStatus[] = ["received", "processed", "ignored", "rejected", "failed"];
@@ -21,13 +22,7 @@ function DeliveriesPage() {
   const [status, setStatus] = useState<DeliveryStatus | "">("");
   const [offset, setOffset] = useState(0);
   const deliveries = useQuery({
-    queryKey: ["deliveries", orgId, status, offset],
-    queryFn: async () =>
-      unwrap(
-        await api.GET("/api/orgs/{org_id}/github/deliveries", {
-          params: { path: { org_id: orgId }, query: { status: status || undefined, limit: PAGE, offset } },
-        }),
-      ),
+    ...queries.orgWebhookDeliveries(orgId, status, offset, PAGE),
     enabled: ready && !!orgId,
     placeholderData: keepPreviousData,
   });
@@ -38,7 +33,7 @@ function DeliveriesPage() {
           params: { path: { org_id: orgId, delivery_pk: deliveryPk } },
         }),
       ),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["deliveries", orgId] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.orgWebhookDeliveriesAll(orgId) }),
   });
   if (!ready) return <Loading what="your account" />;
   if (!orgId) return <ErrorNote error="No organisation chosen." />;

@@ -8,6 +8,7 @@ import { Button, Card, Empty, ErrorNote, Field, Loading, Notice } from "@/compon
 import { authFetch } from "@/lib/authFetch";
 import { ApiError, unwrap } from "@/lib/errors";
 import { useParam, useRequireAuth } from "@/lib/useRequireAuth";
+import { keys, queries } from "@/api/queries";
 
 type ImportResult = Schemas["ImportResult"];
 type Tab = "paste" | "upload" | "github";
@@ -67,13 +68,11 @@ function ImportDialog({ projectId, onClose }: { projectId: string; onClose: () =
       return unwrap(await api.POST("/api/projects/{project_id}/envvars/import", { params: { path: { project_id: projectId } }, body }));
     },
     onSuccess: (result) => {
-      if (!result.dry_run) void queryClient.invalidateQueries({ queryKey: ["envvars", projectId] });
+      if (!result.dry_run) void queryClient.invalidateQueries({ queryKey: keys.projectEnvvars(projectId ?? "") });
     },
   });
   const github = useQuery({
-    queryKey: ["github-secrets", projectId],
-    queryFn: async () =>
-      unwrap(await api.GET("/api/projects/{project_id}/envvars/github-secrets", { params: { path: { project_id: projectId } } })),
+    ...queries.projectGithubSecrets(projectId),
     enabled: tab === "github",
   });
   const tabs: [Tab, string][] = [
@@ -166,15 +165,13 @@ function EnvVarsPage() {
   const queryClient = useQueryClient();
   const [importing, setImporting] = useState(false);
   const variables = useQuery({
-    queryKey: ["envvars", projectId],
-    queryFn: async () =>
-      unwrap(await api.GET("/api/projects/{project_id}/envvars", { params: { path: { project_id: projectId } } })),
+    ...queries.projectEnvvars(projectId ?? ""),
     enabled: ready && !!projectId,
   });
   const add = useMutation({
     mutationFn: async (body: { key: string; value: string; secret: boolean | null }) =>
       unwrap(await api.POST("/api/projects/{project_id}/envvars", { params: { path: { project_id: projectId } }, body })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["envvars", projectId] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.projectEnvvars(projectId ?? "") }),
   });
   const remove = useMutation({
     mutationFn: async (id: string) =>
@@ -183,7 +180,7 @@ function EnvVarsPage() {
           params: { path: { project_id: projectId, variable_id: id } },
         }),
       ),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["envvars", projectId] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.projectEnvvars(projectId ?? "") }),
   });
   if (!ready) return <Loading what="your account" />;
   if (!projectId) return <ErrorNote error="No project chosen." />;

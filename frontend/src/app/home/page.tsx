@@ -7,8 +7,8 @@ import { api, type Schemas } from "@/api/client";
 import { DailyChart, overall, percent } from "@/components/DailyChart";
 import { withSuspense } from "@/components/Page";
 import { Card, Empty, ErrorNote, Loading, StatusBadge } from "@/components/ui";
-import { unwrap } from "@/lib/errors";
 import { useParam, useRequireAuth } from "@/lib/useRequireAuth";
+import { queries } from "@/api/queries";
 
 type TestTrend = Schemas["TestTrend"];
 
@@ -38,23 +38,15 @@ function HomePage() {
   const enabled = ready && !!projectId;
   const path = { params: { path: { project_id: projectId ?? "" } } };
   const project = useQuery({
-    queryKey: ["project", projectId],
-    queryFn: async () => unwrap(await api.GET("/api/projects/{project_id}", path)),
+    ...queries.project(projectId ?? ""),
     enabled,
   });
   const insights = useQuery({
-    queryKey: ["insights", projectId],
-    queryFn: async () => unwrap(await api.GET("/api/projects/{project_id}/insights", path)),
+    ...queries.projectInsights(projectId ?? ""),
     enabled,
   });
   const runs = useQuery({
-    queryKey: ["runs", projectId, "home"],
-    queryFn: async () =>
-      unwrap(
-        await api.GET("/api/projects/{project_id}/runs", {
-          params: { path: { project_id: projectId ?? "" }, query: { limit: 5 } },
-        }),
-      ),
+    ...queries.projectRuns(projectId ?? "", { limit: 5 }),
     enabled,
   });
   if (!ready) return <Loading what="your account" />;

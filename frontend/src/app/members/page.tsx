@@ -8,6 +8,7 @@ import { Button, Card, Empty, ErrorNote, Field, Loading, Notice, StatusBadge } f
 import { useAuth } from "@/lib/auth";
 import { ApiError, unwrap } from "@/lib/errors";
 import { useParam, useRequireAuth } from "@/lib/useRequireAuth";
+import { keys, queries } from "@/api/queries";
 
 type Role = Schemas["Role"];
 const ROLES: Role[] = ["viewer", "member", "admin", "owner"];
@@ -18,22 +19,18 @@ function MembersPage() {
   const { state } = useAuth();
   const orgId = useParam("org") ?? "";
   const queryClient = useQueryClient();
-  const refresh = () => queryClient.invalidateQueries({ predicate: (q) => q.queryKey[0] === "org" });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: keys.org(orgId) });
   const org = useQuery({
-    queryKey: ["org", orgId],
-    queryFn: async () => unwrap(await api.GET("/api/orgs/{org_id}", { params: { path: { org_id: orgId } } })),
+    ...queries.org(orgId),
     enabled: ready && !!orgId,
   });
   const admin = org.data ? RANK[org.data.role] >= RANK.admin : false;
   const members = useQuery({
-    queryKey: ["org", orgId, "members"],
-    queryFn: async () => unwrap(await api.GET("/api/orgs/{org_id}/members", { params: { path: { org_id: orgId } } })),
+    ...queries.orgMembers(orgId),
     enabled: ready && !!orgId,
   });
   const invitations = useQuery({
-    queryKey: ["org", orgId, "invitations"],
-    queryFn: async () =>
-      unwrap(await api.GET("/api/orgs/{org_id}/invitations", { params: { path: { org_id: orgId } } })),
+    ...queries.orgInvitations(orgId),
     enabled: admin,
   });
   const changeRole = useMutation({

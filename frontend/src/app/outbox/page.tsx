@@ -3,7 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { api } from "@/api/client";
 import { Card, Empty, ErrorNote, Loading } from "@/components/ui";
-import { unwrap } from "@/lib/errors";
+import { queries } from "@/api/queries";
 
 // Links in the e-mails point at the api (they also work without the dashboard); here
 // they open the dashboard's page for the same token instead.
@@ -23,8 +23,7 @@ function dashboardLinks(text: string): { href: string; label: string }[] {
 
 export default function OutboxPage() {
   const outbox = useQuery({
-    queryKey: ["outbox"],
-    queryFn: async () => unwrap(await api.GET("/api/outbox", { params: { query: { limit: 50 } } })),
+    ...queries.outbox(),
     refetchInterval: 3000,
   });
   return (

@@ -7,13 +7,14 @@ import { RunTrend } from "@/components/RunTrend";
 import { Button, Card, Empty, ErrorNote, Field, Loading } from "@/components/ui";
 import { ApiError, unwrap } from "@/lib/errors";
 import { useRequireAuth } from "@/lib/useRequireAuth";
+import { keys, queries } from "@/api/queries";
 
 function NewProjectForm({ org }: { org: OrgOut }) {
   const queryClient = useQueryClient();
   const create = useMutation({
     mutationFn: async (body: { name: string; repository: string; default_branch: string | null }) =>
       unwrap(await api.POST("/api/orgs/{org_id}/projects", { params: { path: { org_id: org.id } }, body })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["projects", org.id] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.orgProjects(org.id) }),
   });
   const fields = create.error instanceof ApiError ? create.error.fields : {};
   function submit(event: FormEvent<HTMLFormElement>) {
@@ -50,9 +51,7 @@ function NewProjectForm({ org }: { org: OrgOut }) {
 
 function OrgProjects({ org }: { org: OrgOut }) {
   const projects = useQuery({
-    queryKey: ["projects", org.id],
-    queryFn: async () =>
-      unwrap(await api.GET("/api/orgs/{org_id}/projects", { params: { path: { org_id: org.id } } })),
+    ...queries.orgProjects(org.id),
   });
   return (
     <Card title={org.name}>
@@ -92,15 +91,14 @@ export default function ProjectsPage() {
   const queryClient = useQueryClient();
   const [showNewOrg, setShowNewOrg] = useState(false);
   const orgs = useQuery({
-    queryKey: ["orgs"],
-    queryFn: async () => unwrap(await api.GET("/api/orgs")),
+    ...queries.orgs(),
     enabled: ready,
   });
   const createOrg = useMutation({
     mutationFn: async (name: string) => unwrap(await api.POST("/api/orgs", { body: { name } })),
     onSuccess: () => {
       setShowNewOrg(false);
-      return queryClient.invalidateQueries({ queryKey: ["orgs"] });
+      return queryClient.invalidateQueries({ queryKey: keys.orgs() });
     },
   });
   if (!ready) return <Loading what="your account" />;

@@ -9,6 +9,7 @@ import { withSuspense } from "@/components/Page";
 import { Button, Card, Empty, ErrorNote, Loading, Notice } from "@/components/ui";
 import { unwrap } from "@/lib/errors";
 import { useParam, useRequireAuth } from "@/lib/useRequireAuth";
+import { keys, queries } from "@/api/queries";
 
 function RepositoriesPage() {
   const ready = useRequireAuth();
@@ -16,14 +17,7 @@ function RepositoriesPage() {
   const installed = useParam("installed");
   const queryClient = useQueryClient();
   const repositories = useQuery({
-    queryKey: ["org-repositories", orgId],
-    queryFn: async () =>
-      unwrap(
-        await api.GET("/api/orgs/{org_id}/repositories", {
-          // Disconnected ones stay listed (marked) so the admin sees what was cut off.
-          params: { path: { org_id: orgId }, query: { include_disconnected: true } },
-        }),
-      ),
+    ...queries.orgRepositories(orgId, true),
     enabled: ready && !!orgId,
   });
   const install = useMutation({
@@ -39,7 +33,7 @@ function RepositoriesPage() {
           params: { path: { repository_id: repositoryId } },
         }),
       ),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["org-repositories", orgId] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.orgRepositories(orgId) }),
   });
   if (!ready) return <Loading what="your account" />;
   if (!orgId) return <ErrorNote error="No organisation chosen." />;

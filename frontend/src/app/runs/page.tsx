@@ -9,6 +9,7 @@ import { withSuspense } from "@/components/Page";
 import { Button, Card, Empty, ErrorNote, Field, Loading, StatusBadge } from "@/components/ui";
 import { ApiError, unwrap } from "@/lib/errors";
 import { useParam, useRequireAuth } from "@/lib/useRequireAuth";
+import { keys, queries } from "@/api/queries";
 
 type RunState = Schemas["RunState"];
 type Trigger = Schemas["Trigger"];
@@ -64,21 +65,11 @@ function RunsPage() {
   const [trigger, setTrigger] = useState<Trigger | "">("");
   const [branch, setBranch] = useState("");
   const project = useQuery({
-    queryKey: ["project", projectId],
-    queryFn: async () => unwrap(await api.GET("/api/projects/{project_id}", { params: { path: { project_id: projectId ?? "" } } })),
+    ...queries.project(projectId ?? ""),
     enabled: ready && !!projectId,
   });
   const runs = useQuery({
-    queryKey: ["runs", projectId, status, trigger, branch],
-    queryFn: async () =>
-      unwrap(
-        await api.GET("/api/projects/{project_id}/runs", {
-          params: {
-            path: { project_id: projectId ?? "" },
-            query: { status: status || undefined, trigger: trigger || undefined, branch: branch || undefined, limit: 50 },
-          },
-        }),
-      ),
+    ...queries.projectRuns(projectId ?? "", { status: status || undefined, trigger: trigger || undefined, branch: branch || undefined, limit: 50 }),
     enabled: ready && !!projectId,
     placeholderData: keepPreviousData,
     // Poll while something is still going on; the run view itself is live.

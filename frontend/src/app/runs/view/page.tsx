@@ -16,6 +16,7 @@ import { download } from "@/lib/artifacts";
 import { unwrap } from "@/lib/errors";
 import { useRunStream, type LiveRun } from "@/lib/runStream";
 import { useParam, useRequireAuth } from "@/lib/useRequireAuth";
+import { keys, queries } from "@/api/queries";
 
 type TestResult = Schemas["TestResultOut"];
 
@@ -147,9 +148,7 @@ function Output({ lines }: { lines: string[] }) {
 function Deliveries({ runId }: { runId: string }) {
   const queryClient = useQueryClient();
   const deliveries = useQuery({
-    queryKey: ["deliveries", runId],
-    queryFn: async () => unwrap(await api.GET("/api/runs/{run_id}/deliveries", { params: { path: { run_id: runId } } })),
-    // Reports go out after the run ends: follow them until none is pending.
+    ...queries.runDeliveries(runId),
     refetchInterval: (query) =>
       query.state.data?.some((d) => d.status === "pending" || d.status === "in_progress") ? 3000 : false,
   });
@@ -160,7 +159,7 @@ function Deliveries({ runId }: { runId: string }) {
           params: { path: { run_id: runId, delivery_id: id } },
         }),
       ),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["deliveries", runId] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.runDeliveries(runId) }),
   });
   if (deliveries.isPending) return <Loading what="report deliveries" />;
   if (deliveries.isError) return <ErrorNote error={deliveries.error} />;
@@ -201,14 +200,13 @@ function RunPage() {
   const queryClient = useQueryClient();
   const live = useRunStream(ready ? runId : null);
   const run = useQuery({
-    queryKey: ["run", runId],
-    queryFn: async () => unwrap(await api.GET("/api/runs/{run_id}", { params: { path: { run_id: runId ?? "" } } })),
+    ...queries.run(runId ?? ""),
     enabled: ready && !!runId,
   });
   const finishedLive = live.status !== null && !ACTIVE.has(live.status);
   // Results, artifacts and counts are written when the run ends: read them again then.
   useEffect(() => {
-    if (finishedLive) void queryClient.invalidateQueries({ queryKey: ["run", runId] });
+    if (finishedLive) void queryClient.invalidateQueries({ queryKey: keys.run(runId ?? "") });
   }, [finishedLive, queryClient, runId]);
   const rerun = useMutation({
     mutationFn: async () => unwrap(await api.POST("/api/runs/{run_id}/rerun-failed", { params: { path: { run_id: runId ?? "" } } })),
@@ -293,6 +291,11 @@ function RunPage() {
           <Card title="Results">
             <Results run={detail} />
           </Card>
+          {live.output.length > 0 && (
+            <Card title="Output">
+              <Output lines={live.output} />
+            </Card>
+          )}
           <Card title="Screenshots">
             {screenshots.length === 0 ? (
               <Empty>No screenshots.</Empty>
