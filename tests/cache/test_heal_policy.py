@@ -472,3 +472,32 @@ def test_same_words_elsewhere_are_refused_when_healing_saw_them_in_the_cached_pl
     )
     inner = link("Consumer Electronics", attributes={"href": "/c/44"}, xpath="/d/span[1]/a[1]")
     assert evidence_against(row, [], inner, closest=row) is None
+
+
+def test_another_cards_button_without_the_id_scheme_is_not_taken_for_a_deleted_one() -> None:
+    def wish(card: int, product: str, price: str, x: float, **attrs: str) -> Fingerprint:
+        return fp(
+            tag="button",
+            role="button",
+            name="Add to wishlist",
+            text="\\u2661",
+            attributes={"type": "button", "class": "btn btn-secondary", **attrs},
+            bbox={"x": x, "y": 944, "width": 48, "height": 36},
+            xpath=f"/html[1]/body[1]/main[1]/div[1]/article[{card}]/div[1]/button[2]",
+            neighbour_text=f"Add to cart | {product}",
+            container_text=f"{product} {price} Add to cart \\u2661",
+            twins=2,
+            parents=[
+                {"tag": "div", "classes": ["card-actions"]},
+                {"tag": "article", "classes": ["card"]},
+            ],
+        )
+
+    cached = wish(2, "Wireless mouse", "$99.99", 376, id="wish-6022")
+    page = [
+        wish(1, "Desk lamp", "$10.00", 164, id="wish-9884"),
+        wish(3, "Wireless mouse", "$13.99", 588),  # another card, same product name, no id
+    ]
+    answer = relocate(cached, page)
+    assert answer["decision"] != "accept"
+    assert any("other items are still named like it" in r for r in answer["reasons"])
