@@ -1202,3 +1202,79 @@ def key_parts(text: str) -> tuple[str, str]:
         # "select the Completed filter" clicks; keyed as written, its key reads back the same
         return "select", understood.description_words()
     return understood.key_class, understood.description_words()
+
+
+# --- extract() requests -------------------------------------------------------------------
+# What an extract() request asks for and where: "get the country in the profile summary",
+# "how many cards does the In progress column say it has?", "the amount next to Total",
+# "the second task". Read here, next to the step grammar: one module reads what people write.
+
+_REQUEST_ORDINAL = re.compile(
+    r"\b(?:(" + "|".join(w for w in _ORDINAL_WORDS if w.isalpha()) + r")|(\d+)(?:st|nd|rd|th))\b",
+    re.IGNORECASE,
+)
+# "the country in the profile summary", "the name shown in the header": what is read, and
+# where. The region narrows the candidates the resolver chooses among.
+_REQUEST_REGION = re.compile(
+    r"^(?P<datum>.+?)\s+(?:(?:that\s+is\s+|is\s+)?(?:shown|displayed|written|listed)\s+)?"
+    r"(?:up\s+)?(?:in|on|inside|within|under|from)\s+(?:the\s+)?(?P<region>[^'\"]+?)[?.!\s]*$",
+    re.IGNORECASE,
+)
+# "which country does the profile summary show now?"
+_REQUEST_REGION_SHOWS = re.compile(
+    r"^(?P<datum>.+?)\s+(?:does|do|did)\s+(?:the\s+)?(?P<region>.+?)\s+"
+    r"(?:show|say|display|list|read)s?\b.*$",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(
+    r"^\s*(?:please\s+|now\s+|then\s+)*(?:get|read|extract|find|fetch|show(?:\s+me)?|"
+    r"tell\s+me|what(?:'s|\s+is|\s+are|\s+does)?|which|how\s+many|how\s+much)?\b\s*",
+    re.IGNORECASE,
+)
+_REQUEST_NEAR = re.compile(
+    r"^(?P<datum>.*?)\s*(?:(?:that\s+is\s+|is\s+)?(?:shown|displayed|written|listed)\s+)?"
+    r"(?:next\s+to|beside|alongside|by|after|(?:to\s+the\s+)?right\s+of)\s+(?:the\s+)?"
+    r"['\"‘“]?(?P<near>[^'\"’”]+?)['\"’”]?(?:\s+(?:heading|label|title|column|row))?[?.!\s]*$",
+    re.IGNORECASE,
+)
+# Region words that only say "a part of the page", not which one.
+GENERIC_REGION_WORDS = frozenset(
+    {"list", "page", "table", "section", "panel", "card", "box", "area"}
+)
+
+
+def request_ordinal(target: str) -> tuple[int, str] | None:
+    """(position, the request without it): "the second task" -> (2, "the task"),
+    "the last order" -> (-1, ...). None without an ordinal."""
+    match = _REQUEST_ORDINAL.search(target)
+    if match is None or re.match(r"\s+names?\b", target[match.end() :], re.IGNORECASE):
+        return None  # "the first name", "last names": a field's name, not a position
+    position = _ORDINAL_WORDS[match.group(1).lower()] if match.group(1) else int(match.group(2))
+    if position == 0:
+        return None
+    return position, (target[: match.start()] + target[match.end() :]).strip()
+
+
+def question_words_out(target: str) -> str:
+    """The request without its question or command words ("what's", "get", "how many")."""
+    return _QUESTION.sub("", target, count=1).rstrip(" ?.!") or target
+
+
+def datum_and_region(target: str) -> tuple[str, str | None]:
+    """("the country", "profile summary") of "get the country in the profile summary"; the
+    region is None without one, or when it only says "the list"/"the page"."""
+    text = question_words_out(target)
+    # "how many cards does the In progress column say": the verb ends the region first
+    match = _REQUEST_REGION_SHOWS.match(text) or _REQUEST_REGION.match(text)
+    if match is None:
+        return text, None
+    region = match.group("region").strip()
+    if not set(synonyms.canonical_tokens(region)) - GENERIC_REGION_WORDS:
+        return text, None
+    return match.group("datum").strip(), region
+
+
+def near_label(text: str) -> str | None:
+    """The label a request reads beside ("the amount next to Total" -> "Total"), or None."""
+    match = _REQUEST_NEAR.match(text)
+    return match.group("near") if match else None

@@ -40,6 +40,13 @@ from pydantic import BaseModel, ValidationError, create_model
 from pydantic.fields import FieldInfo
 
 from backend.ai.base import Resolution, ResolveRequest
+from backend.ai.instructions import (
+    GENERIC_REGION_WORDS,
+    datum_and_region,
+    near_label,
+    question_words_out,
+    request_ordinal,
+)
 from backend.cache.collect import Snapshot as SnapshotData
 from backend.cache.collect import parse_selectors
 from backend.cache.keys import element_key, normalise_instruction, normalise_route
@@ -51,20 +58,6 @@ from backend.client.errors import TestAbleStepError
 from backend.client.results import StepResult
 
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
-_ORDINALS = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "seventh": 7,
-    "eighth": 8,
-    "ninth": 9,
-    "tenth": 10,
-    "last": -1,
-}
-_ORDINAL = re.compile(r"\b(?:(" + "|".join(_ORDINALS) + r")|(\d+)(?:st|nd|rd|th))\b", re.IGNORECASE)
 # Words that say *that* something is a list or a value, not *which* one.
 _GENERIC = frozenset(
     {
@@ -168,18 +161,6 @@ def _words(text: str) -> set[str]:
     return set(canonical_tokens(text))
 
 
-def _ordinal(target: str) -> tuple[int, str] | None:
-    """(position, the request without it): "the second task" -> (2, "the task"),
-    "the last order" -> (-1, ...). None without an ordinal."""
-    match = _ORDINAL.search(target)
-    if match is None or re.match(r"\s+names?\b", target[match.end() :], re.IGNORECASE):
-        return None  # "the first name", "last names": a field's name, not a position
-    position = _ORDINALS[match.group(1).lower()] if match.group(1) else int(match.group(2))
-    if position == 0:
-        return None
-    return position, (target[: match.start()] + target[match.end() :]).strip()
-
-
 def _read_mode(fp: Fingerprint, target: str) -> str:
     """How to read the element the resolver found for ``target`` (see the module doc)."""
     if fp.get("tag") in _FIELD_TAGS:
@@ -202,11 +183,11 @@ def _read_mode(fp: Fingerprint, target: str) -> str:
 def _resolve_index(
     config: EngineConfig, instruction: str, target: str, snapshot: SnapshotData, many: bool
 ) -> Flow[int | None]:
-    datum, region = _datum_and_region(target)
+    datum, region = datum_and_region(target)
     shortlist = _region_members(region, snapshot["candidates"]) if region else None
     request: ResolveRequest = {
         "instruction": f"{instruction}: {target}",
-        "target": datum if shortlist else _question_words_out(target),
+        "target": datum if shortlist else question_words_out(target),
         "action": {"method": "none"},
         "candidates": snapshot["candidates"],
         "shortlist": shortlist,
@@ -227,24 +208,6 @@ def _resolve_index(
     return None
 
 
-# "the country in the profile summary", "the name shown in the header": what is read, and
-# where. The region narrows the candidates the resolver chooses among.
-_REGION = re.compile(
-    r"^(?P<datum>.+?)\s+(?:(?:that\s+is\s+|is\s+)?(?:shown|displayed|written|listed)\s+)?"
-    r"(?:up\s+)?(?:in|on|inside|within|under|from)\s+(?:the\s+)?(?P<region>[^'\"]+?)[?.!\s]*$",
-    re.IGNORECASE,
-)
-# "which country does the profile summary show now?"
-_REGION_SHOWS = re.compile(
-    r"^(?P<datum>.+?)\s+(?:does|do|did)\s+(?:the\s+)?(?P<region>.+?)\s+"
-    r"(?:show|say|display|list|read)s?\b.*$",
-    re.IGNORECASE,
-)
-_QUESTION = re.compile(
-    r"^\s*(?:please\s+|now\s+|then\s+)*(?:get|read|extract|find|fetch|show(?:\s+me)?|"
-    r"tell\s+me|what(?:'s|\s+is|\s+are|\s+does)?|which|how\s+many|how\s+much)?\b\s*",
-    re.IGNORECASE,
-)
 # Region words that name a landmark element rather than a heading.
 _LANDMARKS = {
     "header": ("header", "banner"),
@@ -256,25 +219,6 @@ _LANDMARKS = {
     "dialog": ("dialog", "dialog"),
     "form": ("form", "form"),
 }
-_GENERIC_REGION = frozenset({"list", "page", "table", "section", "panel", "card", "box", "area"})
-
-
-def _question_words_out(target: str) -> str:
-    return _QUESTION.sub("", target, count=1).rstrip(" ?.!") or target
-
-
-def _datum_and_region(target: str) -> tuple[str, str | None]:
-    """("the country", "profile summary") of "get the country in the profile summary"; the
-    region is None without one, or when it only says "the list"/"the page"."""
-    text = _question_words_out(target)
-    # "how many cards does the In progress column say": the verb ends the region first
-    match = _REGION_SHOWS.match(text) or _REGION.match(text)
-    if match is None:
-        return text, None
-    region = match.group("region").strip()
-    if not _words(region) - _GENERIC_REGION:
-        return text, None
-    return match.group("datum").strip(), region
 
 
 def _region_members(region: str, candidates: list[Fingerprint]) -> list[int] | None:
@@ -309,7 +253,7 @@ def _region_members(region: str, candidates: list[Fingerprint]) -> list[int] | N
         if best * 2 < len(wanted):
             # No heading carries most of the region's words: the part of the page whose
             # id, classes or test id say all of them (<div id="card-details">).
-            return _named_container_members(wanted - _GENERIC_REGION, candidates)
+            return _named_container_members(wanted - GENERIC_REGION_WORDS, candidates)
     regions = set(prefixes)
     if len(regions) != 1:
         return None
@@ -335,7 +279,7 @@ def _number_shown(target: str, candidates: list[Fingerprint]) -> int | None:
     """For a number asked for ("how many items are left", "the count the In progress
     column shows"): the one short text showing a number in the named region that shares
     the most words with the request ("2 items left", "In progress (2)", a "2" badge)."""
-    datum, region = _datum_and_region(target)
+    datum, region = datum_and_region(target)
     scope = _region_members(region, candidates) if region else None
     if region and scope is None:
         return None
@@ -407,12 +351,6 @@ def _named_container_members(wanted: set[str], candidates: list[Fingerprint]) ->
     return (inside or None) if wanted else None
 
 
-_NEAR = re.compile(
-    r"^(?P<datum>.*?)\s*(?:(?:that\s+is\s+|is\s+)?(?:shown|displayed|written|listed)\s+)?"
-    r"(?:next\s+to|beside|alongside|by|after|(?:to\s+the\s+)?right\s+of)\s+(?:the\s+)?"
-    r"['\"‘“]?(?P<near>[^'\"’”]+?)['\"’”]?(?:\s+(?:heading|label|title|column|row))?[?.!\s]*$",
-    re.IGNORECASE,
-)
 # Elements that hold many values: never read whole as one.
 _CONTAINER_TAGS = frozenset({"table", "thead", "tbody", "tfoot", "tr", "ul", "ol", "dl"})
 # Elements a label is written in.
@@ -450,10 +388,10 @@ def _label_for(target: str, candidates: list[Fingerprint]) -> tuple[int | None, 
     (the element whose text is "Total", or starts with it: "In progress (2)"), or a label
     all of whose words the request asks for ("the order status" -> "Status"), the only
     one covering the most words. (None, None) otherwise: the resolver decides."""
-    text = _question_words_out(target)
-    near = _NEAR.match(text)
+    text = question_words_out(target)
+    near = near_label(text)
     if near is not None:
-        wanted_text = " ".join(near.group("near").split()).lower()
+        wanted_text = " ".join(near.split()).lower()
         wanted = _words(wanted_text)
         exact = [
             i
@@ -474,7 +412,7 @@ def _label_for(target: str, candidates: list[Fingerprint]) -> tuple[int | None, 
         if not exact and len(starts) == 1:
             return starts[0], "after:" + _label_text(candidates[starts[0]])[: len(wanted_text)]
         return None, None
-    datum, region = _datum_and_region(target)
+    datum, region = datum_and_region(target)
     wanted = _words(datum) - _GENERIC
     if not wanted:
         return None, None
@@ -578,7 +516,7 @@ def _plan_field(
     # A lone field without a description is what the instruction itself describes.
     target = instruction if single and not (info.description or info.title) else None
     target = target or _describe_field(name, info)
-    ordinal = _ordinal(target) if shape == "one" else None
+    ordinal = request_ordinal(target) if shape == "one" else None
     if ordinal is not None:
         # "the second card": without the list it counts in, any other element read would
         # be a guess that drops the ordinal — refuse instead.

@@ -38,8 +38,6 @@ __all__ = [
     "parse_instruction",
 ]
 
-_QUOTED = QUOTED_RE
-_PLACEHOLDER = PLACEHOLDER
 # A field whose description says it holds a secret: its typed text is never shown.
 SECRET_FIELD = re.compile(
     r"\b(pass(word|phrase|code)?s?|pins?|secrets?|tokens?|api[ -]?keys?|cvc|cvv|"
@@ -68,7 +66,7 @@ class ParsedInstruction:
         becomes "***"; placeholders are shown as placeholders, other typed text as is."""
         if self.value is None or self.action["method"] not in ("fill", "type", "edit"):
             return self.instruction
-        if _PLACEHOLDER.fullmatch(self.value):
+        if PLACEHOLDER.fullmatch(self.value):
             return self.instruction
         if not self.secret and not SECRET_FIELD.search(self.target):
             return self.instruction
@@ -77,22 +75,22 @@ class ParsedInstruction:
     @property
     def masked(self) -> str:
         """The instruction with the typed literal as "***" (for any field)."""
-        if self.value is None or _PLACEHOLDER.fullmatch(self.value):
+        if self.value is None or PLACEHOLDER.fullmatch(self.value):
             return self.instruction
         if self.action["method"] == "edit":
             # "edit 'pay rent' to 'pay the rent'": the new text is typed, the item is not
-            quoted = list(re.finditer(_QUOTED, self.instruction))
+            quoted = list(re.finditer(QUOTED_RE, self.instruction))
             if quoted:
                 last = quoted[-1]
                 return self.instruction[: last.start()] + '"***"' + self.instruction[last.end() :]
             return self.instruction
-        return re.sub(_QUOTED, '"***"', self.instruction, count=1)
+        return re.sub(QUOTED_RE, '"***"', self.instruction, count=1)
 
     def value_for(self, variables: Mapping[str, str] | None) -> str | None:
         """The value to type/choose now: placeholders replaced from ``variables``."""
         if self.value is None:
             return None
-        names = _PLACEHOLDER.findall(self.value)
+        names = PLACEHOLDER.findall(self.value)
         if not names:
             return self.value
         variables = variables or {}
@@ -102,7 +100,7 @@ class ParsedInstruction:
                 f"{self.display!r} needs the variable(s) {', '.join(missing)}; pass them as "
                 f"ai.act(..., variables={{{', '.join(repr(m) + ': ...' for m in missing)}}})"
             )
-        return _PLACEHOLDER.sub(lambda m: str(variables[m.group(0).strip("%")]), self.value)
+        return PLACEHOLDER.sub(lambda m: str(variables[m.group(0).strip("%")]), self.value)
 
 
 def parse_instruction(instruction: str) -> ParsedInstruction:
@@ -117,7 +115,7 @@ def parse_instruction(instruction: str) -> ParsedInstruction:
     argument: str | None = None
     if method == "press":
         argument = understood.key
-    elif value is not None and _PLACEHOLDER.fullmatch(value):
+    elif value is not None and PLACEHOLDER.fullmatch(value):
         argument = value  # the placeholder is stored, its value never
     elif method in ("select", "upload") and value is not None:
         argument = value  # an option label or a file path from the test code
