@@ -673,11 +673,11 @@ class LocalResolver:
         floor = 72.0 if within != "the page" else 62.0
         if only.score >= floor:
             return ranked
-        if within != "the page" and target.content and only.score == 0.0:
+        if within != "the page" and target.content and only.score == 0.0 and not menu:
             # "the edit button" of a row whose only button is "delete": its kind is not
             # enough when none of the asked words is found on it.
             return ranked
-        if within == "the page" and target.content and only.score == 0.0:
+        if (within == "the page" or menu) and target.content and only.score == 0.0:
             # Nothing of it matches: only when no element at all shows the asked words
             # ("task input" on a page that never says "task") is its kind enough.
             # Words shown by elements the action could apply to: a heading "Tasks" is the

@@ -211,6 +211,13 @@ def test_the_one_control_that_opens_a_menu_is_the_user_menu() -> None:
         fp("button", "button", "Account", text="SA", attributes={"aria-haspopup": "menu"}),
     ]
     assert ask("user menu", icon)["index"] == 1
+    # in a named region too, when no element there shows the asked words
+    in_header = [
+        fp("a", "link", "Orders", parents=[{"tag": "header"}]),
+        fp("summary", "button", "Sam Admin ▾", parents=[{"tag": "header"}]),
+        fp("button", "button", "Search", parents=[{"tag": "main"}]),
+    ]
+    assert ask("user menu", in_header, region="header")["index"] == 1
     # two menus: which one is not said
     both = [*header, fp("button", "button", "Help", attributes={"aria-haspopup": "true"})]
     assert ask("user menu", both)["index"] is None
