@@ -14,7 +14,6 @@ from backend.projects import service
 from backend.projects.access import project_for
 from backend.projects.insights import ProjectInsights, project_insights
 from backend.projects.schemas import ProjectCreate, ProjectOut
-from backend.repositories.service import adopt_local_source
 
 router = APIRouter(tags=["projects"])
 
@@ -35,8 +34,6 @@ async def create_project(
         default_branch=body.default_branch,
         settings=request.app.state.settings,
     )
-    # A project on a local git repository runs from it: it is connected from the start.
-    repository = await adopt_local_source(session, project)
     audit.record(
         "project.create",
         user_id=access.membership.user_id,
@@ -44,7 +41,7 @@ async def create_project(
         details={
             "project_id": str(project.id),
             "name": project.name,
-            "repository_id": str(repository.id) if repository else None,
+            "repository": project.repository,
         },
     )
     return ProjectOut.model_validate(project)

@@ -79,14 +79,24 @@ async def connect_repository(
 async def project_repository(
     project_id: uuid.UUID, user: CurrentUser, database: DatabaseDep, session: ReadSessionDep
 ) -> RepositoryOut:
-    await project_for(database, user, project_id)
+    project = await project_for(database, user, project_id)
+    # A project on a local git repository runs from that folder: it is its repository,
+    # connected from the first look (the dashboard must not offer to connect it).
+    await service.adopt_local_sources(database, [project])
     return RepositoryOut.of(await service.repository_of_project(session, project_id))
 
 
 @router.get("/api/orgs/{org_id}/repositories", response_model=list[RepositoryOut])
 async def list_repositories(
-    access: OrgViewer, session: ReadSessionDep, include_disconnected: bool = False
+    access: OrgViewer,
+    database: DatabaseDep,
+    session: ReadSessionDep,
+    include_disconnected: bool = False,
 ) -> list[RepositoryOut]:
+    async with database.session(read_only=True) as read:
+        unconnected = await service.projects_without_repository(read, access.org.id)
+        read.expunge_all()
+    await service.adopt_local_sources(database, unconnected)
     rows = await service.list_repositories(
         session, access.org.id, include_disconnected=include_disconnected
     )

@@ -10,9 +10,11 @@ from urllib.parse import urlsplit
 import httpx
 from loguru import logger
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.config import Settings
+from backend.db import Database
 from backend.github import installations
 from backend.github.app import GitHubNotConfigured, installation_token
 from backend.github.client import GitHubClient, GitHubError
@@ -225,6 +227,29 @@ async def adopt_local_source(session: AsyncSession, project: Project) -> Reposit
     session.add(repository)
     await session.flush()
     return repository
+
+
+async def adopt_local_sources(database: Database, projects: list[Project]) -> None:
+    """``adopt_local_source`` for each of ``projects`` that has none yet, in its own
+    transaction (the callers are reads). Two requests adopting the same folder at once:
+    the second insert breaks the one-row-per-project rule and is simply dropped."""
+    candidates = [p for p in projects if local_git_folder(p.repository) is not None]
+    if not candidates:
+        return
+    try:
+        async with database.session() as session:
+            for project in candidates:
+                await adopt_local_source(session, project)
+    except IntegrityError:
+        pass  # another request adopted it first: the row exists, which is all we want
+
+
+async def projects_without_repository(session: AsyncSession, org_id: uuid.UUID) -> list[Project]:
+    has_row = select(Repository.project_id)
+    rows = await session.scalars(
+        select(Project).where(Project.org_id == org_id, Project.id.not_in(has_row))
+    )
+    return list(rows)
 
 
 async def connect_local(

@@ -1,6 +1,7 @@
-"""A project made on a local git repository is connected to it from the start: its runs
-come from that folder, so the dashboard (Getting started, Workflows, Repositories) must
-not offer to connect it, and ``GET /api/projects/{id}/repository`` answers 200, not 404.
+"""A project made on a local git repository is connected to it: its runs come from that
+folder, so the dashboard (Getting started, Workflows, Repositories) must not offer to
+connect it, and ``GET /api/projects/{id}/repository`` answers 200, not 404 (the folder is
+adopted on the first look, by that route or the organisation's repository list).
 A remote URL or a folder that is not a git repository connects nothing; connecting the
 real repository afterwards replaces the local one (same row); another organisation still
 gets 404."""
@@ -53,7 +54,7 @@ async def test_a_project_on_a_local_git_repository_is_connected_to_it(
         f"/api/orgs/{api.org_id}/audit-log", params={"action": "project"}, headers=api.headers
     )
     [created] = log.json()["items"]
-    assert created["details"]["repository_id"] == repository["id"]
+    assert created["details"]["repository"] == source
 
     stranger = await signed_in_api(client, "local-stranger@example.com")
     hidden = await client.get(f"/api/projects/{project['id']}/repository", headers=stranger.headers)
@@ -104,3 +105,23 @@ async def test_connecting_github_replaces_the_local_source_and_keeps_the_row(
     assert gone.status_code == 204
     after = await client.get(f"/api/projects/{project['id']}/repository", headers=api.headers)
     assert after.status_code == 404
+
+
+async def test_the_organisations_list_shows_a_local_project_never_looked_at(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    api = await signed_in_api(client, "list-first@example.com")
+    source = make_git_repo(tmp_path / "shop", {"README.md": "x"})
+    project = await api.project(source)
+    await api.project("https://example.com/octo/other.git", "remote")
+
+    listed = await client.get(f"/api/orgs/{api.org_id}/repositories", headers=api.headers)
+    assert listed.status_code == 200, listed.text
+    [only] = listed.json()
+    assert (only["project_id"], only["clone_url"], only["connected"]) == (
+        project["id"],
+        source,
+        True,
+    )
+    again = await client.get(f"/api/orgs/{api.org_id}/repositories", headers=api.headers)
+    assert [r["id"] for r in again.json()] == [only["id"]]
