@@ -6,23 +6,16 @@ true on the freshly loaded page."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page
 
 from examples.apps import APPS, VARIANTS, serve
 from examples.apps.spec import AppSpec, normalise
 
 pytestmark = [pytest.mark.browser, pytest.mark.sync_browser]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--no-first-run",
-]
 CASES = [(name, variant) for name in APPS for variant in VARIANTS]
 IDS = [f"{name}-{variant}" for name, variant in CASES]
 HAS_CONTROLS = """() => {
@@ -33,19 +26,12 @@ HAS_CONTROLS = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def chromium_browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def new_page(chromium_browser: Browser) -> Iterator[Page]:
-    context = chromium_browser.new_context()
+def new_page(browser: Browser) -> Iterator[Page]:
+    # pytest-playwright's browser (launched with the plugin's Chromium arguments): a second
+    # sync_playwright() in a process that already runs one fails ("Sync API inside the
+    # asyncio loop") when xdist puts these tests beside other sync browser tests.
+    context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(5_000)
     yield page
