@@ -91,6 +91,9 @@ class RunTest(IdMixin, Base):
     flaky: Mapped[bool] = mapped_column(Boolean, default=False)
     # Browser steps with their cache decisions, as the plugin reported them.
     steps: Mapped[list[Any]] = mapped_column(default=list)
+    # What the plugin reported about the test itself: its case markers, file, docstring
+    # and body hash (backend.client.session; linked to test cases by backend.cases).
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class RunArtifact(IdMixin, Base):
