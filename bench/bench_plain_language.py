@@ -2,8 +2,13 @@
 ``examples/apps`` × variant × phrasing (terse / chatty / imperative), run with the TestAble
 client and the offline resolver. Prints one JSON line.
 
-    uv run python bench/bench_plain_language.py [--apps a,b] [--phrasings terse,chatty]
-        [--modes cold,warm,changed,cross_app] [--timeout-ms 3000] [--status FILE]
+    uv run python bench/bench_plain_language.py [--group dev|held_out|all] [--apps a,b]
+        [--phrasings terse,chatty] [--modes cold,warm,changed,cross_app] [--timeout-ms 3000]
+        [--status FILE]
+
+``--group``: ``dev`` (default) the apps the resolver was developed against; ``held_out``
+the apps written afterwards and never looked at while changing the resolver (the honest
+figures); ``all`` runs both and prints one JSON line per group (each line says its group).
 
 Modes (each run in a fresh browser context against a freshly started app):
 
@@ -57,7 +62,7 @@ from backend.client.api import AI
 from backend.client.drivers import LoopThread
 from backend.client.engine import EngineConfig
 from backend.client.errors import TestAbleStepError
-from examples.apps import APPS, serve
+from examples.apps import APPS, DEV_APPS, HELD_OUT_APPS, serve
 from examples.apps.spec import AppSpec, Step, normalise
 
 PHRASINGS = ("terse", "chatty", "imperative")
@@ -336,7 +341,9 @@ def bench(
     return runs, speed
 
 
-def summary(runs: list[Run], speed: dict[str, Any], timeout_ms: float) -> dict[str, Any]:
+def summary(
+    runs: list[Run], speed: dict[str, Any], timeout_ms: float, group: str = "dev"
+) -> dict[str, Any]:
     by_mode: dict[str, list[Run]] = defaultdict(list)
     for run in runs:
         by_mode[run.mode].append(run)
@@ -357,6 +364,7 @@ def summary(runs: list[Run], speed: dict[str, Any], timeout_ms: float) -> dict[s
         )
     return {
         "bench": "plain_language",
+        "group": group,
         "apps": sorted({r.app for r in runs if "->" not in r.app}),
         "phrasings": sorted({r.phrasing for r in runs}),
         "steps": sum(len(r.steps) for r in runs),
@@ -405,29 +413,42 @@ def status_table(runs: list[Run], line: dict[str, Any], command: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--apps", default=",".join(APPS))
+    parser.add_argument("--group", choices=("dev", "held_out", "all"), default="dev")
+    parser.add_argument("--apps", default="", help="overrides --group")
     parser.add_argument("--phrasings", default=",".join(PHRASINGS))
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--timeout-ms", type=float, default=3_000)
     parser.add_argument("--status", type=Path, default=None)
     args = parser.parse_args()
-    apps = [a for a in args.apps.split(",") if a]
-    unknown = [a for a in apps if a not in APPS]
-    if unknown:
-        parser.error(f"unknown app(s) {unknown}; known: {sorted(APPS)}")
+    groups: dict[str, list[str]]
+    if args.apps:
+        apps = [a for a in args.apps.split(",") if a]
+        unknown = [a for a in apps if a not in APPS]
+        if unknown:
+            parser.error(f"unknown app(s) {unknown}; known: {sorted(APPS)}")
+        groups = {"custom": apps}
+    elif args.group == "all":
+        groups = {"dev": DEV_APPS, "held_out": HELD_OUT_APPS}
+    else:
+        groups = {args.group: DEV_APPS if args.group == "dev" else HELD_OUT_APPS}
     phrasings = [p for p in args.phrasings.split(",") if p]
     modes = [m for m in args.modes.split(",") if m]
+    lines: list[tuple[list[Run], dict[str, Any]]] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
         try:
-            runs, speed = bench(browser, apps, phrasings, modes, args.timeout_ms)
+            for group, apps in groups.items():
+                runs, speed = bench(browser, apps, phrasings, modes, args.timeout_ms)
+                lines.append((runs, summary(runs, speed, args.timeout_ms, group)))
         finally:
             browser.close()
-    line = summary(runs, speed, args.timeout_ms)
     if args.status is not None:
         command = "uv run python " + " ".join(sys.argv)
-        args.status.write_text(status_table(runs, line, command), encoding="utf-8")
-    print(json.dumps(line, separators=(",", ":")))
+        args.status.write_text(
+            "\n".join(status_table(runs, line, command) for runs, line in lines), encoding="utf-8"
+        )
+    for _, line in lines:
+        print(json.dumps(line, separators=(",", ":")))
 
 
 if __name__ == "__main__":

@@ -40,6 +40,10 @@ class AppInfo:
     asgi: str | None = None
     # static apps: the folder under <name>/ that holds one subfolder per variant
     static_dir: str = "dist"
+    # "dev": developed against (the resolver was improved while looking at it);
+    # "held_out": written after the resolver, never looked at while changing it — its
+    # figures are the honest ones and are printed apart
+    group: str = "dev"
 
     @property
     def spec(self) -> AppSpec:
@@ -78,7 +82,38 @@ APPS: dict[str, AppInfo] = {
         "drop between and within columns, delete a card, filter the board",
         static_dir="site",
     ),
+    "clinic_booking": AppInfo(
+        name="clinic_booking",
+        stack="plain HTML + vanilla JS, one page",
+        description="clinic appointments: booking form (text field, doctor dropdown, reason "
+        "textarea, SMS reminder box), upcoming appointments with per-row Reschedule/Cancel, a "
+        "reschedule panel; redesign: cards, placeholder-only textarea, decoy 'Book for a family "
+        "member'",
+        static_dir="site",
+        group="held_out",
+    ),
+    "bank_payees": AppInfo(
+        name="bank_payees",
+        stack="plain HTML + vanilla JS, tables and a modal",
+        description="bank payees: accounts table, payees table with Pay/Edit/Delete, a modal "
+        "to add a payee, a transfer form, recent transfers; redesign: side drawers, "
+        "placeholder-only fields, icon buttons, decoys 'Save and pay', 'Send later'",
+        static_dir="site",
+        group="held_out",
+    ),
+    "travel_search": AppInfo(
+        name="travel_search",
+        stack="plain HTML + vanilla JS, results rendered 0.3 s after the search",
+        description="flight search: From/To fields, passengers dropdown, direct-only box, "
+        "filters, sort dropdown, result cards with Select, a trip summary (<dl>); redesign: "
+        "placeholder-only fields, chips, tiles, a sticky trip bar, decoy navigation links",
+        static_dir="site",
+        group="held_out",
+    ),
 }
+
+DEV_APPS = [name for name, info in APPS.items() if info.group == "dev"]
+HELD_OUT_APPS = [name for name, info in APPS.items() if info.group == "held_out"]
 
 
 def _free_port() -> int:
@@ -155,4 +190,4 @@ def serve(name: str, variant: str = "original") -> Iterator[str]:
             yield url
 
 
-__all__ = ["APPS", "VARIANTS", "AppInfo", "serve"]
+__all__ = ["APPS", "DEV_APPS", "HELD_OUT_APPS", "VARIANTS", "AppInfo", "serve"]

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from backend.ai.instructions import InstructionParseError, understand
+from backend.cache.instructions import InstructionParseError, understand
 from bench.bench_plain_language import PHRASINGS, Run, run_spec
-from examples.apps import APPS
+from examples.apps import DEV_APPS
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +48,7 @@ def _assert_passes(run: Run) -> None:
 
 @pytest.mark.parametrize("phrasing", PHRASINGS)
 @pytest.mark.parametrize("variant", ["original", "redesign"])
-@pytest.mark.parametrize("app", sorted(APPS))
+@pytest.mark.parametrize("app", sorted(DEV_APPS))
 def test_spec_passes_cold_then_warm(
     browser: Any, tmp_path: Path, app: str, variant: str, phrasing: str
 ) -> None:
@@ -69,7 +69,7 @@ def test_spec_passes_cold_then_warm(
 
 
 @pytest.mark.parametrize("phrasing", PHRASINGS)
-@pytest.mark.parametrize("app", sorted(APPS))
+@pytest.mark.parametrize("app", sorted(DEV_APPS))
 def test_cache_learnt_on_the_original_passes_on_the_redesign(
     browser: Any, tmp_path: Path, app: str, phrasing: str
 ) -> None:
