@@ -1,5 +1,6 @@
 """Imports every domain's tables so ``Base.metadata`` is complete (Alembic, tests)."""
 
+from backend.analytics import models as analytics_models
 from backend.auth import models as auth_models
 from backend.cache import models as cache_models
 from backend.db.base import Base
@@ -16,6 +17,7 @@ from backend.workflows import models as workflows_models
 
 __all__ = [
     "Base",
+    "analytics_models",
     "auth_models",
     "cache_models",
     "email_models",
