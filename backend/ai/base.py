@@ -28,7 +28,7 @@ class ResolveRequest(TypedDict):
     action: ActionSpec  # parsed from the instruction
     candidates: list[Fingerprint]  # visible candidate elements of the page, in snapshot order
     shortlist: list[int] | None  # when healing was unsure: the candidates it could not split
-    # Qualifiers the instruction grammar read (backend/ai/instructions.py), all optional:
+    # Qualifiers the instruction grammar read (backend/cache/instructions.py), all optional:
     item: NotRequired[str | None]  # the repeated item (row, list item, card) showing this text
     region: NotRequired[str | None]  # "header", "dialog" ... or a named section ("billing")
     near: NotRequired[str | None]  # text the element sits next to ("Total")

@@ -23,9 +23,9 @@ from loguru import logger
 
 from backend.ai import text
 from backend.ai.base import Candidate, Resolution, ResolveRequest
-from backend.ai.instructions import REGIONS, region_name
 from backend.ai.settings import ResolverSettings
 from backend.cache import synonyms
+from backend.cache.instructions import REGIONS, region_name
 from backend.cache.records import ActionSpec, Fingerprint
 
 if TYPE_CHECKING:

@@ -13,8 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from backend.ai import instructions
-from backend.cache import synonyms
+from backend.cache import instructions, synonyms
 
 _QUOTED_RE = re.compile(r"\"[^\"]*\"|'[^']*'|“[^”]*”|%[A-Za-z0-9_]+%")
 

@@ -18,7 +18,7 @@ import json
 import re
 from urllib.parse import parse_qsl, urlsplit
 
-from backend.ai.instructions import key_parts
+from backend.cache.instructions import key_parts
 from backend.cache.synonyms import ROLE_WORDS, canonical_tokens, contradicts
 
 # Near-identical instructions (same action class, same target words) reuse one entry.
@@ -27,7 +27,7 @@ NEAR_IDENTICAL_THRESHOLD = 0.85
 
 def _split_instruction(text: str) -> tuple[str, list[str]]:
     """(action class, canonical target tokens), from the one instruction grammar
-    (``backend.ai.instructions``): what the client understands is what the key holds."""
+    (``backend.cache.instructions``): what the client understands is what the key holds."""
     action, description = key_parts(text)
     return action, canonical_tokens(description)
 

@@ -40,15 +40,15 @@ from pydantic import BaseModel, ValidationError, create_model
 from pydantic.fields import FieldInfo
 
 from backend.ai.base import Resolution, ResolveRequest
-from backend.ai.instructions import (
+from backend.cache.collect import Snapshot as SnapshotData
+from backend.cache.collect import parse_selectors
+from backend.cache.instructions import (
     GENERIC_REGION_WORDS,
     datum_and_region,
     near_label,
     question_words_out,
     request_ordinal,
 )
-from backend.cache.collect import Snapshot as SnapshotData
-from backend.cache.collect import parse_selectors
 from backend.cache.keys import element_key, normalise_instruction, normalise_route
 from backend.cache.records import CachedElement, Decision, Fingerprint, Selector
 from backend.cache.synonyms import canonical_tokens, raw_tokens

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from backend.ai.instructions import (
+from backend.cache.instructions import (
     KEY_NAMES,
     PLACEHOLDER,
     QUOTED_RE,
@@ -104,7 +104,7 @@ class ParsedInstruction:
 
 
 def parse_instruction(instruction: str) -> ParsedInstruction:
-    """Parse ``instruction`` (``backend.ai.instructions.understand``) into an action, or
+    """Parse ``instruction`` (``backend.cache.instructions.understand``) into an action, or
     raise ``InstructionError`` naming the part that was not understood."""
     try:
         understood = understand(instruction)

@@ -1,4 +1,4 @@
-"""The instruction grammar (backend/ai/instructions.py): every phrasing issue #11 lists, the
+"""The instruction grammar (backend/cache/instructions.py): every phrasing issue #11 lists, the
 qualifiers, values and placeholders kept as written, the cache key built from the same
 reading, and refusals that name the part not understood."""
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from backend.ai.instructions import InstructionParseError, key_parts, understand
+from backend.cache.instructions import InstructionParseError, key_parts, understand
 from backend.cache.keys import normalise_instruction
 
 
