@@ -126,6 +126,14 @@ def _serve_dashboard_when_no_route_matches(app: FastAPI, directory: Path) -> Non
     app.add_exception_handler(404, not_found)
 
 
+def _register_account_hooks() -> None:
+    """A new account gets its personal organisation (``auth`` does not import ``orgs``)."""
+    from backend.auth import hooks as account_hooks
+    from backend.orgs.service import on_account_created
+
+    account_hooks.register(on_account_created)
+
+
 def _register_run_hooks() -> None:
     """Embedded mode executes runs in this process: their reports start and end with them
     (the Celery worker registers the same hooks in ``workers/tasks.py``)."""
@@ -162,6 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = Database(
         settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
+    _register_account_hooks()
     _register_run_hooks()
 
     install_error_handlers(app)

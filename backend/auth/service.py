@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.auth import hooks
 from backend.auth.audit import AuditTrail
 from backend.auth.models import AuthSession, OneTimeToken, RefreshToken, TokenPurpose, User
 from backend.auth.passwords import password_problem
@@ -39,7 +40,6 @@ from backend.kit.errors import (
 )
 from backend.kit.keys import KeyRing
 from backend.kit.time import utcnow
-from backend.orgs.service import create_personal_organization
 
 
 @dataclass(frozen=True)
@@ -96,11 +96,9 @@ class AuthService:
         )
         self.session.add(user)
         await self.session.flush()
-        org = await create_personal_organization(self.session, user)
+        details = await hooks.account_created(self.session, user)  # its organisation
         await self._send_verification(user)
-        self.audit.record(
-            "register", user_id=user.id, email=user.email, details={"org_id": str(org.id)}
-        )
+        self.audit.record("register", user_id=user.id, email=user.email, details=details)
         return user
 
     async def _issue_one_time_token(self, user: User, purpose: TokenPurpose, ttl: timedelta) -> str:

@@ -57,6 +57,13 @@ async def create_personal_organization(session: AsyncSession, user: User) -> Org
     return await create_organization(session, user, f"{who}'s organisation", personal=True)
 
 
+async def on_account_created(session: AsyncSession, user: User) -> dict[str, str]:
+    """The account hook (``backend.auth.hooks``, registered by ``create_app``): a new
+    account's personal organisation, named in the registration's audit record."""
+    org = await create_personal_organization(session, user)
+    return {"org_id": str(org.id)}
+
+
 @dataclass(frozen=True)
 class OrgWithRole:
     org: Organization
