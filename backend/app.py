@@ -44,6 +44,7 @@ PLACEHOLDER_PAGE = """<!doctype html>
 
 def _api_routers() -> list[APIRouter]:
     # Imported here so that importing backend.app stays cheap for the CLI's --help.
+    from backend.analytics.router import router as analytics_router
     from backend.auth.router import router as auth_router
     from backend.cache.dashboard import router as cache_dashboard_router
     from backend.cache.router import router as cache_router
@@ -65,6 +66,7 @@ def _api_routers() -> list[APIRouter]:
         cache_router,
         cache_dashboard_router,
         projects_router,
+        analytics_router,
         runs_router,
         events_router,
         repositories_router,
