@@ -48,6 +48,7 @@ def _api_routers() -> list[APIRouter]:
     from backend.auth.router import router as auth_router
     from backend.cache.dashboard import router as cache_dashboard_router
     from backend.cache.router import router as cache_router
+    from backend.cases.router import router as cases_router
     from backend.email.router import router as outbox_router
     from backend.envvars.router import router as envvars_router
     from backend.github.router import router as github_router
@@ -74,6 +75,7 @@ def _api_routers() -> list[APIRouter]:
         envvars_router,
         github_router,
         reports_router,
+        cases_router,
     ]
 
 
@@ -139,10 +141,12 @@ def _register_account_hooks() -> None:
 def _register_run_hooks() -> None:
     """Embedded mode executes runs in this process: their reports start and end with them
     (the Celery worker registers the same hooks in ``workers/tasks.py``)."""
+    from backend.cases.hooks import install as install_case_hooks
     from backend.reports.tasks import REPORT_HOOKS
     from backend.runs import hooks
 
     hooks.register(REPORT_HOOKS)
+    install_case_hooks()  # a finished run's tests linked to test cases
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -3,6 +3,7 @@
 from backend.analytics import models as analytics_models
 from backend.auth import models as auth_models
 from backend.cache import models as cache_models
+from backend.cases import models as cases_models
 from backend.db.base import Base
 from backend.email import models as email_models
 from backend.envvars import models as envvars_models
@@ -20,6 +21,7 @@ __all__ = [
     "analytics_models",
     "auth_models",
     "cache_models",
+    "cases_models",
     "email_models",
     "envvars_models",
     "github_installations",

@@ -30,6 +30,7 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from loguru import logger
 
 import backend.models  # noqa: F401 - every table, so foreign keys resolve in the worker
+from backend.cases.hooks import install as install_case_hooks
 from backend.config import Settings, get_settings
 from backend.db import Database
 from backend.execution.process import kill_group
@@ -45,6 +46,7 @@ from workers.celery_app import celery_app
 
 # This worker executes runs: their reports are delivered when they start and end.
 hooks.register(REPORT_HOOKS)
+install_case_hooks()  # a finished run's tests linked to test cases
 
 _WAIT_SECONDS = 1.0
 

@@ -90,9 +90,7 @@ class TestCase(IdMixin, TimestampMixin, Base):
     priority: Mapped[str] = mapped_column(String(16), default="medium")
     type: Mapped[str] = mapped_column(String(32), default="functional")
     status: Mapped[str] = mapped_column(String(16), default="draft")
-    owner_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     tags: Mapped[list[Any]] = mapped_column(default=list)
     feature: Mapped[str | None] = mapped_column(String(200))
     references: Mapped[list[Any]] = mapped_column(default=list)  # [{id, url}]
@@ -165,9 +163,7 @@ class CaseResult(IdMixin, Base):
     case_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("test_cases.id", ondelete="CASCADE"), index=True
     )
-    run_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("runs.id", ondelete="CASCADE"), index=True
-    )
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
     run_test_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("run_tests.id", ondelete="CASCADE"), index=True
     )

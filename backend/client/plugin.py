@@ -6,8 +6,10 @@ loop for them are created once for the session (closed at the end).
 
 Gives: fixtures ``ai`` (sync, over pytest-playwright's ``page``) and ``async_ai`` (its own
 async Playwright browser, same launch options); markers ``smoke``, ``critical``, ``slow``,
-``cache``; a screenshot and a Playwright trace of every failed test that used ``ai``; each
-test's step log and cache statistics in the pytest-json-report output (``testable`` in
+``cache`` and ``case`` (``@pytest.mark.case("TC-12")`` links a test to a test case); a
+screenshot and a Playwright trace of every failed test that used ``ai``; each test's step
+log and cache statistics, and what identifies the test (its case markers, file, docstring,
+body hash: ``backend.client.testinfo``) in the pytest-json-report output (``testable`` in
 the test's ``metadata``, and a session ``testable`` section); a summary line.
 """
 
@@ -20,6 +22,7 @@ MARKERS = {
     "critical": "critical: a business-critical journey",
     "slow": "slow: a long-running test",
     "cache": "cache: exercises the TestAble element cache",
+    "case": 'case(key): links the test to a TestAble test case: @pytest.mark.case("TC-12")',
 }
 
 

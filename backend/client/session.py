@@ -92,9 +92,10 @@ class TestAbleSession:
     def pytest_json_runtest_metadata(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> dict[str, Any]:
-        if item.nodeid not in self.steps:
-            return {}
-        return {"testable": self.test_metadata(item.nodeid)}
+        from backend.client.testinfo import describe_test
+
+        metadata = self.test_metadata(item.nodeid) if item.nodeid in self.steps else {}
+        return {"testable": {**metadata, "test": describe_test(item)}}
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_json_modifyreport(self, json_report: dict[str, Any]) -> None:

@@ -65,6 +65,9 @@ class TestResult:
     retries: int = 0
     flaky: bool = False
     steps: list[dict[str, Any]] = field(default_factory=list)
+    # What the plugin reports about the test itself (case markers, file, docstring, body
+    # hash: backend.client.testinfo); empty from a JUnit report.
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,7 @@ def _json_test(item: dict[str, Any]) -> TestResult:
         error_message=message,
         traceback=traceback if isinstance(traceback, str) else None,
         steps=_steps(item.get("metadata")),
+        meta=_meta(item.get("metadata")),
     )
 
 
@@ -215,6 +219,12 @@ def _steps(metadata: Any) -> list[dict[str, Any]]:
     if not isinstance(steps, list):
         return []
     return [step for step in steps if isinstance(step, dict)]
+
+
+def _meta(metadata: Any) -> dict[str, Any]:
+    testable = metadata.get("testable") if isinstance(metadata, dict) else None
+    test = testable.get("test") if isinstance(testable, dict) else None
+    return dict(test) if isinstance(test, dict) else {}
 
 
 def _collection_error(item: dict[str, Any]) -> CollectionError:
@@ -331,6 +341,7 @@ def merge_retries(
                 retries=number,
                 flaky=rerun.outcome is TestOutcome.PASSED,
                 steps=rerun.steps or previous.steps,
+                meta=rerun.meta or previous.meta,
             )
     return list(merged.values())
 

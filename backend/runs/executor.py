@@ -461,6 +461,7 @@ class _Execution:
                     retries=t.retries,
                     flaky=t.flaky,
                     steps=t.steps,
+                    meta=t.meta,
                 )
                 for t in outcome.tests
             ]

@@ -332,6 +332,7 @@ class TestRecord:
     retries: int
     flaky: bool
     steps: list[dict[str, Any]]
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -396,6 +397,7 @@ async def finish_run(
                 retries=test.retries,
                 flaky=test.flaky,
                 steps=test.steps,
+                meta=test.meta,
             )
         )
     for artifact in artifacts:
