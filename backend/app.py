@@ -46,8 +46,8 @@ def _api_routers() -> list[APIRouter]:
     # Imported here so that importing backend.app stays cheap for the CLI's --help.
     from backend.analytics.router import router as analytics_router
     from backend.auth.router import router as auth_router
-    from backend.cache.dashboard import router as cache_dashboard_router
-    from backend.cache.router import router as cache_router
+    from backend.cache_api.dashboard import router as cache_dashboard_router
+    from backend.cache_api.router import router as cache_router
     from backend.cases.router import router as cases_router
     from backend.email.router import router as outbox_router
     from backend.envvars.router import router as envvars_router

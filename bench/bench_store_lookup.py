@@ -37,13 +37,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from backend.app import create_app
 from backend.cache.records import CachedElement
-from backend.cache.router import router as cache_router
 from backend.cache.store.base import ElementStore
 from backend.cache.store.http import HttpStore
 from backend.cache.store.layered import LayeredStore
 from backend.cache.store.postgres import DatabaseStore
 from backend.cache.store.redis import RedisStore
 from backend.cache.store.sqlite import SqliteStore
+from backend.cache_api.router import router as cache_router
 from backend.config import Settings, normalise_database_url
 from backend.db.engine import Database
 from backend.db.migrate import upgrade

@@ -19,13 +19,13 @@ from fastapi import FastAPI
 import backend.cache.models  # noqa: F401 - registers the cache tables (until backend/models.py does)
 from backend.app import create_app
 from backend.cache.records import CachedElement
-from backend.cache.router import router as cache_router
 from backend.cache.store.base import ElementStore
 from backend.cache.store.http import HttpStore
 from backend.cache.store.layered import LayeredStore
 from backend.cache.store.postgres import DatabaseStore
 from backend.cache.store.redis import RedisStore
 from backend.cache.store.sqlite import SqliteStore
+from backend.cache_api.router import router as cache_router
 from backend.config import Settings
 from backend.runs.tokens import issue_run_token
 

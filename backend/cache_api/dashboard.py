@@ -1,6 +1,6 @@
 """``/api/projects/{project_id}/cache/…``: the element cache as the dashboard sees it.
 
-The store routes in ``backend.cache.router`` take only run tokens (test processes); people
+The store routes in ``backend.cache_api.router`` take only run tokens (test processes); people
 read the same data here with their session, checked against the project's organisation
 (viewer to read, member to invalidate; another organisation's project answers 404).
 """
