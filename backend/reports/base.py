@@ -33,6 +33,8 @@ class TestLine:
     file: str | None = None
     line: int | None = None
     steps: list[dict[str, Any]] = field(default_factory=list)
+    # Quarantined when the run started: a failure is shown but does not fail the run.
+    quarantined: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,12 @@ class RunReport:
 
     @property
     def failures(self) -> list[TestLine]:
-        return [t for t in self.tests if t.outcome in ("failed", "error")]
+        """Failures that count: a quarantined test's are in ``quarantined_failures``."""
+        return [t for t in self.tests if t.outcome in ("failed", "error") and not t.quarantined]
+
+    @property
+    def quarantined_failures(self) -> list[TestLine]:
+        return [t for t in self.tests if t.outcome in ("failed", "error") and t.quarantined]
 
     @property
     def flaky_tests(self) -> list[TestLine]:

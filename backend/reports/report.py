@@ -25,6 +25,7 @@ from backend.reports.base import (
 )
 from backend.repositories.models import Repository
 from backend.runs.models import Run, RunTest
+from backend.runs.quarantine import quarantined_of
 from backend.runs.service import counts_of
 
 # "tests/test_shop.py:12: AssertionError" (pytest's long and short formats) and
@@ -59,7 +60,7 @@ def location_of(node_id: str, traceback: str | None) -> tuple[str | None, int | 
     return test_file, None
 
 
-def test_line(test: RunTest, masker: Masker) -> TestLine:
+def test_line(test: RunTest, masker: Masker, *, quarantined: bool) -> TestLine:
     traceback = masker.mask(test.traceback) if test.traceback else None
     file, line = location_of(test.node_id, traceback)
     return TestLine(
@@ -72,6 +73,7 @@ def test_line(test: RunTest, masker: Masker) -> TestLine:
         file=file,
         line=line,
         steps=[masker.mask_json(step) for step in test.steps if isinstance(step, dict)],
+        quarantined=quarantined,
     )
 
 
@@ -120,6 +122,7 @@ async def build_report(
     repository = await _repository_of(session, run.project_id)
     trigger_info: dict[str, Any] = dict(run.trigger_info or {})
     commit_message = trigger_info.get("commit_message")
+    quarantined = quarantined_of(run.options)
     return RunReport(
         run_id=run.id,
         project_id=run.project_id,
@@ -135,7 +138,7 @@ async def build_report(
         counts=counts_of(run),
         cache_stats=masker.mask_json(dict(run.cache_stats or {})),
         reason=masker.mask(run.reason) if run.reason else None,
-        tests=[test_line(test, masker) for test in tests],
+        tests=[test_line(test, masker, quarantined=test.node_id in quarantined) for test in tests],
         report_url=report_url(settings, run.id),
         repository_full_name=getattr(repository, "full_name", None),
         repository_id=getattr(repository, "id", None),

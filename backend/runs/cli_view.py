@@ -23,6 +23,7 @@ from rich.progress import (
 
 from backend.runs.models import Run, RunTest
 from backend.runs.progress import Progress as RunProgress
+from backend.runs.quarantine import quarantined_of
 
 STATUS_STYLES = {"passed": "green", "failed": "red", "error": "red", "timed_out": "yellow"}
 TEST_MARKS = {
@@ -140,8 +141,12 @@ class RunView:
 
     def summary(self, run: Run, tests: list[RunTest], run_dir: Path | None = None) -> None:
         failures = [t for t in tests if t.outcome in ("failed", "error")]
+        quarantined = quarantined_of(run.options)
         for test in failures:
-            self.console.print(f"\n[red bold]{escape(test.node_id)}[/red bold] {test.outcome}")
+            left_out = " (quarantined, not counted)" if test.node_id in quarantined else ""
+            self.console.print(
+                f"\n[red bold]{escape(test.node_id)}[/red bold] {test.outcome}{left_out}"
+            )
             text = test.error_message or test.traceback or "(no message)"
             self.console.print(message_excerpt(text), markup=False, highlight=False)
         if run_dir is not None:

@@ -43,13 +43,13 @@ from backend.execution.runner import (
     RunPaths,
     run_pytest,
 )
-from backend.github.app import token_for_repository
-from backend.github.client import GitHubError
 from backend.kit.keys import KeyError_, load_keyring
 from backend.outbox import Outbox
 from backend.projects.models import Project
+from backend.repositories.github_app import token_for_repository
+from backend.repositories.github_client import GitHubError
 from backend.repositories.models import Repository
-from backend.runs import hooks, service
+from backend.runs import hooks, quarantine, service
 from backend.runs.models import Run
 from backend.runs.service import ArtifactRecord, NewEvent, TestRecord
 from backend.runs.states import RunState
@@ -191,6 +191,7 @@ async def execute_run(
             logger.info("run {} is not queued any more; nothing to do", run_id)
             return None
         await outbox.flush()
+        run.options = await _note_quarantine(db, run)
         hooks.run_started(run_id, settings)  # e.g. a GitHub check in_progress, beside the run
         execution = _Execution(run, project, settings, db, event_bus)
         if time_up is not None:
@@ -252,8 +253,16 @@ class _Execution:
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
         await self.recorder.close()
+        if outcome is not None:
+            state, reason = quarantine.counted_status(
+                state,
+                reason,
+                ((t.node_id, t.outcome.value) for t in outcome.tests),
+                quarantine.quarantined_of(self.run.options),
+            )
         final = await self._finish(state, reason, outcome)
         await hooks.run_finished(self.run.id, self.settings)  # never fails the run
+        await self._after_finish()
         await self._clean_up(token)
         return final
 
@@ -491,6 +500,17 @@ class _Execution:
         await outbox.flush()
         return final
 
+    async def _after_finish(self) -> None:
+        """The registered after-finish hooks (analytics), each in its own transaction;
+        the run is finished and reported whatever they do."""
+        for hook in hooks.after_finish_hooks():
+            try:
+                async with self.database.session() as session:
+                    run = await service.get_run(session, self.run.id)
+                    await hook(session, run)
+            except Exception:
+                logger.exception("run {}: an after-finish hook failed", self.run.id)
+
     def _store_artifacts(self, outcome: PytestOutcome) -> list[ArtifactRecord]:
         """Artifacts as paths under the artifacts root; files written into the checkout
         (Playwright's ``test-results``) are moved in first, since the checkout goes."""
@@ -528,6 +548,25 @@ class _Execution:
                     await revoke_run_tokens(session, str(self.run.id))
             except Exception:  # tokens expire anyway
                 logger.exception("run {}: revoking its token failed", self.run.id)
+
+
+async def _note_quarantine(database: Database, run: Run) -> dict[str, Any]:
+    """The run's options with the tests quarantined now (``quarantine.OPTION``), stored
+    with the run; unchanged when none is. A failing source is logged and every failure
+    counts, as without quarantine: a run never fails because of what watches it."""
+    try:
+        async with database.session(read_only=True) as session:
+            found = await hooks.quarantined_tests(session, run.project_id)
+    except Exception:
+        logger.exception("run {}: reading the quarantined tests failed", run.id)
+        return run.options
+    if not found:
+        return run.options
+    options = {**run.options, quarantine.OPTION: sorted(found)}
+    async with database.session() as session:
+        stored = await service.get_run(session, run.id)
+        stored.options = options
+    return options
 
 
 def _local_cache(options: dict[str, Any]) -> LocalCache | None:

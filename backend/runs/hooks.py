@@ -1,18 +1,29 @@
-"""What else happens when a run starts and when it has finished (e.g. its reports).
+"""What else happens when a run starts and when it has finished (e.g. its reports), and
+which of a project's tests are quarantined when a run starts.
 
 The executor calls the hooks registered here and knows nothing of what they do: whoever
-starts runs in a process (the api app, the Celery worker) registers them, so ``runs``
-never imports ``reports``.
+starts runs in a process (the api app, the Celery worker, ``testable run``) registers
+them, so ``runs`` never imports ``reports`` or ``analytics``.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Protocol
 
 from loguru import logger
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.config import Settings
+
+if TYPE_CHECKING:
+    from backend.runs.models import Run
+
+# ``quarantined_tests(session, project_id)``: the node ids whose failures do not count.
+QuarantineSource = Callable[[AsyncSession, uuid.UUID], Awaitable[set[str]]]
+# ``after_run_finished(session, run)``: e.g. analytics rollups, in their own transaction.
+AfterFinish = Callable[[AsyncSession, "Run"], Awaitable[None]]
 
 
 class RunHooks(Protocol):
@@ -26,6 +37,8 @@ class RunHooks(Protocol):
 
 
 _hooks: list[RunHooks] = []
+_quarantine_sources: list[QuarantineSource] = []
+_after_finish: list[AfterFinish] = []
 
 
 def register(hooks: RunHooks) -> None:
@@ -48,3 +61,28 @@ async def run_finished(run_id: uuid.UUID, settings: Settings) -> None:
             await hooks.finished(run_id, settings)
         except Exception:
             logger.exception("run {}: a finish hook failed", run_id)
+
+
+def register_quarantine(source: QuarantineSource) -> None:
+    """Idempotent, like ``register``."""
+    if not any(s is source for s in _quarantine_sources):
+        _quarantine_sources.append(source)
+
+
+def register_after_finish(hook: AfterFinish) -> None:
+    """Idempotent, like ``register``."""
+    if not any(h is hook for h in _after_finish):
+        _after_finish.append(hook)
+
+
+async def quarantined_tests(session: AsyncSession, project_id: uuid.UUID) -> set[str]:
+    """The union of what every registered source says; empty when none is registered.
+    A failing source raises: the caller decides (the executor counts every failure then)."""
+    found: set[str] = set()
+    for source in list(_quarantine_sources):
+        found |= await source(session, project_id)
+    return found
+
+
+def after_finish_hooks() -> list[AfterFinish]:
+    return list(_after_finish)

@@ -144,7 +144,8 @@ def cache_project(path: Path) -> str:
 
 
 def exit_code(run: Run) -> int:
-    """0 passed, 1 tests failed, 2 the run itself failed (error, timeout, cancelled)."""
+    """0 passed (quarantined tests' failures do not count), 1 tests failed, 2 the run
+    itself failed (error, timeout, cancelled)."""
     state = RunState(run.status)
     if state is RunState.PASSED:
         return 0

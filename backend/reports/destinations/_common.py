@@ -10,6 +10,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel
 
 from backend.reports.base import RunReport, TestLine
+from backend.runs.quarantine import note
 
 SettingsT = TypeVar("SettingsT", bound=BaseModel)
 
@@ -72,7 +73,16 @@ def counts_line(report: RunReport) -> str:
         text = f"{total} tests: {text}"
     if report.duration is not None:
         text += f" in {format_duration(report.duration)}"
+    quarantined = quarantine_note(report)
+    if quarantined:
+        text += f" · {quarantined}"
     return text
+
+
+def quarantine_note(report: RunReport) -> str | None:
+    """``quarantined: 2 tests failed, not counted`` when a quarantined test failed."""
+    left_out = report.quarantined_failures
+    return note(len(left_out)) if left_out else None
 
 
 def format_duration(seconds: float) -> str:

@@ -28,6 +28,7 @@ from backend.reports.destinations._common import (
     counts_line,
     cut_chars,
     cut_utf8,
+    failure_message,
     headline,
     test_location,
 )
@@ -92,6 +93,16 @@ def summary(report: RunReport) -> str:
         if len(failures) > MAX_DETAILED_FAILURES:
             lines.append(f"… and {len(failures) - MAX_DETAILED_FAILURES} more failures.")
         lines.append("")
+    quarantined = report.quarantined_failures
+    if quarantined:
+        lines.append(f"### Quarantined: failed, not counted ({len(quarantined)})")
+        lines += [
+            f"- `{t.node_id}`: {cut_chars(failure_message(t, 300).splitlines()[0], 300)}"
+            for t in quarantined[:MAX_DETAILED_FAILURES]
+        ]
+        if len(quarantined) > MAX_DETAILED_FAILURES:
+            lines.append(f"… and {len(quarantined) - MAX_DETAILED_FAILURES} more.")
+        lines.append("")
     flaky = report.flaky_tests
     if flaky:
         lines.append(f"### Flaky ({len(flaky)})")
@@ -106,17 +117,23 @@ def annotations_for(report: RunReport, *, annotate_flaky: bool) -> list[dict[str
     failures = report.failures
     # Failures first: they are what the first (completing) request must carry.
     flaky = [t for t in report.flaky_tests if t.outcome not in ("failed", "error")]
-    for test in failures + (flaky if annotate_flaky else []):
+    # A quarantined failure is a notice: shown where it failed, never a failure.
+    quarantined = report.quarantined_failures
+    for test in failures + quarantined + (flaky if annotate_flaky else []):
         failed = test.outcome in ("failed", "error")
         path, line = test_location(test)
-        message = (
-            (test.error_message or test.outcome) if failed else "Flaky: passed only after a retry."
-        )
+        if test.quarantined and failed:
+            level = "notice"
+            message = f"Quarantined, not counted: {test.error_message or test.outcome}"
+        elif failed:
+            level, message = "failure", test.error_message or test.outcome
+        else:
+            level, message = "warning", "Flaky: passed only after a retry."
         annotation: dict[str, Any] = {
             "path": path,
             "start_line": line,
             "end_line": line,
-            "annotation_level": "failure" if failed else "warning",
+            "annotation_level": level,
             "message": cut_utf8(message, ANNOTATION_TEXT_MAX_BYTES, suffix="…"),
             "title": cut_chars(test.node_id, ANNOTATION_TITLE_MAX_CHARS),
         }

@@ -59,6 +59,7 @@ def comment_body(report: RunReport, verbosity: Verbosity) -> str:
         if report.reason and report.status != "passed":
             lines += ["", f"**Reason:** {report.reason}"]
         lines += _failures(report, verbosity)
+        lines += _quarantined(report)
         lines += _flaky(report)
         lines += _containment(report)
         if cache.steps:
@@ -104,6 +105,21 @@ def _failures(report: RunReport, verbosity: Verbosity) -> list[str]:
             ]
     if len(failures) > len(shown):
         lines.append(f"- … and {len(failures) - len(shown)} more on the report page")
+    return lines
+
+
+def _quarantined(report: RunReport) -> list[str]:
+    """Quarantined tests that failed: listed, and said not to count."""
+    left_out = report.quarantined_failures
+    if not left_out:
+        return []
+    lines = ["", f"#### Quarantined: failed, not counted ({len(left_out)})"]
+    for test in left_out[: FAILURES_LISTED["full"]]:
+        first_line = failure_message(test, 300).splitlines()[0] if test.error_message else ""
+        shown_error = f": `{_inline_code(first_line)}`" if first_line else ""
+        lines.append(f"- `{_inline_code(test.node_id)}`{shown_error}")
+    if len(left_out) > FAILURES_LISTED["full"]:
+        lines.append(f"- … and {len(left_out) - FAILURES_LISTED['full']} more on the report page")
     return lines
 
 

@@ -1,0 +1,103 @@
+"""Quarantine as runs see it: a quarantined test still runs and its result is stored, but
+its failure does not fail the run; the quarantined set is read once, when the run starts,
+through the source registered in ``backend.runs.hooks`` (the analytics domain's in the
+app; a plain function here, so these tests hold whatever analytics decides)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.runs import hooks
+from backend.runs.quarantine import counted_status, note
+from backend.runs.states import RunState
+from tests.runs.helpers import MIXED_SUITE, make_git_repo, signed_in_api
+
+BROKEN = "tests/test_mixed.py::test_broken"
+
+
+def test_a_failed_run_whose_failures_are_all_quarantined_passes_with_a_note() -> None:
+    results = [("t::a", "passed"), ("t::b", "failed"), ("t::c", "error")]
+
+    assert counted_status(RunState.FAILED, "1 failed, 1 errors", results, {"t::b", "t::c"}) == (
+        RunState.PASSED,
+        "quarantined: 2 tests failed, not counted",
+    )
+    assert counted_status(RunState.FAILED, "1 failed, 1 errors", results, {"t::b"}) == (
+        RunState.FAILED,
+        "1 errors; quarantined: 1 test failed, not counted",
+    )
+    # nothing quarantined failed, or nothing is quarantined: unchanged
+    assert counted_status(RunState.FAILED, "x", results, {"t::a"}) == (RunState.FAILED, "x")
+    assert counted_status(RunState.FAILED, "x", results, set()) == (RunState.FAILED, "x")
+
+
+def test_a_run_that_errored_or_timed_out_is_not_rescued_by_quarantine() -> None:
+    results = [("t::b", "failed")]
+    for state in (RunState.ERROR, RunState.TIMED_OUT, RunState.CANCELLED):
+        assert counted_status(state, "why", results, {"t::b"}) == (state, "why")
+    assert note(1) == "quarantined: 1 test failed, not counted"
+
+
+@pytest.fixture
+def quarantine(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """The tests the registered source answers (only this source, for these tests)."""
+    quarantined: set[str] = set()
+
+    async def source(session: AsyncSession, project_id: uuid.UUID) -> set[str]:
+        return set(quarantined)
+
+    monkeypatch.setattr(hooks, "_quarantine_sources", [source])
+    return quarantined
+
+
+async def test_a_run_whose_only_failure_is_quarantined_passes_and_keeps_the_result(
+    client: httpx.AsyncClient, tmp_path: Path, quarantine: set[str]
+) -> None:
+    quarantine.add(BROKEN)
+    api = await signed_in_api(client, "quarantine@example.com")
+    project = await api.project(make_git_repo(tmp_path, MIXED_SUITE))
+
+    run = await api.wait((await api.start(project["id"]))["id"])
+
+    assert run["status"] == "passed", run["reason"]
+    assert run["reason"] == "quarantined: 1 test failed, not counted"
+    assert run["options"]["quarantined"] == [BROKEN]
+    # the result is stored and shown as it happened
+    assert (run["passed"], run["failed"]) == (1, 1)
+    broken = next(t for t in run["tests"] if t["node_id"] == BROKEN)
+    assert broken["outcome"] == "failed"
+    assert "arithmetic is broken" in broken["error_message"]
+
+
+async def test_a_failure_outside_the_quarantine_still_fails_the_run(
+    client: httpx.AsyncClient, tmp_path: Path, quarantine: set[str]
+) -> None:
+    quarantine.add("tests/test_mixed.py::test_ok")  # quarantined, but it passes
+    api = await signed_in_api(client, "not-quarantined@example.com")
+    project = await api.project(make_git_repo(tmp_path, MIXED_SUITE))
+
+    run = await api.wait((await api.start(project["id"]))["id"])
+
+    assert run["status"] == "failed"
+    assert run["reason"] == "1 failed"
+
+
+async def test_a_failing_quarantine_source_counts_every_failure(
+    client: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken_source(session: AsyncSession, project_id: uuid.UUID) -> set[str]:
+        raise RuntimeError("analytics is down")
+
+    monkeypatch.setattr(hooks, "_quarantine_sources", [broken_source])
+    api = await signed_in_api(client, "source-down@example.com")
+    project = await api.project(make_git_repo(tmp_path, MIXED_SUITE))
+
+    run = await api.wait((await api.start(project["id"]))["id"])
+
+    assert (run["status"], run["reason"]) == ("failed", "1 failed")
+    assert "quarantined" not in run["options"]
