@@ -260,7 +260,7 @@ async def import_cases(
         first = parsed.problems[0]
         where = f"line {first.line}" + (f", column {first.column}" if first.column else "")
         raise Unprocessable(
-            f"{where}: {first.message} (nothing was imported)",
+            f"csv, {where}: {first.message} (nothing was imported)",
             code="import_invalid",
             details=[p.model_dump() for p in parsed.problems],
         )
@@ -347,6 +347,11 @@ async def case_by_key(
     session: ReadSessionDep,
 ) -> CaseOut:
     await project_for(database, user, project_id)
+    if service.number_of(key) is None:
+        raise Unprocessable(
+            f"key: {key[:20]!r} is not a case key like TC-12.",
+            details=[{"field": "key", "message": "not a case key like TC-12"}],
+        )
     case = await service.case_by_key(session, project_id, key)
     if case is None:
         raise NotFound(f"No case {key} in this project.")

@@ -42,6 +42,7 @@ PLATFORM_MODULES = (
     "backend.envvars.",
     "backend.github.",
     "backend.reports.",
+    "backend.cases.",
 )
 SECRET_VALUE = "s3cr3t-value-that-must-never-come-back"
 SLACK_WEBHOOK = "https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX"
@@ -121,6 +122,73 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/runs/{run_id}/report-link"): Rule("viewer", 200),
 }
 BELOW = {"member": "viewer", "admin": "member"}
+# cases (#15): an unknown id in a body is enough for the role checks, which come first.
+_NOBODY = str(uuid.UUID(int=1))
+RULES.update(
+    {
+        ("GET", "/api/projects/{project_id}/case-settings"): Rule("viewer", 200),
+        ("PATCH", "/api/projects/{project_id}/case-settings"): Rule(
+            "admin", json={"auto_create": True}
+        ),
+        ("GET", "/api/projects/{project_id}/cases"): Rule("viewer", 200),
+        ("POST", "/api/projects/{project_id}/cases"): Rule("member", json={"title": "x"}),
+        ("GET", "/api/projects/{project_id}/cases/export"): Rule("viewer", 200),
+        ("POST", "/api/projects/{project_id}/cases/import"): Rule(
+            "member", json={"csv": "Title\nx\n", "dry_run": True}
+        ),
+        ("POST", "/api/projects/{project_id}/cases/bulk"): Rule(
+            "member", json={"case_ids": [_NOBODY], "changes": {}}
+        ),
+        ("POST", "/api/projects/{project_id}/cases/move"): Rule(
+            "member", json={"case_ids": [_NOBODY]}
+        ),
+        ("POST", "/api/projects/{project_id}/cases/merge"): Rule(
+            "member", json={"target_id": _NOBODY, "source_ids": [str(uuid.UUID(int=2))]}
+        ),
+        ("GET", "/api/projects/{project_id}/cases/by-key/{key}"): Rule("viewer", 200),
+        ("GET", "/api/cases/{case_id}"): Rule("viewer", 200),
+        ("PATCH", "/api/cases/{case_id}"): Rule("member", json={"title": "y"}),
+        ("DELETE", "/api/cases/{case_id}"): Rule("member"),
+        ("GET", "/api/cases/{case_id}/versions"): Rule("viewer", 200),
+        ("GET", "/api/cases/{case_id}/history"): Rule("viewer", 200),
+        ("GET", "/api/projects/{project_id}/suites"): Rule("viewer", 200),
+        ("POST", "/api/projects/{project_id}/suites"): Rule("admin", json={"name": "Other"}),
+        ("PATCH", "/api/suites/{suite_id}"): Rule("admin", json={"name": "Renamed"}),
+        ("DELETE", "/api/suites/{suite_id}"): Rule("admin"),
+        ("POST", "/api/suites/{suite_id}/sections"): Rule("admin", json={"name": "S"}),
+        ("PATCH", "/api/sections/{section_id}"): Rule("admin", json={"name": "S2"}),
+        ("DELETE", "/api/sections/{section_id}"): Rule("admin"),
+        ("GET", "/api/projects/{project_id}/case-fields"): Rule("viewer", 200),
+        ("POST", "/api/projects/{project_id}/case-fields"): Rule(
+            "admin", json={"name": "OS", "kind": "text"}
+        ),
+        ("PATCH", "/api/case-fields/{field_id}"): Rule("admin", json={"required": False}),
+        ("DELETE", "/api/case-fields/{field_id}"): Rule("admin"),
+        ("GET", "/api/projects/{project_id}/case-filters"): Rule("viewer", 200),
+        ("POST", "/api/projects/{project_id}/case-filters"): Rule(
+            "member", json={"name": "F", "query": {}}
+        ),
+        ("DELETE", "/api/case-filters/{filter_id}"): Rule("member"),
+        ("GET", "/api/projects/{project_id}/plans"): Rule("viewer", 200),
+        ("POST", "/api/projects/{project_id}/plans"): Rule("member", json={"name": "P"}),
+        ("GET", "/api/plans/{plan_id}"): Rule("viewer", 200),
+        ("PATCH", "/api/plans/{plan_id}"): Rule("member", json={"name": "P2"}),
+        ("DELETE", "/api/plans/{plan_id}"): Rule("member"),
+        ("GET", "/api/plans/{plan_id}/cases"): Rule("viewer", 200),
+        ("GET", "/api/plans/{plan_id}/runs"): Rule("viewer", 200),
+        ("POST", "/api/plans/{plan_id}/runs"): Rule("member", json={}),
+        ("GET", "/api/projects/{project_id}/plan-runs"): Rule("viewer", 200),
+        ("GET", "/api/plan-runs/{plan_run_id}"): Rule("viewer", 200),
+        ("POST", "/api/plan-runs/{plan_run_id}/results"): Rule(
+            "member", json={"case_id": _NOBODY, "status": "passed"}
+        ),
+        ("GET", "/api/plan-runs/{plan_run_id}/cases/{case_id}/results"): Rule("viewer", 200),
+        ("POST", "/api/plan-runs/{plan_run_id}/assign"): Rule(
+            "member", json={"case_ids": [_NOBODY], "assignee_id": None}
+        ),
+        ("POST", "/api/plan-runs/{plan_run_id}/close"): Rule("member"),
+    }
+)
 
 
 def platform_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -243,6 +311,7 @@ async def _world(client: httpx.AsyncClient, app: FastAPI, tmp_path: Path) -> Wor
         "delivery_id": await _report_delivery(app, run_id),
         "artifact_id": str(await _add_log(app, run_id)),
         "delivery_pk": await _webhook_delivery(app, 555, "octo/shop"),
+        **await _cases(client, owner.headers, project_id),
     }
     theirs = {
         "org_id": outsider.org_id,
@@ -270,6 +339,39 @@ async def _world(client: httpx.AsyncClient, app: FastAPI, tmp_path: Path) -> Wor
         their_report_token=str(httpx.URL(their_link.json()["url"]).params["t"]),
         share_token=share.json()["token"],
     )
+
+
+async def _cases(
+    client: httpx.AsyncClient, headers: dict[str, str], project_id: str
+) -> dict[str, str]:
+    """A suite with a section, a custom field, a saved filter, a case, a plan and its run."""
+
+    async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = await client.post(path, json=body, headers=headers)
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    suite = await post(f"/api/projects/{project_id}/suites", {"name": "Checkout"})
+    section = await post(f"/api/suites/{suite['id']}/sections", {"name": "Cart"})
+    field = await post(f"/api/projects/{project_id}/case-fields", {"name": "B", "kind": "text"})
+    saved = await post(f"/api/projects/{project_id}/case-filters", {"name": "All", "query": {}})
+    case = await post(f"/api/projects/{project_id}/cases", {"title": "Pay"})
+    plan = await post(
+        f"/api/projects/{project_id}/plans",
+        {"name": "Release", "selection": {"case_ids": [case["id"]]}},
+    )
+    plan_run = await post(f"/api/plans/{plan['id']}/runs", {})
+    return {
+        "suite_id": suite["id"],
+        "section_id": section["id"],
+        "field_id": field["id"],
+        "filter_id": saved["id"],
+        "case_id": case["id"],
+        "key": case["key"],
+        "plan_id": plan["id"],
+        "plan_run_id": plan_run["id"],
+    }
 
 
 async def _add_log(app: FastAPI, run_id: uuid.UUID) -> uuid.UUID:
