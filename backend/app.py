@@ -52,6 +52,7 @@ def _api_routers() -> list[APIRouter]:
     from backend.email.router import router as outbox_router
     from backend.envvars.router import router as envvars_router
     from backend.github.router import router as github_router
+    from backend.milestones.router import router as milestones_router
     from backend.orgs.router import router as orgs_router
     from backend.projects.router import router as projects_router
     from backend.reports.router import router as reports_router
@@ -142,10 +143,12 @@ def _register_run_hooks() -> None:
     """Embedded mode executes runs in this process: their reports start and end with them
     (the Celery worker registers the same hooks in ``workers/tasks.py``)."""
     from backend.cases.hooks import install as install_case_hooks
+    from backend.defects.hooks import install as install_defect_hooks
     from backend.reports.tasks import REPORT_HOOKS
     from backend.runs import hooks
 
     hooks.register(REPORT_HOOKS)
+    install_defect_hooks()  # the issues webhook and "passing since" (embedded mode)
     install_case_hooks()  # a finished run's tests linked to test cases
 
 

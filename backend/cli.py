@@ -219,6 +219,7 @@ def run_suite(
 
     import backend.models  # noqa: F401 - every table, so foreign keys resolve
     from backend.cases.hooks import install as install_case_hooks
+    from backend.defects.hooks import install as install_defect_hooks
     from backend.reports.tasks import REPORT_HOOKS
     from backend.runs import hooks
     from backend.runs.cli_view import RunView
@@ -228,6 +229,7 @@ def run_suite(
     if not path.is_dir():
         _fail(f"{path} is not a directory")
     hooks.register(REPORT_HOOKS)  # a local run reports like any other
+    install_defect_hooks()  # and tells its defects when their test passes again
     install_case_hooks()  # and links its tests to test cases
     settings = get_settings()
     _migrate(settings)

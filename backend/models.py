@@ -5,10 +5,12 @@ from backend.auth import models as auth_models
 from backend.cache import models as cache_models
 from backend.cases import models as cases_models
 from backend.db.base import Base
+from backend.defects import models as defects_models
 from backend.email import models as email_models
 from backend.envvars import models as envvars_models
 from backend.github import installations as github_installations
 from backend.github import models as github_models
+from backend.milestones import models as milestones_models
 from backend.orgs import models as orgs_models
 from backend.projects import models as projects_models
 from backend.reports import models as reports_models
@@ -21,11 +23,13 @@ __all__ = [
     "analytics_models",
     "auth_models",
     "cache_models",
+    "defects_models",
     "cases_models",
     "email_models",
     "envvars_models",
     "github_installations",
     "github_models",
+    "milestones_models",
     "orgs_models",
     "projects_models",
     "reports_models",

@@ -33,6 +33,7 @@ import backend.models  # noqa: F401 - every table, so foreign keys resolve in th
 from backend.cases.hooks import install as install_case_hooks
 from backend.config import Settings, get_settings
 from backend.db import Database
+from backend.defects.hooks import install as install_defect_hooks
 from backend.execution.process import kill_group
 from backend.execution.runner import RunPaths, abandoned_test_group
 from backend.outbox import Outbox
@@ -46,6 +47,8 @@ from workers.celery_app import celery_app
 
 # This worker executes runs: their reports are delivered when they start and end.
 hooks.register(REPORT_HOOKS)
+# It processes GitHub deliveries too (issues events for defects) and notes passing tests.
+install_defect_hooks()
 install_case_hooks()  # a finished run's tests linked to test cases
 
 _WAIT_SECONDS = 1.0

@@ -26,11 +26,11 @@ from backend.github.models import DeliveryStatus, WebhookDelivery
 from backend.github.webhooks import (
     DELIVERY_HEADER,
     EVENT_HEADER,
-    HANDLED_EVENTS,
     SIGNATURE_HEADER,
     PayloadError,
     decode_payload,
     header_value,
+    is_handled,
     signature_matches,
     subject_of,
 )
@@ -255,7 +255,7 @@ async def receive_github_webhook(
 
     if event == "ping":
         status, reason, http_status = DeliveryStatus.PROCESSED, "pong", 200
-    elif event in HANDLED_EVENTS:
+    elif is_handled(event):
         status, reason, http_status = DeliveryStatus.RECEIVED, None, 202
     else:
         status, reason, http_status = (

@@ -27,6 +27,7 @@ from backend.github.events import (
     StartRuns,
     interpret,
 )
+from backend.github.handlers import handler_for
 from backend.github.models import DeliveryStatus, WebhookDelivery
 from backend.github.webhooks import DeliverySubject
 from backend.kit.errors import NotFound
@@ -165,6 +166,14 @@ async def process_delivery(
     if delivery is None:
         return Processed(delivery=None)
     delivery.attempts += 1
+    registered = handler_for(delivery.event or "")
+    if registered is not None:
+        # An event another domain handles (e.g. ``issues`` for defects): see handlers.py.
+        handled = await registered(session, delivery.payload or {}, settings)
+        status = DeliveryStatus.PROCESSED if handled.processed else DeliveryStatus.IGNORED
+        _finish(delivery, status, handled.reason)
+        await session.flush()
+        return Processed(delivery=delivery)
     outcome = interpret(
         delivery.event or "", delivery.payload or {}, delivery_id=delivery.delivery_id
     )

@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from backend.github.handlers import registered_events
+
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 EVENT_HEADER = "X-GitHub-Event"
 DELIVERY_HEADER = "X-GitHub-Delivery"
 SIGNATURE_PREFIX = "sha256="
 
-# Events the worker acts on; any other signed event is stored as ignored.
+# Events the worker acts on (and those other domains registered handlers for:
+# ``is_handled``); any other signed event is stored as ignored.
 HANDLED_EVENTS = frozenset(
     {"push", "pull_request", "ping", "installation", "installation_repositories"}
 )
@@ -30,6 +33,10 @@ MAX_HEADER_CHARS = 64
 
 class PayloadError(ValueError):
     """The body is not a JSON object GitHub would send; the message says why."""
+
+
+def is_handled(event: str) -> bool:
+    return event in HANDLED_EVENTS or event in registered_events()
 
 
 def sign(secret: str | bytes, body: bytes) -> str:

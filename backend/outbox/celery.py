@@ -25,6 +25,7 @@ TASK_MODULES = [
     "backend.github.tasks",
     "backend.workflows.tasks",
     "backend.reports.tasks",
+    "backend.defects.tasks",
 ]
 
 

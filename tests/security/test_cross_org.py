@@ -27,6 +27,7 @@ from backend.github.models import DeliveryStatus, WebhookDelivery
 from backend.kit.time import utcnow
 from backend.reports.models import ReportDelivery, ReportShare
 from backend.repositories.models import Repository
+from tests.defects.helpers import qa_objects
 from tests.github.fake_github import FakeGitHub
 from tests.orgs.helpers import join
 from tests.reports.helpers import add_artifact, finished_run
@@ -42,6 +43,8 @@ PLATFORM_MODULES = (
     "backend.envvars.",
     "backend.github.",
     "backend.reports.",
+    "backend.defects.",
+    "backend.milestones.",
     "backend.cases.",
 )
 SECRET_VALUE = "s3cr3t-value-that-must-never-come-back"
@@ -120,6 +123,30 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/runs/{run_id}/share"): Rule("member"),
     ("DELETE", "/api/runs/{run_id}/share"): Rule("member"),
     ("POST", "/api/runs/{run_id}/report-link"): Rule("viewer", 200),
+    # defects
+    ("GET", "/api/projects/{project_id}/defects"): Rule("viewer", 200),
+    ("POST", "/api/projects/{project_id}/defects"): Rule("member", json={"title": "x"}),
+    ("GET", "/api/defects/{defect_id}"): Rule("viewer", 200),
+    ("PATCH", "/api/defects/{defect_id}"): Rule("member", json={"severity": "minor"}),
+    ("POST", "/api/defects/{defect_id}/sync"): Rule("member"),
+    ("GET", "/api/projects/{project_id}/defect-settings"): Rule("viewer", 200),
+    ("PUT", "/api/projects/{project_id}/defect-settings"): Rule("admin", json={"tracker": "auto"}),
+    # milestones
+    ("GET", "/api/projects/{project_id}/milestones"): Rule("viewer", 200),
+    ("POST", "/api/projects/{project_id}/milestones"): Rule("member", json={"name": "Sprint 2"}),
+    ("GET", "/api/milestones/{milestone_id}"): Rule("viewer", 200),
+    ("PATCH", "/api/milestones/{milestone_id}"): Rule("member", json={"goal": "ship"}),
+    ("DELETE", "/api/milestones/{milestone_id}"): Rule("admin"),
+    ("POST", "/api/milestones/{milestone_id}/close"): Rule("member", json={}),
+    ("POST", "/api/milestones/{milestone_id}/reopen"): Rule("member"),
+    ("POST", "/api/milestones/{milestone_id}/attach"): Rule("member", json={}),
+    ("POST", "/api/milestones/{milestone_id}/detach"): Rule("member", json={}),
+    ("PUT", "/api/milestones/{milestone_id}/capacity"): Rule("member", json={"people": []}),
+    ("GET", "/api/milestones/{milestone_id}/burndown"): Rule("viewer", 200),
+    ("GET", "/api/milestones/{milestone_id}/workload"): Rule("viewer", 200),
+    ("GET", "/api/milestones/{milestone_id}/coverage"): Rule("viewer", 200),
+    ("GET", "/api/milestones/{milestone_id}/report"): Rule("viewer", 200),
+    ("GET", "/api/milestones/{milestone_id}/report.csv"): Rule("viewer", 200),
 }
 BELOW = {"member": "viewer", "admin": "member"}
 # cases (#15): an unknown id in a body is enough for the role checks, which come first.
@@ -311,6 +338,7 @@ async def _world(client: httpx.AsyncClient, app: FastAPI, tmp_path: Path) -> Wor
         "delivery_id": await _report_delivery(app, run_id),
         "artifact_id": str(await _add_log(app, run_id)),
         "delivery_pk": await _webhook_delivery(app, 555, "octo/shop"),
+        **await qa_objects(app, project_id),
         **await _cases(client, owner.headers, project_id),
     }
     theirs = {
