@@ -46,7 +46,9 @@ PLATFORM_MODULES = (
     "backend.defects.",
     "backend.milestones.",
     "backend.cases.",
+    "backend.analytics.",
 )
+ANALYTICS = "/api/projects/{project_id}/analytics"
 SECRET_VALUE = "s3cr3t-value-that-must-never-come-back"
 SLACK_WEBHOOK = "https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX"
 
@@ -123,6 +125,27 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/runs/{run_id}/share"): Rule("member"),
     ("DELETE", "/api/runs/{run_id}/share"): Rule("member"),
     ("POST", "/api/runs/{run_id}/report-link"): Rule("viewer", 200),
+    # analytics (query values are formatted with the world's ids)
+    ("GET", f"{ANALYTICS}/tests"): Rule("viewer", 200),
+    ("GET", f"{ANALYTICS}/tests/history"): Rule("viewer", 200, query={"test": "t.py::x"}),
+    ("GET", f"{ANALYTICS}/tests/status"): Rule("viewer", 200, query={"test": "t.py::q"}),
+    ("GET", f"{ANALYTICS}/compare"): Rule(
+        "viewer", 200, query={"base": "{run_id}", "head": "{run_id}"}
+    ),
+    ("GET", f"{ANALYTICS}/trends"): Rule("viewer", 200),
+    ("GET", f"{ANALYTICS}/flaky"): Rule("viewer", 200),
+    ("GET", f"{ANALYTICS}/settings"): Rule("viewer", 200),
+    ("PUT", f"{ANALYTICS}/settings"): Rule("admin", json={}),
+    ("GET", f"{ANALYTICS}/quarantine"): Rule("viewer", 200),
+    ("POST", f"{ANALYTICS}/quarantine"): Rule("member", json={"test": "t.py::y", "reason": "r"}),
+    ("DELETE", f"{ANALYTICS}/quarantine"): Rule("member", query={"test": "t.py::q"}),
+    ("GET", f"{ANALYTICS}/clusters"): Rule("viewer", 200),
+    ("GET", f"{ANALYTICS}/clusters/{{cluster_id}}"): Rule("viewer", 200),
+    ("PUT", f"{ANALYTICS}/clusters/{{cluster_id}}"): Rule("member", json={"decision": None}),
+    ("GET", f"{ANALYTICS}/cost"): Rule("viewer", 200),
+    ("GET", f"{ANALYTICS}/export/runs.csv"): Rule("viewer", 200),
+    ("GET", f"{ANALYTICS}/export/results.csv"): Rule("viewer", 200),
+    ("GET", f"{ANALYTICS}/export/history.csv"): Rule("viewer", 200, query={"test": "t.py::x"}),
     # defects
     ("GET", "/api/projects/{project_id}/defects"): Rule("viewer", 200),
     ("POST", "/api/projects/{project_id}/defects"): Rule("member", json={"title": "x"}),
@@ -275,7 +298,7 @@ class World:
             self.path(template, ids),
             json=rule.json,
             files=files,
-            params=rule.query,
+            params={k: v.format(**(ids or self.ids)) for k, v in rule.query.items()},
             headers=self.headers[who],
         )
 
@@ -340,6 +363,7 @@ async def _world(client: httpx.AsyncClient, app: FastAPI, tmp_path: Path) -> Wor
         "delivery_pk": await _webhook_delivery(app, 555, "octo/shop"),
         **await qa_objects(app, project_id),
         **await _cases(client, owner.headers, project_id),
+        "cluster_id": await _analytics(app, project_id, run_id),
     }
     theirs = {
         "org_id": outsider.org_id,
@@ -367,6 +391,26 @@ async def _world(client: httpx.AsyncClient, app: FastAPI, tmp_path: Path) -> Wor
         their_report_token=str(httpx.URL(their_link.json()["url"]).params["t"]),
         share_token=share.json()["token"],
     )
+
+
+async def _analytics(app: FastAPI, project_id: str, run_id: uuid.UUID) -> str:
+    """A quarantined test (its status is then readable) and a failure cluster."""
+    from backend.analytics.models import FailureCluster, Quarantine
+
+    async with app.state.db.session() as session:
+        session.add(
+            Quarantine(project_id=uuid.UUID(project_id), node_id="t.py::q", reason="r", by="user")
+        )
+        cluster = FailureCluster(
+            project_id=uuid.UUID(project_id),
+            fingerprint=uuid.uuid4().hex,
+            message_fingerprint="m",
+            normalized="boom",
+            sample_error="boom",
+        )
+        session.add(cluster)
+        await session.flush()
+        return str(cluster.id)
 
 
 async def _cases(
@@ -498,6 +542,9 @@ async def test_ids_of_another_organisation_never_mix_with_ones_own(
         ("GET", "/api/orgs/{org_id}/github/deliveries/{delivery_pk}", None, None),
         ("POST", "/api/orgs/{org_id}/github/deliveries/{delivery_pk}/redeliver", None, None),
         ("POST", "/api/runs/{run_id}/deliveries/{delivery_id}/redeliver", None, None),
+        ("GET", f"{ANALYTICS}/clusters/{{cluster_id}}", None, None),
+        ("PUT", f"{ANALYTICS}/clusters/{{cluster_id}}", {"decision": "environment"}, None),
+        ("GET", f"{ANALYTICS}/compare", None, {"base": ours["run_id"], "head": ours["run_id"]}),
     ]
     wrong = []
     for method, template, body, params in cases:
