@@ -142,12 +142,15 @@ def _register_account_hooks() -> None:
 def _register_run_hooks() -> None:
     """Embedded mode executes runs in this process: their reports start and end with them
     (the Celery worker registers the same hooks in ``workers/tasks.py``)."""
+    from backend.analytics.quarantine import after_run_finished, quarantined_tests
     from backend.cases.hooks import install as install_case_hooks
     from backend.defects.hooks import install as install_defect_hooks
     from backend.reports.tasks import REPORT_HOOKS
     from backend.runs import hooks
 
     hooks.register(REPORT_HOOKS)
+    hooks.register_quarantine(quarantined_tests)  # their failures do not fail the run
+    hooks.register_after_finish(after_run_finished)  # analytics rollups, statuses
     install_defect_hooks()  # the issues webhook and "passing since" (embedded mode)
     install_case_hooks()  # a finished run's tests linked to test cases
 

@@ -218,6 +218,7 @@ def run_suite(
     import asyncio
 
     import backend.models  # noqa: F401 - every table, so foreign keys resolve
+    from backend.analytics.quarantine import after_run_finished, quarantined_tests
     from backend.cases.hooks import install as install_case_hooks
     from backend.defects.hooks import install as install_defect_hooks
     from backend.reports.tasks import REPORT_HOOKS
@@ -229,6 +230,8 @@ def run_suite(
     if not path.is_dir():
         _fail(f"{path} is not a directory")
     hooks.register(REPORT_HOOKS)  # a local run reports like any other
+    hooks.register_quarantine(quarantined_tests)  # honours the project's quarantine
+    hooks.register_after_finish(after_run_finished)  # and updates its analytics
     install_defect_hooks()  # and tells its defects when their test passes again
     install_case_hooks()  # and links its tests to test cases
     settings = get_settings()

@@ -30,6 +30,7 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from loguru import logger
 
 import backend.models  # noqa: F401 - every table, so foreign keys resolve in the worker
+from backend.analytics.quarantine import after_run_finished, quarantined_tests
 from backend.cases.hooks import install as install_case_hooks
 from backend.config import Settings, get_settings
 from backend.db import Database
@@ -47,6 +48,8 @@ from workers.celery_app import celery_app
 
 # This worker executes runs: their reports are delivered when they start and end.
 hooks.register(REPORT_HOOKS)
+hooks.register_quarantine(quarantined_tests)  # quarantined tests' failures do not count
+hooks.register_after_finish(after_run_finished)  # analytics rollups and statuses
 # It processes GitHub deliveries too (issues events for defects) and notes passing tests.
 install_defect_hooks()
 install_case_hooks()  # a finished run's tests linked to test cases

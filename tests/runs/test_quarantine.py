@@ -10,12 +10,20 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.analytics.quarantine import quarantine as quarantine_test
+from backend.config import Settings
+from backend.db import Database
+from backend.orgs.models import Organization
+from backend.projects.models import Project
 from backend.runs import hooks
+from backend.runs.local import LOCAL_ORG_SLUG
 from backend.runs.quarantine import counted_status, note
 from backend.runs.states import RunState
-from tests.runs.helpers import MIXED_SUITE, make_git_repo, signed_in_api
+from tests.runs.helpers import MIXED_SUITE, make_git_repo, signed_in_api, write_files
+from tests.runs.test_cli import run_cli
 
 BROKEN = "tests/test_mixed.py::test_broken"
 
@@ -101,3 +109,52 @@ async def test_a_failing_quarantine_source_counts_every_failure(
 
     assert (run["status"], run["reason"]) == ("failed", "1 failed")
     assert "quarantined" not in run["options"]
+
+
+async def test_a_test_quarantined_through_the_api_no_longer_fails_the_project_runs(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    """The app registers the analytics domain's quarantine: what a member quarantines on
+    the dashboard is what the next run leaves out, and releasing it counts it again."""
+    api = await signed_in_api(client, "analytics-quarantine@example.com")
+    project = await api.project(make_git_repo(tmp_path, MIXED_SUITE))
+    base = f"/api/projects/{project['id']}/analytics/quarantine"
+    added = await client.post(
+        base, json={"test": BROKEN, "reason": "known bug #12"}, headers=api.headers
+    )
+    assert added.status_code == 201, added.text
+
+    passed = await api.wait((await api.start(project["id"]))["id"])
+    released = await client.delete(base, params={"test": BROKEN}, headers=api.headers)
+    assert released.status_code == 204, released.text
+    failed = await api.wait((await api.start(project["id"]))["id"])
+
+    assert (passed["status"], passed["reason"]) == ("passed", note(1))
+    assert (failed["status"], failed["reason"]) == ("failed", "1 failed")
+
+
+async def test_testable_run_exits_0_when_only_quarantined_tests_fail(tmp_path: Path) -> None:
+    suite = tmp_path / "suite"
+    write_files(suite, MIXED_SUITE)
+    data = tmp_path / "data"
+
+    first = run_cli("run", str(suite), data_dir=data)
+    assert first.returncode == 1, first.stdout + first.stderr
+    # quarantined as the dashboard would, in the database `testable run` uses
+    database = Database(Settings(_env_file=None, data_dir=data).resolved_database_url)
+    try:
+        async with database.session() as session:
+            project_id = await session.scalar(
+                select(Project.id)
+                .join(Organization, Organization.id == Project.org_id)
+                .where(Organization.slug == LOCAL_ORG_SLUG)
+            )
+            assert project_id is not None
+            await quarantine_test(session, project_id, BROKEN, reason="known bug", by="user")
+    finally:
+        await database.dispose()
+    second = run_cli("run", str(suite), data_dir=data)
+
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert f"{BROKEN} failed (quarantined, not counted)" in second.stdout
+    assert note(1) in second.stdout
