@@ -2,7 +2,12 @@
 years apart). Prints one JSON line.
 
     uv run python bench/bench_real_pages.py [--data ../shared/datasets/similo2-dev]
-                                            [--failures]
+                                            [--failures] [--why]
+
+``--why`` adds the map of relocation's abstentions (to stderr, and under "why" in the
+JSON line): where the right element stood in relocation's own shortlist, the first rule
+that stopped the acceptance (rivals named generically), the evidence the winner had, and
+for winners below the similarity threshold the fields that cost the most.
 
 For every ground-truth pair (old element -> the same element on the new page):
 
@@ -31,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections import Counter
@@ -42,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from backend.ai.local import LocalResolver
 from backend.cache.heal import evidence_against
 from backend.cache.records import Fingerprint
-from backend.cache.relocate import one_visual_element, relocate
+from backend.cache.relocate import ACCEPT_MIN, field_scores, one_visual_element, relocate
 from backend.cache.scoring import Prepared
 from backend.client.instructions import parse_instruction
 
@@ -194,6 +200,97 @@ def resolve_step(
     return "resolver", index
 
 
+_RIVAL = re.compile(r'#\d+ <[^>]*>(?: "[^"]*")?')
+_NUMBER = re.compile(r"\d+")
+
+
+def _generic(reason: str) -> str:
+    """A refusal reason with its rival and numbers made generic, so reasons group."""
+    return _NUMBER.sub("N", _RIVAL.sub("<rival>", reason))
+
+
+def why_abstained(
+    cached: Fingerprint, candidates: list[Fingerprint], truth: int, answer: Any
+) -> dict[str, Any]:
+    """Why relocation did not accept on a present target: where the right element stood
+    in its shortlist, the first rule that stopped it, the winner's evidence, and (winner
+    below the threshold) the fields that cost the most similarity."""
+    top: list[int] = answer["top"]
+    rank = next((k for k, i in enumerate(top) if equivalent(candidates, i, truth)), None)
+    reasons: list[str] = answer["reasons"]
+    stopped = [r.removeprefix("not accepted: ") for r in reasons if r.startswith("not accepted")]
+    evidence = next((r.removeprefix("evidence: ") for r in reasons if r.startswith("evidence")), "")
+    kinds = sorted(
+        {
+            {
+                "same accessible name": "words",
+                "same text": "words",
+                "same label": "words",
+                "same placeholder": "words",
+                "same alt text": "words",
+                "same words in": "words",
+                "same row/card": "item",
+                "same surroundings": "surroundings",
+                "same place": "place",
+                "same parents": "parents",
+                "same path": "structure",
+                "same XPath": "structure",
+            }.get(note, "stable" if note.startswith("same ") else "other")
+            for part in evidence.split("; ")
+            if part
+            for note in [next((k for k in _NOTE_KEYS if part.startswith(k)), part)]
+        }
+    )
+    out: dict[str, Any] = {
+        "shortlist": "missing"
+        if answer["decision"] == "missing"
+        else ("first" if rank == 0 else f"rank {rank + 1}" if rank is not None else "absent"),
+        "stopped_by": _generic(stopped[0]) if stopped else answer["decision"],
+        "evidence": "+".join(kinds) or "none",
+    }
+    if rank == 0 and answer["confidence"] < 100 * ACCEPT_MIN:
+        losses = sorted(
+            (
+                (w * (1 - v), field)
+                for field, w, v in field_scores(Prepared(cached), Prepared(candidates[truth]))
+                if v < 1
+            ),
+            reverse=True,
+        )
+        out["costly_fields"] = [field for _, field in losses[:2]]
+    return out
+
+
+_NOTE_KEYS = (
+    "same accessible name",
+    "same text",
+    "same label",
+    "same placeholder",
+    "same alt text",
+    "same words in",
+    "same row/card",
+    "same surroundings",
+    "same place",
+    "same parents",
+    "same path",
+    "same XPath",
+)
+
+
+def acted_on(cached: Fingerprint, choice: Fingerprint) -> str:
+    """What the full step path acted on after the target was deleted: an element the
+    derived instruction names as well as it named the target (what a cold run with that
+    instruction acts on too), by how much else it shares with the deleted one."""
+    a, c = Prepared(cached), Prepared(choice)
+    if a.identity_tokens and a.identity_tokens == c.identity_tokens:
+        if a.href and a.href == c.href:
+            return "same words and link target (the same link elsewhere on the page)"
+        if a.href and c.href:
+            return "same words, another link target"
+        return "same words"
+    return "other words that fit the instruction"
+
+
 def load_pairs(data: Path) -> list[dict[str, Any]]:
     sites = json.loads((data / "website.json").read_text())
     pairs = []
@@ -224,6 +321,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--failures", action="store_true", help="print wrong picks to stderr")
+    parser.add_argument(
+        "--why", action="store_true", help="break relocation's abstentions down by cause"
+    )
     args = parser.parse_args()
     listed = json.loads(MISLABELLED.read_text())["pairs"] if MISLABELLED.exists() else []
     mislabelled = {(m["site"], m["old"]): m["reason"] for m in listed}
@@ -244,6 +344,8 @@ def main() -> None:
             row["picked"] = answer["index"]
         else:
             row["relocate"] = "abstained"
+            if args.why:
+                row["why"] = why_abstained(cached, candidates, truth, answer)
             outcome, index = resolve_step(resolver, cached, candidates, answer["top"])
             if index is None:
                 row["step"] = outcome
@@ -261,6 +363,7 @@ def main() -> None:
             row["deleted_step"] = "false_accept" if index is not None else outcome
             if index is not None:
                 row["deleted_picked"] = kept[index].get("name") or kept[index].get("tag")
+                row["deleted_acted_on"] = acted_on(cached, kept[index])
         row["mislabelled"] = (pair["site"], pair["old"]) in mislabelled
         results.append(row)
         if args.failures and (
@@ -317,9 +420,14 @@ def main() -> None:
             },
         }
 
+    why: dict[str, Any] = {}
+    if args.why:
+        why = why_summary(results)
+        print_why(why)
     print(
         json.dumps(
             {
+                **({"why": why} if args.why else {}),
                 "benchmark": "real_pages",
                 "data": "similo2-dev",
                 "sites": len({r["site"] for r in results}),
@@ -330,6 +438,39 @@ def main() -> None:
             }
         )
     )
+
+
+def why_summary(results: list[dict[str, Any]]) -> dict[str, Any]:
+    rows = [r["why"] for r in results if "why" in r]
+    costly: Counter[str] = Counter()
+    for r in rows:
+        costly.update(r.get("costly_fields", []))
+    deleted: Counter[str] = Counter(
+        r["deleted_acted_on"] for r in results if "deleted_acted_on" in r
+    )
+    return {
+        "abstained": len(rows),
+        "right_element_in_shortlist": dict(Counter(r["shortlist"] for r in rows).most_common()),
+        "stopped_by": dict(Counter(r["stopped_by"] for r in rows).most_common()),
+        "winner_evidence": dict(Counter(r["evidence"] for r in rows).most_common()),
+        "costly_fields_below_threshold": dict(costly.most_common()),
+        "deleted_acted_on": dict(deleted.most_common()),
+    }
+
+
+def print_why(why: dict[str, Any]) -> None:
+    out = sys.stderr
+    print(f"relocation abstained on {why['abstained']} present targets", file=out)
+    for title, key in (
+        ("where the right element stood in relocation's shortlist", "right_element_in_shortlist"),
+        ("first rule that stopped the acceptance", "stopped_by"),
+        ("evidence the winner had", "winner_evidence"),
+        ("fields that cost the most (winner below the threshold)", "costly_fields_below_threshold"),
+        ("deleted targets: what the full step path acted on", "deleted_acted_on"),
+    ):
+        print(f"\n{title}:", file=out)
+        for name, count in why[key].items():
+            print(f"  {count:4d}  {name}", file=out)
 
 
 if __name__ == "__main__":

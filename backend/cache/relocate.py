@@ -27,7 +27,8 @@ The #1 rule is to never accept a wrong element: every threshold errs towards
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 from backend.cache.records import BoundingBox, Fingerprint, PageContext, Relocation
 from backend.cache.scoring import (
@@ -43,9 +44,11 @@ from backend.cache.scoring import (
     id_words,
     identity_conflict,
     layer_scores_prepared,
+    link_target,
     numbered,
     parents_similarity,
     position_similarity,
+    same_path,
     size_similarity,
     stable_matches,
     text_similarity,
@@ -72,7 +75,7 @@ SURROUNDINGS_CHANGED = 0.5  # neighbour-text similarity below this = another con
 LARGE_MARGIN = 0.25
 DECISIVE_KINDS = frozenset({"stable", "words", "item"})
 # ... and these too when the runner-up is not next to the winner
-PLACE_KINDS = frozenset({"place", "surroundings", "parents"})
+PLACE_KINDS = frozenset({"place", "surroundings", "parents", "structure"})
 SAME_PARENTS = 0.75  # parent-chain similarity from which the parents are the same
 PREFILTER_ABOVE = 96  # rank by a quick score first when there are more candidates
 PREFILTER_KEEP = 64  # ... and score this many in full
@@ -102,48 +105,58 @@ W_VISUAL_HASH = 0.5
 
 
 def similarity(a: Prepared, b: Prepared, vanished: frozenset[str] = frozenset()) -> float:
-    """0..1, a weighted mean over the attributes known on both sides. A test id in
+    """0..1, a weighted mean over the attributes known on both sides. A test id or id in
     ``vanished`` (no element of the page carries the cached one any more: a site-wide
     rename or removal) says nothing about which candidate it is and is left out."""
     total = 0.0
     weight = 0.0
-    known = a.attributes is not None and b.attributes is not None
+    for _, w, value in field_scores(a, b, vanished):
+        total += w * value
+        weight += w
+    return total / weight if weight else 0.0
 
-    def add(w: float, value: float | None) -> None:
-        nonlocal total, weight
+
+def field_scores(
+    a: Prepared, b: Prepared, vanished: frozenset[str] = frozenset()
+) -> list[tuple[str, float, float]]:
+    """(field, weight, 0..1) for every field known on both sides: what ``similarity``
+    averages, and what explains a score that fell short."""
+    out: list[tuple[str, float, float]] = []
+
+    def add(field: str, w: float, value: float | None) -> None:
         if value is not None:
-            total += w * value
-            weight += w
+            out.append((field, w, value))
 
-    if known:
+    if a.attributes is not None and b.attributes is not None:
         if "test id" not in vanished:
-            add(W_TEST_ID, attribute_similarity(a.test_id, True, b.test_id))
-        add(W_ID, id_similarity(a, b))
-        add(W_NAME_ATTR, attribute_similarity(a.name_attr, True, b.name_attr))
-        add(W_TYPE, attribute_similarity(a.type, True, b.type))
-        add(W_HREF, attribute_similarity(a.href, True, b.href))
-        add(W_ALT, attribute_similarity(a.alt, True, b.alt))
-        add(W_PLACEHOLDER, attribute_similarity(a.placeholder, True, b.placeholder))
-        add(W_CLASS, class_similarity(a.classes, b.classes))
+            add("test id", W_TEST_ID, attribute_similarity(a.test_id, True, b.test_id))
+        add("id", W_ID, id_similarity(a, b))
+        add("name attribute", W_NAME_ATTR, attribute_similarity(a.name_attr, True, b.name_attr))
+        add("type", W_TYPE, attribute_similarity(a.type, True, b.type))
+        add("link target", W_HREF, attribute_similarity(a.href, True, b.href))
+        add("alt", W_ALT, attribute_similarity(a.alt, True, b.alt))
+        add("placeholder", W_PLACEHOLDER, attribute_similarity(a.placeholder, True, b.placeholder))
+        add("class", W_CLASS, class_similarity(a.classes, b.classes))
     if a.tag is not None and b.tag is not None:
-        add(W_TAG, 1.0 if a.tag == b.tag else 0.0)
+        add("tag", W_TAG, 1.0 if a.tag == b.tag else 0.0)
     if a.role is not None and b.role is not None:
-        add(W_ROLE, 1.0 if a.role == b.role else 0.0)
-    add(W_ACCESSIBLE_NAME, text_similarity(a.name, a.name_tokens, b.name, b.name_tokens))
-    add(W_TEXT, text_similarity(a.text, a.text_tokens, b.text, b.text_tokens))
-    add(W_LABEL, text_similarity(a.label, a.label_tokens, b.label, b.label_tokens))
+        add("role", W_ROLE, 1.0 if a.role == b.role else 0.0)
+    add("name", W_ACCESSIBLE_NAME, text_similarity(a.name, a.name_tokens, b.name, b.name_tokens))
+    add("text", W_TEXT, text_similarity(a.text, a.text_tokens, b.text, b.text_tokens))
+    add("label", W_LABEL, text_similarity(a.label, a.label_tokens, b.label, b.label_tokens))
     add(
+        "neighbour text",
         W_NEIGHBOUR,
         text_similarity(a.neighbour, a.neighbour_tokens, b.neighbour, b.neighbour_tokens),
     )
-    add(W_CONTAINER, container_similarity(a, b))
-    add(W_PARENTS, parents_similarity(a.parents, b.parents))
-    add(W_XPATH, xpath_similarity(a.xpath, b.xpath))
-    add(W_ID_XPATH, xpath_similarity(a.id_xpath, b.id_xpath))
-    add(W_POSITION, position_similarity(a.box, b.box))
-    add(W_SIZE, size_similarity(a.box, b.box))
-    add(W_VISUAL_HASH, hash_similarity(a.visual_hash, b.visual_hash))
-    return total / weight if weight else 0.0
+    add("row/card", W_CONTAINER, container_similarity(a, b))
+    add("parents", W_PARENTS, parents_similarity(a.parents, b.parents))
+    add("xpath", W_XPATH, xpath_similarity(a.xpath, b.xpath))
+    add("id xpath", W_ID_XPATH, xpath_similarity(a.id_xpath, b.id_xpath))
+    add("position", W_POSITION, position_similarity(a.box, b.box))
+    add("size", W_SIZE, size_similarity(a.box, b.box))
+    add("visual hash", W_VISUAL_HASH, hash_similarity(a.visual_hash, b.visual_hash))
+    return out
 
 
 def one_visual_element(a: Prepared, b: Prepared) -> bool:
@@ -205,6 +218,7 @@ class _Evidence:
         twin_gone: bool,
         reworded: bool = False,
         unique: bool = False,
+        listed: bool = False,
     ) -> None:
         self.kinds: set[str] = set()
         self.notes: list[str] = []
@@ -270,6 +284,12 @@ class _Evidence:
         if parents is not None and parents >= SAME_PARENTS:
             self.kinds.add("parents")
             self.notes.append("same parents")
+        # The same path in the structure, unless the same words repeat in its own list
+        # (one "Edit" per row: a sibling moves into a deleted item's path).
+        path = same_path(a, b) if not listed else None
+        if path:
+            self.kinds.add("structure")
+            self.notes.append(path)
 
         self.missing: list[str] = []
         # Identity: a stable attribute, or its own words (when the words still single it
@@ -283,10 +303,15 @@ class _Evidence:
         elif len(self.kinds) < 2:
             self.missing.append("only one kind of evidence (" + self.notes[0] + ")")
         if "stable" not in self.kinds:
+            # Reworded text around it (a new banner, other headlines) does not move it:
+            # its words in the same named parent or on the same path in the structure
+            # still place it, unless the same words repeat in its own list (one "Edit"
+            # per row: a sibling moves into a deleted item's path).
+            placed = _same_named_parent(a, b) or path is not None
             if (
                 neighbour is not None
                 and neighbour < SURROUNDINGS_CHANGED
-                and not ("words" in self.kinds and _same_named_parent(a, b))
+                and not ("words" in self.kinds and placed)
             ):
                 self.missing.append("its surroundings changed and no stable attribute confirms it")
             if self.other_item:
@@ -349,6 +374,27 @@ def _id_scheme_still_used(
         if other and other != cached_id and numbered(other) and id_words(other) == scheme:
             return scheme
     return None
+
+
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def _repeated_in_list(me: int, prepared: Mapping[int, Prepared]) -> bool:
+    """Another element with the same words in the same list: its XPath differs from this
+    one's only in positions (``tr[3]/td[4]/button[1]`` and ``tr[4]/td[4]/button[1]``).
+    Then the path in the structure does not say which item this is."""
+    p = prepared[me]
+    if not p.xpath or not p.identity_tokens:
+        return False
+    shape = _INDEX.sub("", p.xpath)
+    return any(
+        i != me
+        and q.identity_tokens == p.identity_tokens
+        and q.xpath
+        and q.xpath != p.xpath
+        and _INDEX.sub("", q.xpath) == shape
+        for i, q in prepared.items()
+    )
 
 
 def _adjacent(a: Prepared, b: Prepared) -> bool:
@@ -430,7 +476,18 @@ def _scan(
     all_attrs = [fp.get("attributes") or _NO_ATTRIBUTES for fp in candidates]
     counts: dict[str, int] = {}
     for what, key, v, w in anchors:
-        hits = [i for i, at in enumerate(all_attrs) if at.get(key) == v]
+        if key == "href":
+            # The same target up to origin, extension, trailing slash (``link_target``);
+            # a cheap substring test first.
+            target = link_target(v)
+            core = target.split("?", 1)[0]
+            hits = [
+                i
+                for i, at in enumerate(all_attrs)
+                if (h := at.get(key)) and (h == v or (core in h and link_target(h) == target))
+            ]
+        else:
+            hits = [i for i, at in enumerate(all_attrs) if at.get(key) == v]
         counts[what] = len(hits)
         for i in hits:
             scores[i] += w
@@ -537,7 +594,8 @@ def relocate(
     twin_added = "twins" in cached and same_name > twins + 1
     reworded = _reworded_match(cached, candidates)
     unique = cached.get("twins") == 0 and ((winner_has_name and same_name == 1) or reworded == best)
-    evidence = _Evidence(a, prepared[best], duplicated, twin_gone, reworded == best, unique)
+    listed = _repeated_in_list(best, prepared)
+    evidence = _Evidence(a, prepared[best], duplicated, twin_gone, reworded == best, unique, listed)
     winner_classes = prepared[best].classes
     if (
         "strong" not in evidence.kinds

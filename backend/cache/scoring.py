@@ -233,7 +233,7 @@ class Prepared:
         self.name_attr = get("name")
         self.test_id = next((v for k in TEST_ID_ATTRIBUTES if (v := get(k))), None)
         href = get("href")
-        self.href = strip_origin(href) if href else href
+        self.href = link_target(href) if href else href
         self.placeholder = _norm(get("placeholder"))
         self.alt = _norm(get("alt"))
         cls = get("class")
@@ -268,6 +268,20 @@ _ORIGIN = re.compile(r"^[a-z][a-z0-9+.-]*://[^/]*", re.I)
 
 def strip_origin(href: str) -> str:
     return _ORIGIN.sub("", href.strip()) or "/"
+
+
+_PAGE_EXTENSION = re.compile(r"\.(?:s?html?|php\d?|aspx?|jsp|cfm)$", re.I)
+
+
+def link_target(href: str) -> str:
+    """A link's target as a page names it: origin, fragment, file extension and trailing
+    slash dropped (``http://x.com/category/us/crime.html`` and ``https://x.com/category/
+    us/crime`` are one target: a site moved from static pages to clean URLs). The query
+    is kept: ``?id=42`` can be what tells two items apart."""
+    path = strip_origin(href).split("#", 1)[0]
+    path, _, query = path.partition("?")
+    path = _PAGE_EXTENSION.sub("", path).rstrip("/") or "/"
+    return f"{path}?{query}" if query else path
 
 
 # --- field comparisons: each returns 0..1, or None when unknown ------------------------
@@ -725,9 +739,39 @@ def stable_matches(
     return found
 
 
+def same_path(a: Prepared, b: Prepared) -> str | None:
+    """The same place in the page's structure, named: the same XPath from the nearest
+    element with a unique id (``//*[@id="main-nav"]/ul[1]/li[3]/a[1]``: a wrapper added
+    above that id moves the absolute XPath, not this one), or the same absolute XPath.
+    None otherwise. Like the box, it is a place, not an identity: an element inserted
+    before it, or a sibling moving up after its deletion, takes the same path."""
+    if a.id_xpath and a.id_xpath == b.id_xpath and a.id_xpath.startswith("//*[@id="):
+        anchor = a.id_xpath[len('//*[@id="') :].split('"', 1)[0]
+        return f"same path from #{anchor}"
+    if a.xpath and a.xpath == b.xpath:
+        return "same XPath"
+    if (
+        a.xpath
+        and b.xpath
+        and a.xpath.count("/") >= MIN_PATH_DEPTH
+        and _XPATH_INDEX.sub("", a.xpath) == _XPATH_INDEX.sub("", b.xpath)
+    ):
+        # body/div[4]/.../li[2]/a[1] -> body/div[5]/.../li[3]/a[1]: a banner added above,
+        # an item added before it; the same chain of elements down to it.
+        return "same path in the structure apart from positions"
+    return None
+
+
+_XPATH_INDEX = re.compile(r"\[\d+\]")
+MIN_PATH_DEPTH = 5  # /html/body/div/a is too short to say anything about a place
+
+
 def same_region(a: Prepared, b: Prepared) -> bool:
-    """Still in the same part of the page: the same parents or the same row/card. (Not the
-    neighbour text: "Log in" is next to "Sign up" in the header and in the form.)"""
+    """Still in the same part of the page: the same parents, the same row/card, or the
+    same path in the structure (``same_path``). (Not the neighbour text: "Log in" is next
+    to "Sign up" in the header and in the form.)"""
+    if same_path(a, b):
+        return True
     parents = parents_similarity(a.parents, b.parents)
     if parents is not None and parents >= 0.75:
         return True
