@@ -49,6 +49,7 @@ def _api_routers() -> list[APIRouter]:
     from backend.cache_api.dashboard import router as cache_dashboard_router
     from backend.cache_api.router import router as cache_router
     from backend.cases.router import router as cases_router
+    from backend.defects.router import router as defects_router
     from backend.email.router import router as outbox_router
     from backend.envvars.router import router as envvars_router
     from backend.github.router import router as github_router
@@ -77,6 +78,8 @@ def _api_routers() -> list[APIRouter]:
         github_router,
         reports_router,
         cases_router,
+        defects_router,
+        milestones_router,
     ]
 
 
