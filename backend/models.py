@@ -8,7 +8,7 @@ from backend.db.base import Base
 from backend.defects import models as defects_models
 from backend.email import models as email_models
 from backend.envvars import models as envvars_models
-from backend.github import installations as github_installations
+from backend.repositories import github_installations
 from backend.github import models as github_models
 from backend.milestones import models as milestones_models
 from backend.orgs import models as orgs_models

@@ -44,13 +44,13 @@ from backend.envvars.schemas import (
     ImportVariableOut,
     ProblemOut,
 )
-from backend.github.app import GitHubNotConfigured, client_for_repository
-from backend.github.client import GitHubError
 from backend.kit.errors import NotFound, PayloadTooLarge, ServiceUnavailable, Unprocessable
 from backend.kit.keys import KeyRing
 from backend.orgs.models import Role
 from backend.projects.access import project_for
 from backend.projects.models import Project
+from backend.repositories.github_app import GitHubNotConfigured, client_for_repository
+from backend.repositories.github_client import GitHubError
 from backend.repositories.models import Repository
 
 router = APIRouter(tags=["envvars"])

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from backend.auth.audit import client_ip
 from backend.config import Settings
 from backend.db.deps import DatabaseDep, ReadSessionDep, SessionDep
-from backend.github import installations, service, tasks
+from backend.github import service, tasks
 from backend.github.models import DeliveryStatus, WebhookDelivery
 from backend.github.webhooks import (
     DELIVERY_HEADER,
@@ -50,6 +50,7 @@ from backend.orgs.deps import OrgAdmin
 from backend.orgs.models import Role
 from backend.orgs.service import find_membership
 from backend.outbox import OutboxDep
+from backend.repositories import github_installations as installations
 
 router = APIRouter(tags=["github"])
 

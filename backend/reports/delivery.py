@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.config import Settings
 from backend.db import Database
 from backend.execution.masking import Masker
-from backend.github.app import token_for_repository
 from backend.kit.keys import KeyRing
 from backend.kit.time import utcnow
 from backend.reports import registry
@@ -36,6 +35,7 @@ from backend.reports.base import (
 )
 from backend.reports.models import ReportDelivery, ReportStatus
 from backend.reports.report import build_report, run_secrets
+from backend.repositories.github_app import token_for_repository
 from backend.repositories.models import Repository
 from backend.runs.models import Run
 from backend.workflows.models import Workflow

@@ -15,14 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.config import Settings
 from backend.db import Database
-from backend.github import installations
-from backend.github.app import GitHubNotConfigured, installation_token
-from backend.github.client import GitHubClient, GitHubError
 from backend.kit.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from backend.kit.keys import KeyRing
 from backend.kit.time import utcnow
 from backend.projects.models import Project
 from backend.projects.service import check_repository
+from backend.repositories import github_installations as installations
+from backend.repositories.github_app import (
+    GitHubNotConfigured,
+    client_for_repository,
+    installation_token,
+)
+from backend.repositories.github_client import GitHubClient, GitHubError
 from backend.repositories.models import DISCONNECTED_BY_PERSON, Repository
 from backend.repositories.schemas import RepositoryConnect
 
@@ -137,7 +141,7 @@ async def _refuse_installation_of_another_org(
     The App mints a token for any installation id it is given, and installation ids are
     small, guessable numbers: without this, any org admin could connect (and clone, and
     read the deliveries of) another customer's private repositories. An installation bound
-    at install time (``backend.github.installations``: the setup URL with a signed state)
+    at install time (``github_installations``: the setup URL with a signed state)
     belongs to that organisation only. One nobody has bound yet (installed before the setup
     URL existed) keeps the older rule: it belongs to the first organisation that connects
     through it."""
@@ -293,8 +297,6 @@ async def refresh_protected_branches(
     repository: Repository, *, settings: Settings, keyring: KeyRing, http: httpx.AsyncClient
 ) -> list[str]:
     """Read the protected branches from GitHub again (a 4xx/503 when GitHub refuses)."""
-    from backend.github.app import client_for_repository
-
     if repository.provider != "github" or repository.full_name is None:
         raise Conflict("Only GitHub repositories have protected branches.", code="not_github")
     try:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from backend.github.app import forget_cached_tokens
+from backend.repositories.github_app import forget_cached_tokens
 from tests.envvars.helpers import add_repository
 from tests.github.fake_github import FakeGitHub, running_fake
 from tests.runs.helpers import signed_in_api

@@ -15,7 +15,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from backend.config import Settings
-from backend.github.app import (
+from backend.kit.keys import KeyRing
+from backend.repositories.github_app import (
     JWT_LIFETIME_SECONDS,
     GitHubNotConfigured,
     app_jwt,
@@ -23,8 +24,7 @@ from backend.github.app import (
     installation_token,
     token_for_repository,
 )
-from backend.github.client import API_VERSION, GitHubClient, GitHubError
-from backend.kit.keys import KeyRing
+from backend.repositories.github_client import API_VERSION, GitHubClient, GitHubError
 from backend.repositories.models import Repository
 from tests.github.fake_github import FakeGitHub, generate_app_key, running_fake
 

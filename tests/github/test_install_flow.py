@@ -17,9 +17,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 
-from backend.github import installations
 from backend.kit.time import utcnow
 from backend.orgs.models import Membership, Role
+from backend.repositories import github_installations as installations
 from tests.github.fake_github import FakeGitHub
 from tests.repositories.helpers import connect, fake_github, github_settings
 from tests.runs.helpers import Api, make_git_repo, signed_in_api

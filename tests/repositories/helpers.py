@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from backend.github.app import forget_cached_tokens
+from backend.repositories.github_app import forget_cached_tokens
 from tests.github.fake_github import FakeGitHub, running_fake
 from tests.runs.helpers import Api, make_git_repo
 
