@@ -392,6 +392,141 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/case-fields/{field_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Field
+         * @description The field goes; cases' values of it are dropped when next changed (and never shown).
+         */
+        delete: operations["delete_field_api_case_fields__field_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Field */
+        patch: operations["update_field_api_case_fields__field_id__patch"];
+        trace?: never;
+    };
+    "/api/case-filters/{filter_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Filter */
+        delete: operations["delete_filter_api_case_filters__filter_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cases/{case_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Case */
+        get: operations["get_case_api_cases__case_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Case */
+        delete: operations["delete_case_api_cases__case_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Case */
+        patch: operations["update_case_api_cases__case_id__patch"];
+        trace?: never;
+    };
+    "/api/cases/{case_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Case History
+         * @description The automated tests linked to the case and every one of their results.
+         */
+        get: operations["case_history_api_cases__case_id__history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cases/{case_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Case Versions */
+        get: operations["case_versions_api_cases__case_id__versions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/defects/{defect_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Defect */
+        get: operations["get_defect_api_defects__defect_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Defect
+         * @description Closing a GitHub-tracked defect closes its issue (after the commit).
+         */
+        patch: operations["update_defect_api_defects__defect_id__patch"];
+        trace?: never;
+    };
+    "/api/defects/{defect_id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync Defect
+         * @description Try GitHub again (after a failed sync, e.g. a revoked token now replaced).
+         */
+        post: operations["sync_defect_api_defects__defect_id__sync_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/github/app/setup": {
         parameters: {
             query?: never;
@@ -423,6 +558,198 @@ export interface paths {
         };
         /** Health */
         get: operations["health_api_health_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/milestones/{milestone_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Milestone */
+        get: operations["get_milestone_api_milestones__milestone_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Milestone
+         * @description Plans, plan runs and defects stay; they no longer name the milestone.
+         */
+        delete: operations["delete_milestone_api_milestones__milestone_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Milestone */
+        patch: operations["update_milestone_api_milestones__milestone_id__patch"];
+        trace?: never;
+    };
+    "/api/milestones/{milestone_id}/attach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attach */
+        post: operations["attach_api_milestones__milestone_id__attach_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/milestones/{milestone_id}/burndown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Burndown */
+        get: operations["burndown_api_milestones__milestone_id__burndown_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/milestones/{milestone_id}/capacity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set Capacity */
+        put: operations["set_capacity_api_milestones__milestone_id__capacity_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/milestones/{milestone_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close Milestone */
+        post: operations["close_milestone_api_milestones__milestone_id__close_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/milestones/{milestone_id}/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Coverage */
+        get: operations["coverage_api_milestones__milestone_id__coverage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/milestones/{milestone_id}/detach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Detach */
+        post: operations["detach_api_milestones__milestone_id__detach_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/milestones/{milestone_id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reopen Milestone */
+        post: operations["reopen_milestone_api_milestones__milestone_id__reopen_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/milestones/{milestone_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Report */
+        get: operations["report_api_milestones__milestone_id__report_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/milestones/{milestone_id}/report.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Report Csv */
+        get: operations["report_csv_api_milestones__milestone_id__report_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/milestones/{milestone_id}/workload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Workload */
+        get: operations["workload_api_milestones__milestone_id__workload_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -721,6 +1048,154 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plan-runs/{plan_run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Plan Run */
+        get: operations["get_plan_run_api_plan_runs__plan_run_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plan-runs/{plan_run_id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign Cases */
+        post: operations["assign_cases_api_plan_runs__plan_run_id__assign_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plan-runs/{plan_run_id}/cases/{case_id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Plan Run Case Results
+         * @description Every result recorded for the case in this plan run, manual and automated.
+         */
+        get: operations["plan_run_case_results_api_plan_runs__plan_run_id__cases__case_id__results_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plan-runs/{plan_run_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close Plan Run */
+        post: operations["close_plan_run_api_plan_runs__plan_run_id__close_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plan-runs/{plan_run_id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Result
+         * @description A manual result for one case of the plan run (it becomes the case's latest).
+         */
+        post: operations["record_result_api_plan_runs__plan_run_id__results_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/{plan_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Plan */
+        get: operations["get_plan_api_plans__plan_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Plan */
+        delete: operations["delete_plan_api_plans__plan_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Plan */
+        patch: operations["update_plan_api_plans__plan_id__patch"];
+        trace?: never;
+    };
+    "/api/plans/{plan_id}/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Plan Cases
+         * @description The cases the plan selects now (a run snapshots them).
+         */
+        get: operations["plan_cases_api_plans__plan_id__cases_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/{plan_id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Plan Runs */
+        get: operations["list_plan_runs_api_plans__plan_id__runs_get"];
+        put?: never;
+        /** Start Plan Run */
+        post: operations["start_plan_run_api_plans__plan_id__runs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project_id}": {
         parameters: {
             query?: never;
@@ -730,6 +1205,248 @@ export interface paths {
         };
         /** Get Project */
         get: operations["get_project_api_projects__project_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/analytics/clusters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Clusters */
+        get: operations["list_clusters_api_projects__project_id__analytics_clusters_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/analytics/clusters/{cluster_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Cluster */
+        get: operations["get_cluster_api_projects__project_id__analytics_clusters__cluster_id__get"];
+        /** Decide Cluster */
+        put: operations["decide_cluster_api_projects__project_id__analytics_clusters__cluster_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/analytics/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Compare Runs */
+        get: operations["compare_runs_api_projects__project_id__analytics_compare_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/analytics/cost": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Cost */
+        get: operations["cost_api_projects__project_id__analytics_cost_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/analytics/export/history.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export History */
+        get: operations["export_history_api_projects__project_id__analytics_export_history_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/analytics/export/results.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export Results */
+        get: operations["export_results_api_projects__project_id__analytics_export_results_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/analytics/export/runs.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export Runs */
+        get: operations["export_runs_api_projects__project_id__analytics_export_runs_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/analytics/flaky": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Flaky */
+        get: operations["flaky_api_projects__project_id__analytics_flaky_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/analytics/quarantine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Quarantine */
+        get: operations["list_quarantine_api_projects__project_id__analytics_quarantine_get"];
+        put?: never;
+        /** Add Quarantine */
+        post: operations["add_quarantine_api_projects__project_id__analytics_quarantine_post"];
+        /** Release Quarantine */
+        delete: operations["release_quarantine_api_projects__project_id__analytics_quarantine_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/analytics/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Settings */
+        get: operations["get_settings_api_projects__project_id__analytics_settings_get"];
+        /** Put Settings */
+        put: operations["put_settings_api_projects__project_id__analytics_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/analytics/tests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search Tests */
+        get: operations["search_tests_api_projects__project_id__analytics_tests_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/analytics/tests/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Test History */
+        get: operations["get_test_history_api_projects__project_id__analytics_tests_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/analytics/tests/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Test Status */
+        get: operations["get_test_status_api_projects__project_id__analytics_tests_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/analytics/trends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Trends */
+        get: operations["trends_api_projects__project_id__analytics_trends_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -817,6 +1534,230 @@ export interface paths {
         get: operations["cache_stats_api_projects__project_id__cache_stats_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/case-fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Fields */
+        get: operations["list_fields_api_projects__project_id__case_fields_get"];
+        put?: never;
+        /** Create Field */
+        post: operations["create_field_api_projects__project_id__case_fields_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/case-filters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Filters */
+        get: operations["list_filters_api_projects__project_id__case_filters_get"];
+        put?: never;
+        /** Create Filter */
+        post: operations["create_filter_api_projects__project_id__case_filters_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/case-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Case Settings */
+        get: operations["get_case_settings_api_projects__project_id__case_settings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Case Settings */
+        patch: operations["update_case_settings_api_projects__project_id__case_settings_patch"];
+        trace?: never;
+    };
+    "/api/projects/{project_id}/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Cases */
+        get: operations["list_cases_api_projects__project_id__cases_get"];
+        put?: never;
+        /** Create Case */
+        post: operations["create_case_api_projects__project_id__cases_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/cases/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Bulk Edit Cases */
+        post: operations["bulk_edit_cases_api_projects__project_id__cases_bulk_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/cases/by-key/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Case By Key */
+        get: operations["case_by_key_api_projects__project_id__cases_by_key__key__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/cases/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Cases
+         * @description The cases as CSV (the columns the import reads, custom fields by name).
+         */
+        get: operations["export_cases_api_projects__project_id__cases_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/cases/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Cases
+         * @description All or nothing: with any problem (each names its line and column) nothing is
+         *     stored and the answer is a 422 listing them; ``dry_run`` previews and stores nothing.
+         */
+        post: operations["import_cases_api_projects__project_id__cases_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/cases/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Merge Cases */
+        post: operations["merge_cases_api_projects__project_id__cases_merge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/cases/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move Cases
+         * @description Move (or with ``copy: true`` copy) cases into a suite and section.
+         */
+        post: operations["move_cases_api_projects__project_id__cases_move_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/defect-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Defect Settings */
+        get: operations["get_defect_settings_api_projects__project_id__defect_settings_get"];
+        /** Put Defect Settings */
+        put: operations["put_defect_settings_api_projects__project_id__defect_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/defects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Defects */
+        get: operations["list_defects_api_projects__project_id__defects_get"];
+        put?: never;
+        /**
+         * File Defect
+         * @description 201: a new defect (a GitHub issue follows when the project tracks them there);
+         *     200: the failure was linked to the open defect with the same test and similar error.
+         */
+        post: operations["file_defect_api_projects__project_id__defects_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -964,6 +1905,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project_id}/milestones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Milestones */
+        get: operations["list_milestones_api_projects__project_id__milestones_get"];
+        put?: never;
+        /** Create Milestone */
+        post: operations["create_milestone_api_projects__project_id__milestones_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/plan-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Project Plan Runs
+         * @description Every plan run of the project (of one milestone), newest first, with progress.
+         */
+        get: operations["project_plan_runs_api_projects__project_id__plan_runs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Plans */
+        get: operations["list_plans_api_projects__project_id__plans_get"];
+        put?: never;
+        /** Create Plan */
+        post: operations["create_plan_api_projects__project_id__plans_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project_id}/repository": {
         parameters: {
             query?: never;
@@ -994,6 +1991,27 @@ export interface paths {
         put?: never;
         /** Start Run */
         post: operations["start_run_api_projects__project_id__runs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/suites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Suites
+         * @description Every suite with its tree of sections.
+         */
+        get: operations["list_suites_api_projects__project_id__suites_get"];
+        put?: never;
+        /** Create Suite */
+        post: operations["create_suite_api_projects__project_id__suites_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1260,6 +2278,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sections/{section_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Section
+         * @description The section and the sections under it go; their cases stay in the suite.
+         */
+        delete: operations["delete_section_api_sections__section_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Section */
+        patch: operations["update_section_api_sections__section_id__patch"];
+        trace?: never;
+    };
+    "/api/suites/{suite_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Suite
+         * @description The suite and its sections go; its cases stay, outside any suite.
+         */
+        delete: operations["delete_suite_api_suites__suite_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Suite */
+        patch: operations["update_suite_api_suites__suite_id__patch"];
+        trace?: never;
+    };
+    "/api/suites/{suite_id}/sections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create Section */
+        post: operations["create_section_api_suites__suite_id__sections_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhooks/github": {
         parameters: {
             query?: never;
@@ -1403,6 +2480,67 @@ export interface components {
             /** Size */
             size: number;
         };
+        /** Assign */
+        Assign: {
+            /** Assignee Id */
+            assignee_id: string | null;
+            /** Case Ids */
+            case_ids: string[];
+        };
+        /** AssigneeProgress */
+        AssigneeProgress: {
+            /** Assignee Id */
+            assignee_id: string | null;
+            /**
+             * Blocked
+             * @default 0
+             */
+            blocked?: number;
+            /**
+             * Executed
+             * @default 0
+             */
+            executed?: number;
+            /**
+             * Failed
+             * @default 0
+             */
+            failed?: number;
+            /**
+             * Passed
+             * @default 0
+             */
+            passed?: number;
+            /**
+             * Retest
+             * @default 0
+             */
+            retest?: number;
+            /**
+             * Skipped
+             * @default 0
+             */
+            skipped?: number;
+            /**
+             * Total
+             * @default 0
+             */
+            total?: number;
+            /**
+             * Untested
+             * @default 0
+             */
+            untested?: number;
+        };
+        /** Attach */
+        Attach: {
+            /** Case Ids */
+            case_ids?: string[];
+            /** Defect Ids */
+            defect_ids?: string[];
+            /** Run Ids */
+            run_ids?: string[];
+        };
         /** AuditEventOut */
         AuditEventOut: {
             /** Action */
@@ -1474,12 +2612,518 @@ export interface components {
             /** Workflow Id */
             workflow_id?: string | null;
         };
+        /** BulkChanges */
+        BulkChanges: {
+            /** Add Tags */
+            add_tags?: string[];
+            /** Automation */
+            automation?: ("manual" | "automated" | "to_automate") | null;
+            /** Feature */
+            feature?: string | null;
+            /** Owner Id */
+            owner_id?: string | null;
+            /** Priority */
+            priority?: ("low" | "medium" | "high" | "critical") | null;
+            /** Remove Tags */
+            remove_tags?: string[];
+            /** Status */
+            status?: ("draft" | "ready" | "deprecated") | null;
+            /** Type */
+            type?: ("functional" | "regression" | "smoke" | "acceptance" | "security" | "performance" | "usability" | "other") | null;
+        };
+        /** BulkEdit */
+        BulkEdit: {
+            /** Case Ids */
+            case_ids: string[];
+            changes: components["schemas"]["BulkChanges"];
+        };
+        /** BulkResult */
+        BulkResult: {
+            /** Cases */
+            cases: components["schemas"]["CaseOut"][];
+        };
+        /** Burndown */
+        Burndown: {
+            /** Days */
+            days: components["schemas"]["BurndownDay"][];
+            /** Planned */
+            planned: number;
+        };
+        /** BurndownDay */
+        BurndownDay: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Executed */
+            executed: number;
+            /** Ideal */
+            ideal: number;
+            /** Planned */
+            planned: number;
+            /** Remaining */
+            remaining: number;
+        };
+        /** CapacityIn */
+        CapacityIn: {
+            /** Capacity */
+            capacity: number;
+            /** @default hours */
+            unit?: components["schemas"]["CapacityUnit"];
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+        };
+        /** CapacityList */
+        CapacityList: {
+            /** People */
+            people: components["schemas"]["CapacityIn"][];
+        };
+        /**
+         * CapacityUnit
+         * @enum {string}
+         */
+        CapacityUnit: "hours" | "points";
+        /** CaseCreate */
+        CaseCreate: {
+            /** Automation */
+            automation?: ("manual" | "automated" | "to_automate") | null;
+            /** Custom */
+            custom?: {
+                [key: string]: unknown;
+            } | null;
+            /** Feature */
+            feature?: string | null;
+            /** Owner Id */
+            owner_id?: string | null;
+            /** Preconditions */
+            preconditions?: string | null;
+            /** Priority */
+            priority?: ("low" | "medium" | "high" | "critical") | null;
+            /** References */
+            references?: components["schemas"]["Reference"][] | null;
+            /** Section Id */
+            section_id?: string | null;
+            /** Status */
+            status?: ("draft" | "ready" | "deprecated") | null;
+            /** Steps */
+            steps?: components["schemas"]["Step"][] | null;
+            /** Suite Id */
+            suite_id?: string | null;
+            /** Tags */
+            tags?: string[] | null;
+            /** Title */
+            title: string;
+            /** Type */
+            type?: ("functional" | "regression" | "smoke" | "acceptance" | "security" | "performance" | "usability" | "other") | null;
+        };
+        /** CaseHistory */
+        CaseHistory: {
+            /** Links */
+            links: components["schemas"]["LinkOut"][];
+            /** Results */
+            results: components["schemas"]["CaseResultOut"][];
+        };
+        /** CaseOut */
+        CaseOut: {
+            /** Automation */
+            automation: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Custom */
+            custom: {
+                [key: string]: unknown;
+            };
+            /** Feature */
+            feature: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Key */
+            key: string;
+            /** Linked Tests */
+            linked_tests?: string[];
+            /** Merged Into Id */
+            merged_into_id: string | null;
+            /** Number */
+            number: number;
+            /** Owner Id */
+            owner_id: string | null;
+            /** Preconditions */
+            preconditions: string;
+            /** Priority */
+            priority: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** References */
+            references: {
+                [key: string]: unknown;
+            }[];
+            /** Section Id */
+            section_id: string | null;
+            /** Status */
+            status: string;
+            /** Steps */
+            steps: {
+                [key: string]: unknown;
+            }[];
+            /** Suite Id */
+            suite_id: string | null;
+            /** Tags */
+            tags: string[];
+            /** Title */
+            title: string;
+            /** Type */
+            type: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
+        /** CasePage */
+        CasePage: {
+            /** Items */
+            items: components["schemas"]["CaseOut"][];
+            /** Total */
+            total: number;
+        };
+        /**
+         * CaseQuery
+         * @description A search over a project's cases (the list's query parameters; a saved filter).
+         */
+        CaseQuery: {
+            /** Automation */
+            automation?: ("manual" | "automated" | "to_automate")[];
+            /** Feature */
+            feature?: string | null;
+            /** Owner Id */
+            owner_id?: string | null;
+            /** Priority */
+            priority?: ("low" | "medium" | "high" | "critical")[];
+            /** Q */
+            q?: string | null;
+            /** Section Ids */
+            section_ids?: string[];
+            /** Status */
+            status?: ("draft" | "ready" | "deprecated")[];
+            /** Suite Ids */
+            suite_ids?: string[];
+            /** Tags */
+            tags?: string[];
+            /** Type */
+            type?: ("functional" | "regression" | "smoke" | "acceptance" | "security" | "performance" | "usability" | "other")[];
+        };
+        /** CaseResultOut */
+        CaseResultOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Node Id */
+            node_id: string;
+            /** Outcome */
+            outcome: string;
+            /**
+             * Run Id
+             * Format: uuid
+             */
+            run_id: string;
+            /**
+             * Run Test Id
+             * Format: uuid
+             */
+            run_test_id: string;
+        };
+        /** CaseSettingsOut */
+        CaseSettingsOut: {
+            /** Auto Create */
+            auto_create: boolean;
+            /** Next Key */
+            next_key: string;
+        };
+        /** CaseSettingsUpdate */
+        CaseSettingsUpdate: {
+            /** Auto Create */
+            auto_create: boolean;
+        };
+        /** CaseUpdate */
+        CaseUpdate: {
+            /** Automation */
+            automation?: ("manual" | "automated" | "to_automate") | null;
+            /** Custom */
+            custom?: {
+                [key: string]: unknown;
+            } | null;
+            /** Feature */
+            feature?: string | null;
+            /** Owner Id */
+            owner_id?: string | null;
+            /** Preconditions */
+            preconditions?: string | null;
+            /** Priority */
+            priority?: ("low" | "medium" | "high" | "critical") | null;
+            /** References */
+            references?: components["schemas"]["Reference"][] | null;
+            /** Section Id */
+            section_id?: string | null;
+            /** Status */
+            status?: ("draft" | "ready" | "deprecated") | null;
+            /** Steps */
+            steps?: components["schemas"]["Step"][] | null;
+            /** Suite Id */
+            suite_id?: string | null;
+            /** Tags */
+            tags?: string[] | null;
+            /** Title */
+            title?: string | null;
+            /** Type */
+            type?: ("functional" | "regression" | "smoke" | "acceptance" | "security" | "performance" | "usability" | "other") | null;
+        };
+        /** CaseVersionOut */
+        CaseVersionOut: {
+            /**
+             * Changed At
+             * Format: date-time
+             */
+            changed_at: string;
+            /** Changed By Id */
+            changed_by_id: string | null;
+            /** Diff */
+            diff: {
+                [key: string]: unknown;
+            }[];
+            /** Document */
+            document: {
+                [key: string]: unknown;
+            };
+            /** Version */
+            version: number;
+        };
         /** ChangePasswordRequest */
         ChangePasswordRequest: {
             /** Current Password */
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /** ClusterDecisionIn */
+        ClusterDecisionIn: {
+            /** Decision */
+            decision: ("product_bug" | "automation_bug" | "environment" | "to_investigate") | null;
+            /** Defect Id */
+            defect_id?: string | null;
+            /** Note */
+            note?: string | null;
+        };
+        /** ClusterDetail */
+        ClusterDetail: {
+            /** Decision */
+            decision: ("product_bug" | "automation_bug" | "environment" | "to_investigate") | null;
+            /** Defect Id */
+            defect_id: string | null;
+            /** Failures */
+            failures: components["schemas"]["ClusterFailureOut"][];
+            /** Failures Count */
+            failures_count: number;
+            /** Fingerprint */
+            fingerprint: string;
+            /**
+             * First Seen
+             * Format: date-time
+             */
+            first_seen: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Last Seen
+             * Format: date-time
+             */
+            last_seen: string;
+            /** Normalized */
+            normalized: string;
+            /** Note */
+            note: string | null;
+            /** Sample Error */
+            sample_error: string;
+            /** Suggested Decision */
+            suggested_decision: ("product_bug" | "automation_bug" | "environment" | "to_investigate") | null;
+            /** Tests */
+            tests: string[];
+            /** Tests Count */
+            tests_count: number;
+        };
+        /** ClusterFailureOut */
+        ClusterFailureOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Error Message */
+            error_message: string | null;
+            /**
+             * Run Id
+             * Format: uuid
+             */
+            run_id: string;
+            /** Suggested Decision */
+            suggested_decision: ("product_bug" | "automation_bug" | "environment" | "to_investigate") | null;
+            /** Test */
+            test: string;
+        };
+        /** ClusterItem */
+        ClusterItem: {
+            /** Decision */
+            decision: ("product_bug" | "automation_bug" | "environment" | "to_investigate") | null;
+            /** Defect Id */
+            defect_id: string | null;
+            /** Failures Count */
+            failures_count: number;
+            /** Fingerprint */
+            fingerprint: string;
+            /**
+             * First Seen
+             * Format: date-time
+             */
+            first_seen: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Last Seen
+             * Format: date-time
+             */
+            last_seen: string;
+            /** Note */
+            note: string | null;
+            /** Sample Error */
+            sample_error: string;
+            /** Suggested Decision */
+            suggested_decision: ("product_bug" | "automation_bug" | "environment" | "to_investigate") | null;
+            /** Tests Count */
+            tests_count: number;
+        };
+        /** ClusterPage */
+        ClusterPage: {
+            /** Items */
+            items: components["schemas"]["ClusterItem"][];
+            /** Total */
+            total: number;
+        };
+        /** CompareItem */
+        CompareItem: {
+            /** Error Message */
+            error_message: string | null;
+            /** Outcome Base */
+            outcome_base: string | null;
+            /** Outcome Head */
+            outcome_head: string | null;
+            /** Test */
+            test: string;
+        };
+        /** Comparison */
+        Comparison: {
+            /** Added */
+            added: components["schemas"]["CompareItem"][];
+            base: components["schemas"]["RunRef"];
+            /** Duration Deltas */
+            duration_deltas: components["schemas"]["DurationDelta"][];
+            /** Fixed */
+            fixed: components["schemas"]["CompareItem"][];
+            /** Flaky */
+            flaky: components["schemas"]["CompareItem"][];
+            head: components["schemas"]["RunRef"];
+            /** New Failures */
+            new_failures: components["schemas"]["CompareItem"][];
+            /** Removed */
+            removed: components["schemas"]["CompareItem"][];
+            /** Still Failing */
+            still_failing: components["schemas"]["CompareItem"][];
+        };
+        /** Cost */
+        Cost: {
+            /** Failed Flaky Run Seconds */
+            failed_flaky_run_seconds: number;
+            /** Flaky Failures */
+            flaky_failures: number;
+            /** Resolver Calls Avoided */
+            resolver_calls_avoided: number;
+            /** Resolver Ms Measured */
+            resolver_ms_measured: number | null;
+            /** Resolver Seconds Avoided */
+            resolver_seconds_avoided: number | null;
+            /** Retry Seconds */
+            retry_seconds: number;
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+        };
+        /** Counts */
+        Counts: {
+            /** Blocked */
+            blocked: number;
+            /** Executed */
+            executed: number;
+            /** Failed */
+            failed: number;
+            /** Passed */
+            passed: number;
+            /** Planned */
+            planned: number;
+            /** Retest */
+            retest: number;
+            /** Skipped */
+            skipped: number;
+            /** Untested */
+            untested: number;
+        };
+        /** Coverage */
+        Coverage: {
+            /** By Feature */
+            by_feature: components["schemas"]["CoverageRow"][];
+            /** By Reference */
+            by_reference: components["schemas"]["CoverageRow"][];
+            /** By Tag */
+            by_tag: components["schemas"]["CoverageRow"][];
+            /** Never Run */
+            never_run: string[];
+        };
+        /** CoverageRow */
+        CoverageRow: {
+            /** Automated */
+            automated: number;
+            /** Automated Share */
+            automated_share: number | null;
+            /** Cases */
+            cases: number;
+            /** Executed */
+            executed: number;
+            /** Name */
+            name: string;
+            /** Passing */
+            passing: number;
         };
         /** DashboardInvalidate */
         DashboardInvalidate: {
@@ -1515,6 +3159,249 @@ export interface components {
             runs: number;
             /** Tests */
             tests: number;
+        };
+        /**
+         * DefectCreate
+         * @description File a defect from a failed automated result (``run_test_id``), a failed manual
+         *     result (``manual_result_id``), or by hand (``title`` required).
+         */
+        DefectCreate: {
+            /** Assignee Id */
+            assignee_id?: string | null;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /** Labels */
+            labels?: string[];
+            /** Manual Result Id */
+            manual_result_id?: string | null;
+            /** Run Test Id */
+            run_test_id?: string | null;
+            /** @default major */
+            severity?: components["schemas"]["Severity"];
+            /** Title */
+            title?: string | null;
+        };
+        /** DefectDetail */
+        DefectDetail: {
+            /** Assignee Id */
+            assignee_id: string | null;
+            /** Body */
+            body: string;
+            /** Closed At */
+            closed_at: string | null;
+            /** Closed Reason */
+            closed_reason: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By Id */
+            created_by_id: string | null;
+            /** Error Message */
+            error_message: string | null;
+            /** First Run Id */
+            first_run_id: string | null;
+            /** Github Assignees */
+            github_assignees: string[];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Issue Number */
+            issue_number: number | null;
+            /** Issue Url */
+            issue_url: string | null;
+            /** Key */
+            key: string;
+            /** Labels */
+            labels: string[];
+            /** Last Failed At */
+            last_failed_at: string | null;
+            /** Last Failed Run Id */
+            last_failed_run_id: string | null;
+            /** Milestone Id */
+            milestone_id: string | null;
+            /** Number */
+            number: number;
+            /**
+             * Occurrences
+             * @default 0
+             */
+            occurrences?: number;
+            /** Passing Since At */
+            passing_since_at: string | null;
+            /** Passing Since Run Id */
+            passing_since_run_id: string | null;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Repository Full Name */
+            repository_full_name: string | null;
+            /** Runs */
+            runs: components["schemas"]["OccurrenceOut"][];
+            /** Severity */
+            severity: string;
+            /** Source */
+            source: string;
+            /** Status */
+            status: string;
+            /** Sync Error */
+            sync_error: string | null;
+            /** Sync State */
+            sync_state: string;
+            /** Test Node Id */
+            test_node_id: string | null;
+            /** Title */
+            title: string;
+            /** Tracker */
+            tracker: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** DefectFigures */
+        DefectFigures: {
+            /** By Severity */
+            by_severity: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /** Closed */
+            closed: number;
+            /** Open */
+            open: number;
+        };
+        /** DefectOut */
+        DefectOut: {
+            /** Assignee Id */
+            assignee_id: string | null;
+            /** Body */
+            body: string;
+            /** Closed At */
+            closed_at: string | null;
+            /** Closed Reason */
+            closed_reason: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By Id */
+            created_by_id: string | null;
+            /** Error Message */
+            error_message: string | null;
+            /** First Run Id */
+            first_run_id: string | null;
+            /** Github Assignees */
+            github_assignees: string[];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Issue Number */
+            issue_number: number | null;
+            /** Issue Url */
+            issue_url: string | null;
+            /** Key */
+            key: string;
+            /** Labels */
+            labels: string[];
+            /** Last Failed At */
+            last_failed_at: string | null;
+            /** Last Failed Run Id */
+            last_failed_run_id: string | null;
+            /** Milestone Id */
+            milestone_id: string | null;
+            /** Number */
+            number: number;
+            /**
+             * Occurrences
+             * @default 0
+             */
+            occurrences?: number;
+            /** Passing Since At */
+            passing_since_at: string | null;
+            /** Passing Since Run Id */
+            passing_since_run_id: string | null;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Repository Full Name */
+            repository_full_name: string | null;
+            /** Severity */
+            severity: string;
+            /** Source */
+            source: string;
+            /** Status */
+            status: string;
+            /** Sync Error */
+            sync_error: string | null;
+            /** Sync State */
+            sync_state: string;
+            /** Test Node Id */
+            test_node_id: string | null;
+            /** Title */
+            title: string;
+            /** Tracker */
+            tracker: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** DefectPage */
+        DefectPage: {
+            /** Items */
+            items: components["schemas"]["DefectOut"][];
+            /** Total */
+            total: number;
+        };
+        /** DefectSettingsIn */
+        DefectSettingsIn: {
+            /** Default Labels */
+            default_labels?: string[];
+            tracker: components["schemas"]["TrackerChoice"];
+        };
+        /** DefectSettingsOut */
+        DefectSettingsOut: {
+            /** Default Labels */
+            default_labels: string[];
+            /** Github Available */
+            github_available: boolean;
+            /** Repository Full Name */
+            repository_full_name: string | null;
+            tracker: components["schemas"]["TrackerChoice"];
+        };
+        /**
+         * DefectStatus
+         * @enum {string}
+         */
+        DefectStatus: "open" | "closed";
+        /** DefectUpdate */
+        DefectUpdate: {
+            /** Assignee Id */
+            assignee_id?: string | null;
+            /** Labels */
+            labels?: string[] | null;
+            severity?: components["schemas"]["Severity"] | null;
+            /** Status */
+            status?: ("open" | "closed") | null;
+            /** Title */
+            title?: string | null;
         };
         /** DeliveryDetail */
         DeliveryDetail: {
@@ -1598,6 +3485,17 @@ export interface components {
             notion?: components["schemas"]["NotionSettings"];
             pr_comment?: components["schemas"]["PullRequestCommentSettings"];
             slack?: components["schemas"]["SlackSettings"];
+        };
+        /** DurationDelta */
+        DurationDelta: {
+            /** Base Ms */
+            base_ms: number;
+            /** Delta Ms */
+            delta_ms: number;
+            /** Head Ms */
+            head_ms: number;
+            /** Test */
+            test: string;
         };
         /** EmailIn */
         EmailIn: {
@@ -1707,6 +3605,194 @@ export interface components {
             /** Type */
             type: string;
         };
+        /** Evidence */
+        Evidence: {
+            /** Commit Sha */
+            commit_sha?: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "same_commit" | "failure_rate" | "flips" | "always_failing";
+            /** Run Ids */
+            run_ids: string[];
+            /** Text */
+            text: string;
+        };
+        /** FieldCreate */
+        FieldCreate: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "text" | "number" | "select" | "multi_select" | "user" | "date";
+            /** Name */
+            name: string;
+            /** Options */
+            options?: string[];
+            /**
+             * Position
+             * @default 0
+             */
+            position?: number;
+            /**
+             * Required
+             * @default false
+             */
+            required?: boolean;
+        };
+        /** FieldOut */
+        FieldOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Options */
+            options: string[];
+            /** Position */
+            position: number;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Required */
+            required: boolean;
+        };
+        /** FieldUpdate */
+        FieldUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Options */
+            options?: string[] | null;
+            /** Position */
+            position?: number | null;
+            /** Required */
+            required?: boolean | null;
+        };
+        /**
+         * FiledDefect
+         * @description ``linked``: the failure was linked to this open defect (same test, similar error)
+         *     instead of filing a new one.
+         */
+        FiledDefect: {
+            /** Assignee Id */
+            assignee_id: string | null;
+            /** Body */
+            body: string;
+            /** Closed At */
+            closed_at: string | null;
+            /** Closed Reason */
+            closed_reason: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By Id */
+            created_by_id: string | null;
+            /** Error Message */
+            error_message: string | null;
+            /** First Run Id */
+            first_run_id: string | null;
+            /** Github Assignees */
+            github_assignees: string[];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Issue Number */
+            issue_number: number | null;
+            /** Issue Url */
+            issue_url: string | null;
+            /** Key */
+            key: string;
+            /** Labels */
+            labels: string[];
+            /** Last Failed At */
+            last_failed_at: string | null;
+            /** Last Failed Run Id */
+            last_failed_run_id: string | null;
+            /** Linked */
+            linked: boolean;
+            /** Milestone Id */
+            milestone_id: string | null;
+            /** Number */
+            number: number;
+            /**
+             * Occurrences
+             * @default 0
+             */
+            occurrences?: number;
+            /** Passing Since At */
+            passing_since_at: string | null;
+            /** Passing Since Run Id */
+            passing_since_run_id: string | null;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Repository Full Name */
+            repository_full_name: string | null;
+            /** Severity */
+            severity: string;
+            /** Source */
+            source: string;
+            /** Status */
+            status: string;
+            /** Sync Error */
+            sync_error: string | null;
+            /** Sync State */
+            sync_state: string;
+            /** Test Node Id */
+            test_node_id: string | null;
+            /** Title */
+            title: string;
+            /** Tracker */
+            tracker: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** FilterCreate */
+        FilterCreate: {
+            /** Name */
+            name: string;
+            query: components["schemas"]["CaseQuery"];
+        };
+        /** FilterOut */
+        FilterOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Query */
+            query: {
+                [key: string]: unknown;
+            };
+        };
         /** FindBody */
         FindBody: {
             /**
@@ -1720,6 +3806,52 @@ export interface components {
             route: string;
             /** Scope */
             scope: string;
+        };
+        /** FlakyItem */
+        FlakyItem: {
+            /** Evidence */
+            evidence: components["schemas"]["Evidence"][];
+            /** Failure Rate */
+            failure_rate: number;
+            /** File */
+            file: string;
+            /** Last Outcome */
+            last_outcome: string;
+            /** Last Run Id */
+            last_run_id: string | null;
+            /**
+             * Last Seen At
+             * Format: date-time
+             */
+            last_seen_at: string;
+            /** Markers */
+            markers: string[];
+            /** Name */
+            name: string;
+            /** Owner */
+            owner: string | null;
+            /** P50 Ms */
+            p50_ms: number | null;
+            /** P95 Ms */
+            p95_ms: number | null;
+            /** Quarantined */
+            quarantined: boolean;
+            /** Results */
+            results: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "healthy" | "flaky" | "broken";
+            /** Test */
+            test: string;
+        };
+        /** FlakyPage */
+        FlakyPage: {
+            /** Items */
+            items: components["schemas"]["FlakyItem"][];
+            /** Total */
+            total: number;
         };
         /** GitHubChecksSettings */
         GitHubChecksSettings: {
@@ -1758,61 +3890,65 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
-        /**
-         * ImportBody
-         * @description Either ``text`` (pasted ``.env``) or ``variables`` (names and values entered one by
-         *     one, e.g. after listing GitHub Actions secret names).
-         */
-        ImportBody: {
+        /** HistoryItem */
+        HistoryItem: {
+            /** Branch */
+            branch: string | null;
+            /** Commit Sha */
+            commit_sha: string | null;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Error Message */
+            error_message: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Flaky */
+            flaky: boolean;
+            /** Outcome */
+            outcome: string;
+            /** Retries */
+            retries: number;
             /**
-             * Dry Run
-             * @description Only preview: nothing is stored.
-             * @default false
+             * Run Id
+             * Format: uuid
              */
-            dry_run?: boolean;
-            /**
-             * Environment
-             * @default default
-             */
-            environment?: string;
-            /**
-             * Overwrite
-             * @description False keeps existing keys unchanged.
-             * @default true
-             */
-            overwrite?: boolean;
-            /**
-             * Secrets
-             * @description Secret flag per key, overriding the guess.
-             */
-            secrets?: {
-                [key: string]: boolean;
-            };
-            /** Text */
-            text?: string | null;
-            /** Variables */
-            variables?: {
-                [key: string]: string;
-            } | null;
-            /** Workflow Id */
-            workflow_id?: string | null;
+            run_id: string;
+            /** Run Number */
+            run_number: number | null;
+            /** Steps */
+            steps: components["schemas"]["StepSummary"][];
+            /** Trigger */
+            trigger: string;
         };
-        /** ImportResult */
-        ImportResult: {
-            /** Created */
-            created: number;
-            /** Dry Run */
-            dry_run: boolean;
-            /** Problems */
-            problems: components["schemas"]["ProblemOut"][];
-            /** Skipped */
-            skipped: number;
-            /** Unchanged */
-            unchanged: number;
-            /** Updated */
-            updated: number;
-            /** Variables */
-            variables: components["schemas"]["ImportVariableOut"][];
+        /** HistoryPage */
+        HistoryPage: {
+            /** Items */
+            items: components["schemas"]["HistoryItem"][];
+            /** Total */
+            total: number;
+        };
+        /** ImportProblem */
+        ImportProblem: {
+            /** Column */
+            column: string | null;
+            /** Line */
+            line: number;
+            /** Message */
+            message: string;
+        };
+        /** ImportRow */
+        ImportRow: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "create" | "update";
+            /** Key */
+            key: string | null;
+            /** Line */
+            line: number;
+            /** Title */
+            title: string;
         };
         /** ImportVariableOut */
         ImportVariableOut: {
@@ -1892,6 +4028,25 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** LinkOut */
+        LinkOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** File */
+            file: string | null;
+            /**
+             * Last Seen At
+             * Format: date-time
+             */
+            last_seen_at: string;
+            /** Node Id */
+            node_id: string;
+            /** Source */
+            source: string;
+        };
         /** LoginRequest */
         LoginRequest: {
             /**
@@ -1901,6 +4056,26 @@ export interface components {
             email: string;
             /** Password */
             password: string;
+        };
+        /** ManualResult */
+        ManualResult: {
+            /**
+             * Case Id
+             * Format: uuid
+             */
+            case_id: string;
+            /**
+             * Comment
+             * @default
+             */
+            comment?: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "passed" | "failed" | "blocked" | "skipped" | "retest";
+            /** Time Spent Seconds */
+            time_spent_seconds?: number | null;
         };
         /** ManualRunCreate */
         ManualRunCreate: {
@@ -1933,6 +4108,226 @@ export interface components {
              * Format: uuid
              */
             user_id: string;
+        };
+        /** MergeCases */
+        MergeCases: {
+            /** Source Ids */
+            source_ids: string[];
+            /**
+             * Target Id
+             * Format: uuid
+             */
+            target_id: string;
+        };
+        /**
+         * MilestoneClose
+         * @description ``summary``: what the milestone achieved; written from its figures when left out.
+         */
+        MilestoneClose: {
+            /** Summary */
+            summary?: string | null;
+        };
+        /** MilestoneCreate */
+        MilestoneCreate: {
+            /** Due Date */
+            due_date?: string | null;
+            /**
+             * Goal
+             * @default
+             */
+            goal?: string;
+            /** Name */
+            name: string;
+            /** Start Date */
+            start_date?: string | null;
+        };
+        /** MilestoneOut */
+        MilestoneOut: {
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Due Date */
+            due_date: string | null;
+            /** Goal */
+            goal: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Start Date */
+            start_date: string | null;
+            /** Status */
+            status: string;
+            /** Summary */
+            summary: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** MilestoneProgress */
+        MilestoneProgress: {
+            /** Case Ids */
+            case_ids: string[];
+            cases: components["schemas"]["Counts"];
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            defects: components["schemas"]["DefectFigures"];
+            /** Due Date */
+            due_date: string | null;
+            /** Goal */
+            goal: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Plan Run Ids */
+            plan_run_ids: string[];
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Run Ids */
+            run_ids: string[];
+            runs: components["schemas"]["RunFigures"];
+            /** Start Date */
+            start_date: string | null;
+            /** Status */
+            status: string;
+            /** Summary */
+            summary: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** MilestoneReport */
+        MilestoneReport: {
+            cases: components["schemas"]["Counts"];
+            /** Defects Closed */
+            defects_closed: {
+                [key: string]: number;
+            };
+            /** Defects Opened */
+            defects_opened: {
+                [key: string]: number;
+            };
+            /** Flaky Tests */
+            flaky_tests: string[];
+            milestone: components["schemas"]["MilestoneOut"];
+            /** Pass Rate */
+            pass_rate: number | null;
+            runs: components["schemas"]["RunFigures"];
+            time_saved: components["schemas"]["TimeSaved"];
+        };
+        /**
+         * MilestoneStatus
+         * @enum {string}
+         */
+        MilestoneStatus: "open" | "closed";
+        /** MilestoneUpdate */
+        MilestoneUpdate: {
+            /** Due Date */
+            due_date?: string | null;
+            /** Goal */
+            goal?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Start Date */
+            start_date?: string | null;
+        };
+        /**
+         * MonitorSettingsIn
+         * @description A project's monitors (the defaults are the documented ones, docs/analytics.md).
+         */
+        MonitorSettingsIn: {
+            /**
+             * Auto Quarantine
+             * @default false
+             */
+            auto_quarantine?: boolean;
+            /**
+             * Flips Last Runs
+             * @default 20
+             */
+            flips_last_runs?: number;
+            /**
+             * Flips Min
+             * @default 4
+             */
+            flips_min?: number;
+            /**
+             * Infra Failure Share
+             * @default 0.8
+             */
+            infra_failure_share?: number;
+            /**
+             * Rate Min Results
+             * @default 10
+             */
+            rate_min_results?: number;
+            /**
+             * Rate Threshold
+             * @default 0.3
+             */
+            rate_threshold?: number;
+            /**
+             * Rate Window Days
+             * @default 7
+             */
+            rate_window_days?: number;
+            /**
+             * Release After Passes
+             * @default 10
+             */
+            release_after_passes?: number;
+            /**
+             * Release After Quiet Days
+             * @default 14
+             */
+            release_after_quiet_days?: number;
+            /**
+             * Same Commit
+             * @default true
+             */
+            same_commit?: boolean;
+        };
+        /** MoveCases */
+        MoveCases: {
+            /** Case Ids */
+            case_ids: string[];
+            /**
+             * Copy
+             * @default false
+             */
+            copy?: boolean;
+            /** Section Id */
+            section_id?: string | null;
+            /** Suite Id */
+            suite_id?: string | null;
         };
         /**
          * NotionPropertyNames
@@ -2005,6 +4400,28 @@ export interface components {
              */
             token: string;
         };
+        /** OccurrenceOut */
+        OccurrenceOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Branch */
+            branch: string | null;
+            /** Commit Sha */
+            commit_sha: string | null;
+            /** Error Message */
+            error_message: string | null;
+            /** Outcome */
+            outcome: string;
+            /** Run Id */
+            run_id: string | null;
+            /** Run Status */
+            run_status: string | null;
+            /** Run Test Id */
+            run_test_id: string | null;
+        };
         /** OrgCreate */
         OrgCreate: {
             /** Name */
@@ -2069,10 +4486,237 @@ export interface components {
             /** Success */
             success: boolean;
         };
+        /** PersonLoad */
+        PersonLoad: {
+            /** Capacity */
+            capacity: number | null;
+            /** Cases Assigned */
+            cases_assigned: number;
+            /** Cases Executed */
+            cases_executed: number;
+            /** Defects Open */
+            defects_open: number;
+            /** Email */
+            email: string | null;
+            /** Hours Spent */
+            hours_spent: number;
+            /** Unit */
+            unit: string | null;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+        };
         /** PinBody */
         PinBody: {
             /** Pinned */
             pinned: boolean;
+        };
+        /** PlanCreate */
+        PlanCreate: {
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /** Milestone Id */
+            milestone_id?: string | null;
+            /** Name */
+            name: string;
+            selection?: components["schemas"]["PlanSelection"];
+        };
+        /** PlanOut */
+        PlanOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Milestone Id */
+            milestone_id: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Selection */
+            selection: {
+                [key: string]: unknown;
+            };
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** PlanRunCaseOut */
+        PlanRunCaseOut: {
+            /** Assignee Id */
+            assignee_id: string | null;
+            /** Automation */
+            automation: string;
+            /**
+             * Case Id
+             * Format: uuid
+             */
+            case_id: string;
+            /** Comment */
+            comment: string;
+            /** Executed At */
+            executed_at: string | null;
+            /** Executed By Id */
+            executed_by_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Key */
+            key: string;
+            /** Run Id */
+            run_id: string | null;
+            /** Source */
+            source: string | null;
+            /** Status */
+            status: string;
+            /** Time Spent Seconds */
+            time_spent_seconds: number | null;
+            /** Title */
+            title: string;
+        };
+        /** PlanRunCreate */
+        PlanRunCreate: {
+            /** Assignee Id */
+            assignee_id?: string | null;
+            /** Name */
+            name?: string | null;
+        };
+        /** PlanRunDetail */
+        PlanRunDetail: {
+            /** By Assignee */
+            by_assignee: components["schemas"]["AssigneeProgress"][];
+            /** Cases */
+            cases: components["schemas"]["PlanRunCaseOut"][];
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Milestone Id */
+            milestone_id: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Plan Id
+             * Format: uuid
+             */
+            plan_id: string;
+            progress: components["schemas"]["Progress"];
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Status */
+            status: string;
+        };
+        /** PlanRunOut */
+        PlanRunOut: {
+            /** By Assignee */
+            by_assignee: components["schemas"]["AssigneeProgress"][];
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Milestone Id */
+            milestone_id: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Plan Id
+             * Format: uuid
+             */
+            plan_id: string;
+            progress: components["schemas"]["Progress"];
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Status */
+            status: string;
+        };
+        /** PlanRunResultOut */
+        PlanRunResultOut: {
+            /** Comment */
+            comment: string;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Recorded By Id */
+            recorded_by_id: string | null;
+            /** Run Id */
+            run_id: string | null;
+            /** Source */
+            source: string;
+            /** Status */
+            status: string;
+            /** Time Spent Seconds */
+            time_spent_seconds: number | null;
+        };
+        /**
+         * PlanSelection
+         * @description Which cases a plan takes: the listed ones plus those matching the suites, sections
+         *     and tags (all of them) and the saved filter. Deprecated and merged cases never.
+         */
+        PlanSelection: {
+            /** Case Ids */
+            case_ids?: string[];
+            /** Filter Id */
+            filter_id?: string | null;
+            /** Section Ids */
+            section_ids?: string[];
+            /** Suite Ids */
+            suite_ids?: string[];
+            /** Tags */
+            tags?: string[];
+        };
+        /** PlanUpdate */
+        PlanUpdate: {
+            /** Description */
+            description?: string | null;
+            /** Milestone Id */
+            milestone_id?: string | null;
+            /** Name */
+            name?: string | null;
+            selection?: components["schemas"]["PlanSelection"] | null;
         };
         /** ProblemOut */
         ProblemOut: {
@@ -2085,6 +4729,49 @@ export interface components {
              * @enum {string}
              */
             severity: "error" | "warning";
+        };
+        /** Progress */
+        Progress: {
+            /**
+             * Blocked
+             * @default 0
+             */
+            blocked?: number;
+            /**
+             * Executed
+             * @default 0
+             */
+            executed?: number;
+            /**
+             * Failed
+             * @default 0
+             */
+            failed?: number;
+            /**
+             * Passed
+             * @default 0
+             */
+            passed?: number;
+            /**
+             * Retest
+             * @default 0
+             */
+            retest?: number;
+            /**
+             * Skipped
+             * @default 0
+             */
+            skipped?: number;
+            /**
+             * Total
+             * @default 0
+             */
+            total?: number;
+            /**
+             * Untested
+             * @default 0
+             */
+            untested?: number;
         };
         /** ProjectCreate */
         ProjectCreate: {
@@ -2169,6 +4856,51 @@ export interface components {
              */
             reason?: string;
         };
+        /** QuarantineIn */
+        QuarantineIn: {
+            /** Reason */
+            reason: string;
+            /** Test */
+            test: string;
+        };
+        /** QuarantineItem */
+        QuarantineItem: {
+            /**
+             * By
+             * @enum {string}
+             */
+            by: "user" | "monitor";
+            /** By User */
+            by_user: string | null;
+            /** Consecutive Passes */
+            consecutive_passes: number;
+            /** Reason */
+            reason: string;
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /** Test */
+            test: string;
+        };
+        /** QuarantinePage */
+        QuarantinePage: {
+            /** Items */
+            items: components["schemas"]["QuarantineItem"][];
+            /** Total */
+            total: number;
+        };
+        /**
+         * Reference
+         * @description A requirement or story: its id (``PROJ-12``, ``#42``) and a link.
+         */
+        Reference: {
+            /** Id */
+            id: string;
+            /** Url */
+            url?: string | null;
+        };
         /**
          * RefreshRequest
          * @description The body is optional: the dashboard sends the refresh token in its cookie instead.
@@ -2194,6 +4926,17 @@ export interface components {
             /** Message */
             message: string;
             user: components["schemas"]["UserOut"];
+        };
+        /** Regression */
+        Regression: {
+            /** Baseline P50 Ms */
+            baseline_p50_ms: number;
+            /** Ratio */
+            ratio: number;
+            /** Recent P50 Ms */
+            recent_p50_ms: number;
+            /** Test */
+            test: string;
         };
         /**
          * ReportLinkOut
@@ -2395,6 +5138,19 @@ export interface components {
             /** Worker */
             worker: string | null;
         };
+        /** RunFigures */
+        RunFigures: {
+            /** Failed */
+            failed: number;
+            /** Flaky */
+            flaky: number;
+            /** Passed */
+            passed: number;
+            /** Runs */
+            runs: number;
+            /** Tests */
+            tests: number;
+        };
         /**
          * RunOptions
          * @description How: time limit (seconds), pytest-xdist workers, re-runs of failed tests, the
@@ -2506,6 +5262,24 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** RunRef */
+        RunRef: {
+            /** Branch */
+            branch: string | null;
+            /** Commit Sha */
+            commit_sha: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Status */
+            status: string;
+            /** Total */
+            total: number;
+        };
         /**
          * RunState
          * @enum {string}
@@ -2519,6 +5293,57 @@ export interface components {
             next_slots: string[];
             /** Timezone */
             timezone: string;
+        };
+        /** SectionCreate */
+        SectionCreate: {
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id?: string | null;
+            /**
+             * Position
+             * @default 0
+             */
+            position?: number;
+        };
+        /** SectionOut */
+        SectionOut: {
+            /** Children */
+            children?: components["schemas"]["SectionOut"][];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: string | null;
+            /** Position */
+            position: number;
+            /**
+             * Suite Id
+             * Format: uuid
+             */
+            suite_id: string;
+        };
+        /**
+         * SectionUpdate
+         * @description ``parent_id``: move the section under another of the same suite; ``top: true`` moves
+         *     it to the top level.
+         */
+        SectionUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Parent Id */
+            parent_id?: string | null;
+            /** Position */
+            position?: number | null;
+            /**
+             * Top
+             * @default false
+             */
+            top?: boolean;
         };
         /**
          * Selection
@@ -2566,6 +5391,11 @@ export interface components {
             /** User Agent */
             user_agent: string | null;
         };
+        /**
+         * Severity
+         * @enum {string}
+         */
+        Severity: "critical" | "major" | "minor" | "trivial";
         /**
          * ShareOut
          * @description A new public link; ``token`` and ``url`` are shown this once (only a hash is kept).
@@ -2623,12 +5453,131 @@ export interface components {
              */
             webhook_url?: string | null;
         };
+        /** StatusChangeOut */
+        StatusChangeOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "healthy" | "flaky" | "broken";
+        };
         /** StatusOut */
         StatusOut: {
             /** Message */
             message?: string | null;
             /** Status */
             status: string;
+        };
+        /** Step */
+        Step: {
+            /** Action */
+            action: string;
+            /**
+             * Expected
+             * @default
+             */
+            expected?: string;
+        };
+        /** StepSummary */
+        StepSummary: {
+            /** Decision */
+            decision: string | null;
+            /** Matched By */
+            matched_by?: string | null;
+            /** Text */
+            text: string;
+        };
+        /** SuiteCreate */
+        SuiteCreate: {
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /** Name */
+            name: string;
+        };
+        /** SuiteOut */
+        SuiteOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Sections */
+            sections?: components["schemas"]["SectionOut"][];
+        };
+        /** SuiteUpdate */
+        SuiteUpdate: {
+            /** Description */
+            description?: string | null;
+            /** Name */
+            name?: string | null;
+        };
+        /** TestItem */
+        TestItem: {
+            /** Failure Rate */
+            failure_rate: number;
+            /** File */
+            file: string;
+            /** Last Outcome */
+            last_outcome: string;
+            /** Last Run Id */
+            last_run_id: string | null;
+            /**
+             * Last Seen At
+             * Format: date-time
+             */
+            last_seen_at: string;
+            /** Markers */
+            markers: string[];
+            /** Name */
+            name: string;
+            /** Owner */
+            owner: string | null;
+            /** P50 Ms */
+            p50_ms: number | null;
+            /** P95 Ms */
+            p95_ms: number | null;
+            /** Quarantined */
+            quarantined: boolean;
+            /** Results */
+            results: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "healthy" | "flaky" | "broken";
+            /** Test */
+            test: string;
+        };
+        /** TestPage */
+        TestPage: {
+            /** Items */
+            items: components["schemas"]["TestItem"][];
+            /** Total */
+            total: number;
         };
         /** TestResultOut */
         TestResultOut: {
@@ -2654,6 +5603,25 @@ export interface components {
             /** Traceback */
             traceback: string | null;
         };
+        /** TestStatus */
+        TestStatus: {
+            /** Changes */
+            changes: components["schemas"]["StatusChangeOut"][];
+            /** Evidence */
+            evidence: components["schemas"]["Evidence"][];
+            quarantine: components["schemas"]["QuarantineItem"] | null;
+            /** Quarantined */
+            quarantined: boolean;
+            /** Since */
+            since: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "healthy" | "flaky" | "broken";
+            /** Test */
+            test: string;
+        };
         /** TestTrend */
         TestTrend: {
             /** Failures */
@@ -2669,6 +5637,23 @@ export interface components {
             node_id: string;
             /** Runs */
             runs: number;
+        };
+        /**
+         * TimeSaved
+         * @description Only from measured figures: the milestone runs' cache hits (resolver calls avoided)
+         *     × the project's measured mean resolver step time; null with ``reason`` otherwise.
+         */
+        TimeSaved: {
+            /** Cache Hits */
+            cache_hits: number;
+            /** Mean Resolver Ms */
+            mean_resolver_ms: number | null;
+            /** Reason */
+            reason: string | null;
+            /** Resolver Steps Measured */
+            resolver_steps_measured: number;
+            /** Seconds */
+            seconds: number | null;
         };
         /** TokenPair */
         TokenPair: {
@@ -2687,6 +5672,42 @@ export interface components {
              * @constant
              */
             token_type?: "bearer";
+        };
+        /**
+         * TrackerChoice
+         * @description A project's setting: ``auto`` files GitHub issues when its repository allows it.
+         * @enum {string}
+         */
+        TrackerChoice: "auto" | "github" | "local";
+        /** TrendPoint */
+        TrendPoint: {
+            /**
+             * Bucket Start
+             * Format: date
+             */
+            bucket_start: string;
+            /** P50 Ms */
+            p50_ms: number | null;
+            /** P95 Ms */
+            p95_ms: number | null;
+            /** Pass Rate */
+            pass_rate: number | null;
+            /** Results */
+            results: number;
+        };
+        /** Trends */
+        Trends: {
+            /**
+             * Bucket
+             * @enum {string}
+             */
+            bucket: "day" | "week";
+            /** Points */
+            points: components["schemas"]["TrendPoint"][];
+            /** Regressions */
+            regressions: components["schemas"]["Regression"][];
+            /** Test */
+            test: string | null;
         };
         /**
          * Trigger
@@ -2844,6 +5865,93 @@ export interface components {
             }[];
             /** Version */
             version: number;
+        };
+        /** Workload */
+        Workload: {
+            /** People */
+            people: components["schemas"]["PersonLoad"][];
+        };
+        /** ImportBody */
+        backend__cases__schemas__ImportBody: {
+            /** Csv */
+            csv: string;
+            /**
+             * Dry Run
+             * @description Only preview: nothing is stored.
+             * @default false
+             */
+            dry_run?: boolean;
+        };
+        /** ImportResult */
+        backend__cases__schemas__ImportResult: {
+            /** Created */
+            created: number;
+            /** Dry Run */
+            dry_run: boolean;
+            /** Ignored Columns */
+            ignored_columns?: string[];
+            /** Problems */
+            problems: components["schemas"]["ImportProblem"][];
+            /** Rows */
+            rows: components["schemas"]["ImportRow"][];
+            /** Updated */
+            updated: number;
+        };
+        /**
+         * ImportBody
+         * @description Either ``text`` (pasted ``.env``) or ``variables`` (names and values entered one by
+         *     one, e.g. after listing GitHub Actions secret names).
+         */
+        backend__envvars__schemas__ImportBody: {
+            /**
+             * Dry Run
+             * @description Only preview: nothing is stored.
+             * @default false
+             */
+            dry_run?: boolean;
+            /**
+             * Environment
+             * @default default
+             */
+            environment?: string;
+            /**
+             * Overwrite
+             * @description False keeps existing keys unchanged.
+             * @default true
+             */
+            overwrite?: boolean;
+            /**
+             * Secrets
+             * @description Secret flag per key, overriding the guess.
+             */
+            secrets?: {
+                [key: string]: boolean;
+            };
+            /** Text */
+            text?: string | null;
+            /** Variables */
+            variables?: {
+                [key: string]: string;
+            } | null;
+            /** Workflow Id */
+            workflow_id?: string | null;
+        };
+        /** ImportResult */
+        backend__envvars__schemas__ImportResult: {
+            /** Created */
+            created: number;
+            /** Dry Run */
+            dry_run: boolean;
+            /** Problems */
+            problems: components["schemas"]["ProblemOut"][];
+            /** Skipped */
+            skipped: number;
+            /** Unchanged */
+            unchanged: number;
+            /** Updated */
+            updated: number;
+            /** Variables */
+            variables: components["schemas"]["ImportVariableOut"][];
         };
         /** DeliveryOut */
         backend__github__router__DeliveryOut: {
@@ -3649,6 +6757,353 @@ export interface operations {
             };
         };
     };
+    delete_field_api_case_fields__field_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                field_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_field_api_case_fields__field_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                field_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FieldUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_filter_api_case_filters__filter_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                filter_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_case_api_cases__case_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_case_api_cases__case_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_case_api_cases__case_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    case_history_api_cases__case_id__history_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseHistory"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    case_versions_api_cases__case_id__versions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseVersionOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_defect_api_defects__defect_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                defect_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefectDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_defect_api_defects__defect_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                defect_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DefectUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefectOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    sync_defect_api_defects__defect_id__sync_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                defect_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefectOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     github_app_setup_api_github_app_setup_get: {
         parameters: {
             query: {
@@ -3697,6 +7152,421 @@ export interface operations {
                     "application/json": {
                         [key: string]: string;
                     };
+                };
+            };
+        };
+    };
+    get_milestone_api_milestones__milestone_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneProgress"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_milestone_api_milestones__milestone_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_milestone_api_milestones__milestone_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MilestoneUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    attach_api_milestones__milestone_id__attach_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Attach"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    burndown_api_milestones__milestone_id__burndown_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Burndown"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_capacity_api_milestones__milestone_id__capacity_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CapacityList"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workload"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    close_milestone_api_milestones__milestone_id__close_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MilestoneClose"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    coverage_api_milestones__milestone_id__coverage_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coverage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    detach_api_milestones__milestone_id__detach_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Attach"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reopen_milestone_api_milestones__milestone_id__reopen_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_api_milestones__milestone_id__report_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_csv_api_milestones__milestone_id__report_csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    workload_api_milestones__milestone_id__workload_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workload"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -4321,6 +8191,362 @@ export interface operations {
             };
         };
     };
+    get_plan_run_api_plan_runs__plan_run_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanRunDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    assign_cases_api_plan_runs__plan_run_id__assign_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Assign"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanRunDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    plan_run_case_results_api_plan_runs__plan_run_id__cases__case_id__results_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_run_id: string;
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanRunResultOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    close_plan_run_api_plan_runs__plan_run_id__close_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanRunOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    record_result_api_plan_runs__plan_run_id__results_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ManualResult"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanRunCaseOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_plan_api_plans__plan_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_plan_api_plans__plan_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_plan_api_plans__plan_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    plan_cases_api_plans__plan_id__cases_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_plan_runs_api_plans__plan_id__runs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanRunOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_plan_run_api_plans__plan_id__runs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanRunCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanRunDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_project_api_projects__project_id__get: {
         parameters: {
             query?: never;
@@ -4339,6 +8565,614 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_clusters_api_projects__project_id__analytics_clusters_get: {
+        parameters: {
+            query?: {
+                decision?: ("none" | "product_bug" | "automation_bug" | "environment" | "to_investigate") | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClusterPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_cluster_api_projects__project_id__analytics_clusters__cluster_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+                cluster_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClusterDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    decide_cluster_api_projects__project_id__analytics_clusters__cluster_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+                cluster_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClusterDecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClusterDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    compare_runs_api_projects__project_id__analytics_compare_get: {
+        parameters: {
+            query: {
+                base: string;
+                head: string;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comparison"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cost_api_projects__project_id__analytics_cost_get: {
+        parameters: {
+            query?: {
+                since?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cost"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_history_api_projects__project_id__analytics_export_history_csv_get: {
+        parameters: {
+            query: {
+                test: string;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_results_api_projects__project_id__analytics_export_results_csv_get: {
+        parameters: {
+            query?: {
+                since?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_runs_api_projects__project_id__analytics_export_runs_csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    flaky_api_projects__project_id__analytics_flaky_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlakyPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_quarantine_api_projects__project_id__analytics_quarantine_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuarantinePage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_quarantine_api_projects__project_id__analytics_quarantine_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuarantineIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuarantineItem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    release_quarantine_api_projects__project_id__analytics_quarantine_delete: {
+        parameters: {
+            query: {
+                test: string;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_settings_api_projects__project_id__analytics_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorSettingsIn"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_settings_api_projects__project_id__analytics_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitorSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorSettingsIn"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    search_tests_api_projects__project_id__analytics_tests_get: {
+        parameters: {
+            query?: {
+                q?: string | null;
+                file?: string | null;
+                marker?: string | null;
+                outcome?: string | null;
+                owner?: string | null;
+                status?: ("healthy" | "flaky" | "broken") | null;
+                quarantined?: boolean | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_test_history_api_projects__project_id__analytics_tests_history_get: {
+        parameters: {
+            query: {
+                test: string;
+                branch?: string | null;
+                since?: string | null;
+                until?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_test_status_api_projects__project_id__analytics_tests_status_get: {
+        parameters: {
+            query: {
+                test: string;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestStatus"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    trends_api_projects__project_id__analytics_trends_get: {
+        parameters: {
+            query?: {
+                test?: string | null;
+                since?: string | null;
+                bucket?: "day" | "week";
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trends"];
                 };
             };
             /** @description Validation Error */
@@ -4516,6 +9350,636 @@ export interface operations {
             };
         };
     };
+    list_fields_api_projects__project_id__case_fields_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_field_api_projects__project_id__case_fields_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FieldCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_filters_api_projects__project_id__case_filters_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilterOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_filter_api_projects__project_id__case_filters_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FilterCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilterOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_case_settings_api_projects__project_id__case_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseSettingsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_case_settings_api_projects__project_id__case_settings_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseSettingsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_cases_api_projects__project_id__cases_get: {
+        parameters: {
+            query?: {
+                q?: string | null;
+                suite_id?: string[] | null;
+                section_id?: string[] | null;
+                tag?: string[] | null;
+                priority?: string[] | null;
+                type?: string[] | null;
+                status?: string[] | null;
+                automation?: string[] | null;
+                owner_id?: string | null;
+                feature?: string | null;
+                filter_id?: string | null;
+                /** @description Rows to skip (0 to 2147483647). */
+                offset?: number;
+                /** @description Rows per page (1 to 200). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CasePage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_case_api_projects__project_id__cases_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    bulk_edit_cases_api_projects__project_id__cases_bulk_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkEdit"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    case_by_key_api_projects__project_id__cases_by_key__key__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_cases_api_projects__project_id__cases_export_get: {
+        parameters: {
+            query?: {
+                q?: string | null;
+                suite_id?: string[] | null;
+                tag?: string[] | null;
+                filter_id?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    import_cases_api_projects__project_id__cases_import_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["backend__cases__schemas__ImportBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["backend__cases__schemas__ImportResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    merge_cases_api_projects__project_id__cases_merge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeCases"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    move_cases_api_projects__project_id__cases_move_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveCases"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_defect_settings_api_projects__project_id__defect_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefectSettingsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_defect_settings_api_projects__project_id__defect_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DefectSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefectSettingsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_defects_api_projects__project_id__defects_get: {
+        parameters: {
+            query?: {
+                /** @description Rows per page (1 to 200). */
+                limit?: number;
+                /** @description Rows to skip (0 to 2147483647). */
+                offset?: number;
+                status?: components["schemas"]["DefectStatus"] | null;
+                severity?: components["schemas"]["Severity"] | null;
+                assignee_id?: string | null;
+                milestone_id?: string | null;
+                test?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefectPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    file_defect_api_projects__project_id__defects_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DefectCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FiledDefect"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_envvars_api_projects__project_id__envvars_get: {
         parameters: {
             query?: {
@@ -4667,7 +10131,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ImportBody"];
+                "application/json": components["schemas"]["backend__envvars__schemas__ImportBody"];
             };
         };
         responses: {
@@ -4677,7 +10141,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ImportResult"];
+                    "application/json": components["schemas"]["backend__envvars__schemas__ImportResult"];
                 };
             };
             /** @description Validation Error */
@@ -4712,7 +10176,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ImportResult"];
+                    "application/json": components["schemas"]["backend__envvars__schemas__ImportResult"];
                 };
             };
             /** @description Validation Error */
@@ -4810,6 +10274,173 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectInsights"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_milestones_api_projects__project_id__milestones_get: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["MilestoneStatus"] | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_milestone_api_projects__project_id__milestones_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MilestoneCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    project_plan_runs_api_projects__project_id__plan_runs_get: {
+        parameters: {
+            query?: {
+                milestone_id?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanRunOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_plans_api_projects__project_id__plans_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_plan_api_projects__project_id__plans_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanOut"];
                 };
             };
             /** @description Validation Error */
@@ -4950,6 +10581,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_suites_api_projects__project_id__suites_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuiteOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_suite_api_projects__project_id__suites_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuiteCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuiteOut"];
                 };
             };
             /** @description Validation Error */
@@ -5487,6 +11184,169 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ShareRevoked"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_section_api_sections__section_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                section_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_section_api_sections__section_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                section_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SectionUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SectionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_suite_api_suites__suite_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                suite_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_suite_api_suites__suite_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                suite_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuiteUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuiteOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_section_api_suites__suite_id__sections_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                suite_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SectionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SectionOut"];
                 };
             };
             /** @description Validation Error */

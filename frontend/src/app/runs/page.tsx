@@ -98,6 +98,12 @@ function RunsPage() {
           <Link href={`/workflows/?project=${projectId}`} className="text-blue-800 underline">
             Repository and workflows
           </Link>
+          <Link href={`/defects/?project=${projectId}`} className="text-blue-800 underline">
+            Defects
+          </Link>
+          <Link href={`/milestones/?project=${projectId}`} className="text-blue-800 underline">
+            Milestones
+          </Link>
         </nav>
       </div>
       {runs.data && !status && !trigger && !branch && (

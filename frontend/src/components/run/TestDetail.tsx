@@ -3,6 +3,7 @@
 // actual pulled out), each step once with its decision and why, the traceback folded.
 import type { Schemas } from "@/api/client";
 import { Decision } from "@/components/Decision";
+import { FileDefect } from "@/components/defects/FileDefect";
 import { StatusBadge } from "@/components/ui";
 import { parseFailure } from "./failure";
 import type { StoredStep } from "./StepFilter";
@@ -36,7 +37,8 @@ function FailureMessage({ message, expectedFailure }: { message: string; expecte
   );
 }
 
-export function TestDetail({ test }: { test: TestResult }) {
+/** ``projectId``: offer "File a defect" on a failed result (the finished run's page). */
+export function TestDetail({ test, projectId }: { test: TestResult; projectId?: string }) {
   const steps = test.steps as StoredStep[];
   const expectedFailure = test.outcome === "xfailed";
   return (
@@ -49,6 +51,9 @@ export function TestDetail({ test }: { test: TestResult }) {
         {test.flaky && <span className="text-xs font-semibold text-amber-800">flaky</span>}
       </div>
       {test.error_message && <FailureMessage message={test.error_message} expectedFailure={expectedFailure} />}
+      {projectId && (test.outcome === "failed" || test.outcome === "error") && (
+        <FileDefect projectId={projectId} runTestId={test.id} />
+      )}
       {steps.length > 0 && (
         <div className="overflow-x-auto">
           <table className="mt-2 w-full text-left text-sm">

@@ -67,7 +67,7 @@ function Results({ run }: { run: RunDetail }) {
           {shown.length === 0 && <Empty>No test matches this filter.</Empty>}
           <ul className="flex flex-col gap-3">
             {shown.map((test: TestResult) => (
-              <TestDetail key={test.id} test={test} />
+              <TestDetail key={test.id} test={test} projectId={run.project_id} />
             ))}
           </ul>
         </>
