@@ -53,6 +53,7 @@ def _api_routers() -> list[APIRouter]:
     from backend.email.router import router as outbox_router
     from backend.envvars.router import router as envvars_router
     from backend.github.router import router as github_router
+    from backend.insights.router import router as insights_router
     from backend.milestones.router import router as milestones_router
     from backend.orgs.router import router as orgs_router
     from backend.projects.router import router as projects_router
@@ -69,6 +70,7 @@ def _api_routers() -> list[APIRouter]:
         cache_router,
         cache_dashboard_router,
         projects_router,
+        insights_router,  # the last projects route: the OpenAPI order stays
         analytics_router,
         runs_router,
         events_router,

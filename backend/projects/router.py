@@ -12,7 +12,6 @@ from backend.db.deps import DatabaseDep, ReadSessionDep
 from backend.orgs.deps import OrgMember, OrgViewer
 from backend.projects import service
 from backend.projects.access import project_for
-from backend.projects.insights import ProjectInsights, project_insights
 from backend.projects.schemas import ProjectCreate, ProjectOut
 
 router = APIRouter(tags=["projects"])
@@ -59,14 +58,3 @@ async def get_project(
     project_id: uuid.UUID, user: CurrentUser, database: DatabaseDep
 ) -> ProjectOut:
     return ProjectOut.model_validate(await project_for(database, user, project_id))
-
-
-@router.get("/api/projects/{project_id}/insights", response_model=ProjectInsights)
-async def get_project_insights(
-    project_id: uuid.UUID, user: CurrentUser, database: DatabaseDep
-) -> ProjectInsights:
-    """The dashboard home: pass and cache hit rates per day, failing and flaky tests,
-    upcoming schedules (viewers and up; another organisation's project is a 404)."""
-    project = await project_for(database, user, project_id)
-    async with database.session(read_only=True) as session:
-        return await project_insights(session, project.id)
