@@ -21,7 +21,7 @@ from backend.auth.models import User
 from backend.cases import fields as custom_fields
 from backend.cases import service
 from backend.cases.models import CustomField, Section, Suite, TestCase
-from backend.cases.schemas import CaseCreate, ImportProblem, ImportRow
+from backend.cases.schemas import CaseCreate, CaseImportProblem, CaseImportRow
 from backend.kit.errors import TestableError
 from backend.orgs.models import Membership
 from backend.projects.models import Project
@@ -102,8 +102,8 @@ _NUMBERED = re.compile(r"^\s*\d+[.)]\s*")
 
 @dataclass
 class Parsed:
-    rows: list[ImportRow] = field(default_factory=list)
-    problems: list[ImportProblem] = field(default_factory=list)
+    rows: list[CaseImportRow] = field(default_factory=list)
+    problems: list[CaseImportProblem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
 
 
@@ -232,7 +232,7 @@ async def import_csv(
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
-        parsed.problems.append(ImportProblem(line=1, column=None, message="no header line"))
+        parsed.problems.append(CaseImportProblem(line=1, column=None, message="no header line"))
         return parsed
     fields_ = await custom_fields.list_fields(session, project.id)
     by_field_name = {f.name.casefold(): f for f in fields_}
@@ -252,7 +252,7 @@ async def import_csv(
             parsed.ignored_columns.append(raw.strip())
     if "title" not in columns:
         parsed.problems.append(
-            ImportProblem(line=1, column=None, message="no Title column in the header")
+            CaseImportProblem(line=1, column=None, message="no Title column in the header")
         )
         return parsed
     emails = await _emails(session, project)
@@ -262,13 +262,15 @@ async def import_csv(
     try:
         records = list(reader)
     except csv.Error as exc:
-        parsed.problems.append(ImportProblem(line=reader.line_num, column=None, message=str(exc)))
+        parsed.problems.append(
+            CaseImportProblem(line=reader.line_num, column=None, message=str(exc))
+        )
         return parsed
     # Line numbers of each record (a quoted cell may span lines): re-read to count them.
     starts = _record_lines(text.lstrip("\ufeff"))
     if len(records) > MAX_ROWS:
         parsed.problems.append(
-            ImportProblem(line=1, column=None, message=f"more than {MAX_ROWS} rows")
+            CaseImportProblem(line=1, column=None, message=f"more than {MAX_ROWS} rows")
         )
         return parsed
     for position, record in enumerate(records):
@@ -296,12 +298,12 @@ async def import_csv(
             )
         except _RowError as exc:
             column = headers.get(exc.column or "", exc.column) if exc.column else None
-            parsed.problems.append(ImportProblem(line=line, column=column, message=exc.message))
+            parsed.problems.append(CaseImportProblem(line=line, column=column, message=exc.message))
         except TestableError as exc:
             details = exc.details if isinstance(exc.details, list) else []
             first = details[0].get("field") if details and isinstance(details[0], dict) else None
             column = headers.get(_column_of(first), _column_of(first)) if first else None
-            parsed.problems.append(ImportProblem(line=line, column=column, message=exc.message))
+            parsed.problems.append(CaseImportProblem(line=line, column=column, message=exc.message))
     return parsed
 
 
@@ -389,12 +391,12 @@ async def _import_row(
     if existing is None:
         case = await service.create_case(session, project, data, user_id=user_id)
         parsed.rows.append(
-            ImportRow(line=line, key=service.key_of(case), title=case.title, action="create")
+            CaseImportRow(line=line, key=service.key_of(case), title=case.title, action="create")
         )
     else:
         await service.update_case(session, project, existing, data, user_id=user_id)
         parsed.rows.append(
-            ImportRow(
+            CaseImportRow(
                 line=line, key=service.key_of(existing), title=existing.title, action="update"
             )
         )

@@ -37,6 +37,8 @@ from backend.cases.schemas import (
     BulkResult,
     CaseCreate,
     CaseHistory,
+    CaseImportBody,
+    CaseImportResult,
     CaseOut,
     CasePage,
     CaseQuery,
@@ -50,8 +52,6 @@ from backend.cases.schemas import (
     FieldUpdate,
     FilterCreate,
     FilterOut,
-    ImportBody,
-    ImportResult,
     LinkOut,
     ManualResult,
     MergeCases,
@@ -236,19 +236,19 @@ async def export_cases(
     )
 
 
-@router.post("/api/projects/{project_id}/cases/import", response_model=ImportResult)
+@router.post("/api/projects/{project_id}/cases/import", response_model=CaseImportResult)
 async def import_cases(
     project_id: uuid.UUID,
-    body: ImportBody,
+    body: CaseImportBody,
     user: CurrentUser,
     database: DatabaseDep,
     session: SessionDep,
-) -> ImportResult:
+) -> CaseImportResult:
     """All or nothing: with any problem (each names its line and column) nothing is
     stored and the answer is a 422 listing them; ``dry_run`` previews and stores nothing."""
     project = await project_for(database, user, project_id, Role.MEMBER)
     parsed = await csvio.import_csv(session, project, body.csv, user_id=user.id)
-    result = ImportResult(
+    result = CaseImportResult(
         dry_run=body.dry_run,
         created=sum(1 for r in parsed.rows if r.action == "create"),
         updated=sum(1 for r in parsed.rows if r.action == "update"),

@@ -365,32 +365,32 @@ class FilterOut(BaseModel):
 # --------------------------------------------------------------------------- CSV
 
 
-class ImportBody(BaseModel):
+class CaseImportBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     csv: str = Field(min_length=1, max_length=5_000_000)
     dry_run: bool = Field(default=False, description="Only preview: nothing is stored.")
 
 
-class ImportProblem(BaseModel):
+class CaseImportProblem(BaseModel):
     line: int
     column: str | None
     message: str
 
 
-class ImportRow(BaseModel):
+class CaseImportRow(BaseModel):
     line: int
     key: str | None  # an existing case the row updates; None: a new case
     title: str
     action: Literal["create", "update"]
 
 
-class ImportResult(BaseModel):
+class CaseImportResult(BaseModel):
     dry_run: bool
     created: int
     updated: int
-    rows: list[ImportRow]
-    problems: list[ImportProblem]
+    rows: list[CaseImportRow]
+    problems: list[CaseImportProblem]
     ignored_columns: list[str] = Field(default_factory=list)  # headers that map to nothing
 
 

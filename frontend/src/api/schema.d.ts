@@ -2727,6 +2727,55 @@ export interface components {
             /** Results */
             results: components["schemas"]["CaseResultOut"][];
         };
+        /** CaseImportBody */
+        CaseImportBody: {
+            /** Csv */
+            csv: string;
+            /**
+             * Dry Run
+             * @description Only preview: nothing is stored.
+             * @default false
+             */
+            dry_run?: boolean;
+        };
+        /** CaseImportProblem */
+        CaseImportProblem: {
+            /** Column */
+            column: string | null;
+            /** Line */
+            line: number;
+            /** Message */
+            message: string;
+        };
+        /** CaseImportResult */
+        CaseImportResult: {
+            /** Created */
+            created: number;
+            /** Dry Run */
+            dry_run: boolean;
+            /** Ignored Columns */
+            ignored_columns?: string[];
+            /** Problems */
+            problems: components["schemas"]["CaseImportProblem"][];
+            /** Rows */
+            rows: components["schemas"]["CaseImportRow"][];
+            /** Updated */
+            updated: number;
+        };
+        /** CaseImportRow */
+        CaseImportRow: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "create" | "update";
+            /** Key */
+            key: string | null;
+            /** Line */
+            line: number;
+            /** Title */
+            title: string;
+        };
         /** CaseOut */
         CaseOut: {
             /** Automation */
@@ -3927,28 +3976,61 @@ export interface components {
             /** Total */
             total: number;
         };
-        /** ImportProblem */
-        ImportProblem: {
-            /** Column */
-            column: string | null;
-            /** Line */
-            line: number;
-            /** Message */
-            message: string;
-        };
-        /** ImportRow */
-        ImportRow: {
+        /**
+         * ImportBody
+         * @description Either ``text`` (pasted ``.env``) or ``variables`` (names and values entered one by
+         *     one, e.g. after listing GitHub Actions secret names).
+         */
+        ImportBody: {
             /**
-             * Action
-             * @enum {string}
+             * Dry Run
+             * @description Only preview: nothing is stored.
+             * @default false
              */
-            action: "create" | "update";
-            /** Key */
-            key: string | null;
-            /** Line */
-            line: number;
-            /** Title */
-            title: string;
+            dry_run?: boolean;
+            /**
+             * Environment
+             * @default default
+             */
+            environment?: string;
+            /**
+             * Overwrite
+             * @description False keeps existing keys unchanged.
+             * @default true
+             */
+            overwrite?: boolean;
+            /**
+             * Secrets
+             * @description Secret flag per key, overriding the guess.
+             */
+            secrets?: {
+                [key: string]: boolean;
+            };
+            /** Text */
+            text?: string | null;
+            /** Variables */
+            variables?: {
+                [key: string]: string;
+            } | null;
+            /** Workflow Id */
+            workflow_id?: string | null;
+        };
+        /** ImportResult */
+        ImportResult: {
+            /** Created */
+            created: number;
+            /** Dry Run */
+            dry_run: boolean;
+            /** Problems */
+            problems: components["schemas"]["ProblemOut"][];
+            /** Skipped */
+            skipped: number;
+            /** Unchanged */
+            unchanged: number;
+            /** Updated */
+            updated: number;
+            /** Variables */
+            variables: components["schemas"]["ImportVariableOut"][];
         };
         /** ImportVariableOut */
         ImportVariableOut: {
@@ -5870,88 +5952,6 @@ export interface components {
         Workload: {
             /** People */
             people: components["schemas"]["PersonLoad"][];
-        };
-        /** ImportBody */
-        backend__cases__schemas__ImportBody: {
-            /** Csv */
-            csv: string;
-            /**
-             * Dry Run
-             * @description Only preview: nothing is stored.
-             * @default false
-             */
-            dry_run?: boolean;
-        };
-        /** ImportResult */
-        backend__cases__schemas__ImportResult: {
-            /** Created */
-            created: number;
-            /** Dry Run */
-            dry_run: boolean;
-            /** Ignored Columns */
-            ignored_columns?: string[];
-            /** Problems */
-            problems: components["schemas"]["ImportProblem"][];
-            /** Rows */
-            rows: components["schemas"]["ImportRow"][];
-            /** Updated */
-            updated: number;
-        };
-        /**
-         * ImportBody
-         * @description Either ``text`` (pasted ``.env``) or ``variables`` (names and values entered one by
-         *     one, e.g. after listing GitHub Actions secret names).
-         */
-        backend__envvars__schemas__ImportBody: {
-            /**
-             * Dry Run
-             * @description Only preview: nothing is stored.
-             * @default false
-             */
-            dry_run?: boolean;
-            /**
-             * Environment
-             * @default default
-             */
-            environment?: string;
-            /**
-             * Overwrite
-             * @description False keeps existing keys unchanged.
-             * @default true
-             */
-            overwrite?: boolean;
-            /**
-             * Secrets
-             * @description Secret flag per key, overriding the guess.
-             */
-            secrets?: {
-                [key: string]: boolean;
-            };
-            /** Text */
-            text?: string | null;
-            /** Variables */
-            variables?: {
-                [key: string]: string;
-            } | null;
-            /** Workflow Id */
-            workflow_id?: string | null;
-        };
-        /** ImportResult */
-        backend__envvars__schemas__ImportResult: {
-            /** Created */
-            created: number;
-            /** Dry Run */
-            dry_run: boolean;
-            /** Problems */
-            problems: components["schemas"]["ProblemOut"][];
-            /** Skipped */
-            skipped: number;
-            /** Unchanged */
-            unchanged: number;
-            /** Updated */
-            updated: number;
-            /** Variables */
-            variables: components["schemas"]["ImportVariableOut"][];
         };
         /** DeliveryOut */
         backend__github__router__DeliveryOut: {
@@ -9744,7 +9744,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["backend__cases__schemas__ImportBody"];
+                "application/json": components["schemas"]["CaseImportBody"];
             };
         };
         responses: {
@@ -9754,7 +9754,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["backend__cases__schemas__ImportResult"];
+                    "application/json": components["schemas"]["CaseImportResult"];
                 };
             };
             /** @description Validation Error */
@@ -10131,7 +10131,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["backend__envvars__schemas__ImportBody"];
+                "application/json": components["schemas"]["ImportBody"];
             };
         };
         responses: {
@@ -10141,7 +10141,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["backend__envvars__schemas__ImportResult"];
+                    "application/json": components["schemas"]["ImportResult"];
                 };
             };
             /** @description Validation Error */
@@ -10176,7 +10176,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["backend__envvars__schemas__ImportResult"];
+                    "application/json": components["schemas"]["ImportResult"];
                 };
             };
             /** @description Validation Error */

@@ -104,6 +104,9 @@ function RunsPage() {
           <Link href={`/milestones/?project=${projectId}`} className="text-blue-800 underline">
             Milestones
           </Link>
+          <Link href={`/cases/?project=${projectId}`} className="text-blue-800 underline">
+            Test cases and plans
+          </Link>
         </nav>
       </div>
       {runs.data && !status && !trigger && !branch && (
