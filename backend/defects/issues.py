@@ -1,4 +1,4 @@
-"""The two GitHub Issues calls defects make, over ``backend.github.client``:
+"""The two GitHub Issues calls defects make, over ``backend.repositories.github_client``:
 create an issue (``POST /repos/{owner}/{repo}/issues``) and change one
 (``PATCH /repos/{owner}/{repo}/issues/{issue_number}``). Request bodies follow GitHub's
 published OpenAPI description (the tests check them against it).
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from backend.github.client import GitHubClient, repo_path
+from backend.repositories.github_client import GitHubClient, repo_path
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,12 @@ from backend.config import Settings, get_settings
 from backend.db import Database
 from backend.defects import issues, service
 from backend.defects.models import DefectStatus, SyncState
-from backend.github.app import GitHubNotConfigured, token_for_repository
-from backend.github.client import GitHubClient, GitHubError
 from backend.kit.errors import NotFound
 from backend.kit.keys import load_keyring
 from backend.outbox import Job, handler
 from backend.outbox.embedded import registry
+from backend.repositories.github_app import GitHubNotConfigured, token_for_repository
+from backend.repositories.github_client import GitHubClient, GitHubError
 from backend.repositories.models import Repository
 
 SYNC_DEFECT_TASK = "testable.sync_defect_issue"
