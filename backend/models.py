@@ -8,12 +8,12 @@ from backend.db.base import Base
 from backend.defects import models as defects_models
 from backend.email import models as email_models
 from backend.envvars import models as envvars_models
-from backend.repositories import github_installations
 from backend.github import models as github_models
 from backend.milestones import models as milestones_models
 from backend.orgs import models as orgs_models
 from backend.projects import models as projects_models
 from backend.reports import models as reports_models
+from backend.repositories import github_installations
 from backend.repositories import models as repositories_models
 from backend.runs import models as runs_models
 from backend.workflows import models as workflows_models
