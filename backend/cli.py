@@ -12,7 +12,7 @@ from rich.console import Console
 
 from backend.cache.cli import cache_app
 from backend.config import Mode, Settings, get_settings
-from backend.envvars.cli import envvars_app
+from backend.workflows.reencrypt import envvars_app
 
 app = typer.Typer(
     help="TestAble: browser end-to-end tests in pytest with a verified element cache.",

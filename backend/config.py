@@ -14,7 +14,12 @@ from typing import Any
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from backend.execution.sandbox import SandboxMode
+
+class SandboxMode(StrEnum):
+    """How a run's test process is isolated (``backend.execution.sandbox``)."""
+
+    BWRAP = "bwrap"
+    OFF = "off"
 
 
 class Mode(StrEnum):

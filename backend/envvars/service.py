@@ -10,23 +10,69 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.fernet import InvalidToken, MultiFernet
-from sqlalchemy import select
+from sqlalchemy import Uuid, column, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.db.base import JSONType
 from backend.envvars.detect import looks_secret
 from backend.envvars.models import DEFAULT_ENVIRONMENT, EnvVar
 from backend.envvars.parser import invalid_key_reason
 from backend.execution.sandbox import reserved_variable
 from backend.kit.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from backend.kit.keys import KeyRing
-from backend.runs.models import Run
-from backend.workflows.models import Workflow
 
 MAX_VALUE_LENGTH = 64 * 1024
+
+# ``envvars`` sits below ``runs`` and ``workflows`` (both read a run's variables), so it
+# imports neither: a run and a workflow are what it reads of them, and a workflow's row is
+# read through this view of the table ``EnvVar.workflow_id`` references.
+WORKFLOWS = table(
+    "workflows", column("id", Uuid()), column("project_id", Uuid()), column("config", JSONType)
+)
+
+
+class WorkflowLike(Protocol):
+    """What a variable's scope needs of a workflow (``backend.workflows.models.Workflow``)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def project_id(self) -> uuid.UUID: ...
+    @property
+    def config(self) -> dict[str, Any]: ...
+
+
+class RunLike(Protocol):
+    """What a run's environment needs of the run (``backend.runs.models.Run``)."""
+
+    @property
+    def project_id(self) -> uuid.UUID: ...
+    @property
+    def workflow_id(self) -> uuid.UUID | None: ...
+    @property
+    def options(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class WorkflowRow:
+    id: uuid.UUID
+    project_id: uuid.UUID
+    config: dict[str, Any]
+
+
+async def _workflow(session: AsyncSession, workflow_id: uuid.UUID) -> WorkflowRow | None:
+    row = (
+        await session.execute(
+            select(WORKFLOWS.c.id, WORKFLOWS.c.project_id, WORKFLOWS.c.config).where(
+                WORKFLOWS.c.id == workflow_id
+            )
+        )
+    ).one_or_none()
+    return None if row is None else WorkflowRow(row.id, row.project_id, row.config or {})
 
 
 @dataclass(frozen=True)
@@ -118,8 +164,8 @@ def check_variable(key: str, value: str | None) -> None:
 
 async def workflow_of_project(
     session: AsyncSession, project_id: uuid.UUID, workflow_id: uuid.UUID
-) -> Workflow:
-    workflow = await session.get(Workflow, workflow_id)
+) -> WorkflowRow:
+    workflow = await _workflow(session, workflow_id)
     if workflow is None or workflow.project_id != project_id:
         raise NotFound("No such workflow in this project.", details={"field": "workflow_id"})
     return workflow
@@ -320,7 +366,7 @@ async def reencrypt_all(session: AsyncSession, fernet: MultiFernet, *, batch: in
 # --- runs ----------------------------------------------------------------------------
 
 
-def workflow_environment(workflow: Workflow | None) -> str:
+def workflow_environment(workflow: WorkflowLike | None) -> str:
     """The environment a workflow's runs use (``environment.name`` of its config)."""
     if workflow is None:
         return DEFAULT_ENVIRONMENT
@@ -329,7 +375,7 @@ def workflow_environment(workflow: Workflow | None) -> str:
     return str(name) if name else DEFAULT_ENVIRONMENT
 
 
-def required_variables(workflow: Workflow) -> list[str]:
+def required_variables(workflow: WorkflowLike) -> list[str]:
     section: Any = (workflow.config or {}).get("environment") or {}
     required = section.get("required") if isinstance(section, dict) else None
     return [str(name) for name in required or []]
@@ -350,12 +396,14 @@ async def _scoped(
     return project_wide, own
 
 
-async def run_environment(session: AsyncSession, run: Run, *, keyring: KeyRing) -> RunEnvironment:
+async def run_environment(
+    session: AsyncSession, run: RunLike, *, keyring: KeyRing
+) -> RunEnvironment:
     """The variables of ``run``'s test process: project-wide values, overridden by its
     workflow's, overridden by the run's one-off ``options.env``. A name stays secret when
     any layer that sets it says so (a one-off override of a secret is masked too)."""
     workflow_id = run.workflow_id
-    workflow = await session.get(Workflow, workflow_id) if workflow_id is not None else None
+    workflow = await _workflow(session, workflow_id) if workflow_id is not None else None
     # The environment chosen when the run was queued (workflows put it in the options),
     # so a later change of the workflow's configuration does not switch a queued run.
     chosen = run.options.get("environment")
@@ -376,7 +424,7 @@ async def run_environment(session: AsyncSession, run: Run, *, keyring: KeyRing) 
 
 async def missing_required(
     session: AsyncSession,
-    workflow: Workflow,
+    workflow: WorkflowLike,
     environment: str | None = None,
     *,
     provided: Iterable[str] = (),

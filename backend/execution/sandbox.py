@@ -34,8 +34,9 @@ import sys
 import sysconfig
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
+
+from backend.config import SandboxMode as SandboxMode  # defined with the settings that choose it
 
 NOBODY = 65534
 
@@ -45,11 +46,6 @@ INSTALL_HINT = (
     "TESTABLE_SANDBOX=off to run them unsandboxed with the worker's own rights (not safe "
     "for repositories you do not trust)"
 )
-
-
-class SandboxMode(StrEnum):
-    BWRAP = "bwrap"
-    OFF = "off"
 
 
 class SandboxUnavailable(Exception):

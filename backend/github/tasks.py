@@ -38,8 +38,6 @@ async def process_stored_delivery(
 ) -> str | None:
     """Process one delivery with a database engine of its own; its final status, or
     ``None`` when another worker already took it (or it is gone)."""
-    import backend.models  # noqa: F401 - every table, so foreign keys resolve in the worker
-
     database = Database(
         settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )

@@ -8,8 +8,11 @@ details name each bad field as a path (``triggers.schedule.cron``,
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
+from functools import lru_cache
+from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,6 +32,8 @@ from backend.kit.errors import Unprocessable
 
 if TYPE_CHECKING:
     from backend.workflows.models import Workflow
+
+log = logging.getLogger(__name__)
 
 PrAction = Literal["opened", "synchronize", "reopened", "ready_for_review"]
 PR_ACTIONS: tuple[PrAction, ...] = ("opened", "synchronize", "reopened", "ready_for_review")
@@ -194,12 +199,32 @@ def _details(error: ValidationError, prefix: str = "") -> list[dict[str, str]]:
     return details
 
 
+# Reporters are plug-ins under this entry-point group (``backend.reports.registry`` loads
+# the same ones as ``Reporter`` classes). A workflow reads only each one's
+# ``settings_model`` through the group, so ``workflows`` does not import ``reports`` (the
+# reporters import the workflow settings they validate).
+REPORTERS_ENTRY_POINT_GROUP = "testable.reporters"
+
+
+@lru_cache(maxsize=1)
+def _settings_models() -> dict[str, type[BaseModel]]:
+    found: dict[str, type[BaseModel]] = {}
+    points = sorted(entry_points(group=REPORTERS_ENTRY_POINT_GROUP), key=lambda p: p.name)
+    for point in points:
+        try:
+            reporter = point.load()
+        except Exception as error:  # a missing or broken plug-in must not break the others
+            log.warning("reporter %r (%s) cannot be loaded: %s", point.name, point.value, error)
+            continue
+        model = getattr(reporter, "settings_model", None)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            found[point.name] = model
+    return found
+
+
 def destination_types() -> dict[str, type[BaseModel] | None]:
     """Destination type -> its settings model, from the reporters installed as plug-ins."""
-    # Imported here: the reporters' modules import the workflow settings they validate.
-    from backend.reports.registry import destination_types as registered
-
-    return dict(registered())
+    return dict(_settings_models())
 
 
 def _check_destinations(config: WorkflowConfig, prefix: str) -> list[dict[str, str]]:

@@ -13,7 +13,6 @@ from celery import shared_task
 from loguru import logger
 from sqlalchemy.exc import IntegrityError
 
-import backend.models  # noqa: F401 - every table, so foreign keys resolve in the worker
 from backend.config import Settings, get_settings
 from backend.db import Database
 from backend.events.bus import get_event_bus

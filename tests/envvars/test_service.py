@@ -161,7 +161,7 @@ async def test_reencrypt_moves_every_value_to_the_newest_key(
     rotated = settings.model_copy(
         update={"encryption_keys": SecretStr(f"{KEY_B.decode()},{KEY_A.decode()}")}
     )
-    monkeypatch.setattr("backend.envvars.cli.get_settings", lambda: rotated)
+    monkeypatch.setattr("backend.workflows.reencrypt.get_settings", lambda: rotated)
 
     result = await asyncio.to_thread(CliRunner().invoke, cli_app, ["envvars", "reencrypt"])
 
@@ -184,7 +184,7 @@ async def test_reencrypt_without_the_old_key_changes_nothing(
     project_id = await _project(client, app)
     await _store(app, project_id, key="A", value="1", is_secret=False)
     wrong = settings.model_copy(update={"encryption_keys": SecretStr(KEY_B.decode())})
-    monkeypatch.setattr("backend.envvars.cli.get_settings", lambda: wrong)
+    monkeypatch.setattr("backend.workflows.reencrypt.get_settings", lambda: wrong)
 
     result = await asyncio.to_thread(CliRunner().invoke, cli_app, ["envvars", "reencrypt"])
 

@@ -1,4 +1,8 @@
-"""``testable envvars …``: maintenance of the stored environment variables."""
+"""``testable envvars …``: maintenance of the stored environment variables.
+
+``reencrypt`` re-encrypts the variables' values (``backend.envvars``) and the secret
+settings of workflows' reporting destinations (``backend.workflows.secrets``): it lives in
+``workflows``, above ``envvars``, because it spans both."""
 
 from __future__ import annotations
 
