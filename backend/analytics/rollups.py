@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.analytics import sketch
@@ -197,7 +197,19 @@ class Accumulator:
 
     async def flush(self, session: AsyncSession) -> list[str]:
         """Merge what was folded in into the tables; returns the node ids touched."""
-        session.add_all(self.processed)
+        for part in chunks(self.processed, 2000):
+            await session.execute(
+                insert(ProcessedRun),
+                [
+                    {
+                        "run_id": p.run_id,
+                        "project_id": p.project_id,
+                        "infra": p.infra,
+                        "processed_at": p.processed_at,
+                    }
+                    for p in part
+                ],
+            )
         await self._flush_days(session)
         await self._flush_suite(session)
         await self._flush_summaries(session)
@@ -211,6 +223,7 @@ class Accumulator:
         by_day: dict[date, list[str]] = defaultdict(list)
         for node, day in self.days:
             by_day[day].append(node)
+        fresh: list[dict[str, Any]] = []
         for day, nodes in by_day.items():
             existing: dict[str, TestDay] = {}
             for part in chunks(nodes):
@@ -225,25 +238,29 @@ class Accumulator:
             for node in nodes:
                 folded = self.days[(node, day)]
                 row = existing.get(node)
-                if row is None:
-                    session.add(
-                        TestDay(
-                            project_id=self.project_id,
-                            node_id=node,
-                            day=day,
-                            results=folded.results,
-                            passed=folded.passed,
-                            failures=folded.failures,
-                            flaky=folded.flaky,
-                            retries=folded.retries,
-                            duration_s=folded.duration_s,
-                            failed_duration_s=folded.failed_duration_s,
-                            retry_s=folded.retry_s,
-                            histogram=folded.histogram,
-                        )
-                    )
-                else:
+                if row is not None:
                     _merge_day(row, folded)
+                    continue
+                fresh.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "project_id": self.project_id,
+                        "node_id": node,
+                        "day": day,
+                        "results": folded.results,
+                        "passed": folded.passed,
+                        "failures": folded.failures,
+                        "flaky": folded.flaky,
+                        "retries": folded.retries,
+                        "duration_s": folded.duration_s,
+                        "failed_duration_s": folded.failed_duration_s,
+                        "retry_s": folded.retry_s,
+                        "histogram": folded.histogram,
+                    }
+                )
+        # New rows in one multi-row INSERT (the ORM's unit of work is the slow part here).
+        for part in chunks(fresh, 2000):
+            await session.execute(insert(TestDay), list(part))
 
     async def _flush_suite(self, session: AsyncSession) -> None:
         if not self.suite:
@@ -357,24 +374,28 @@ class Accumulator:
                 )
                 session.add(cluster)
         await session.flush()  # the clusters exist before their failures point at them
+        fresh: list[dict[str, Any]] = []
         for failure in self.failures:
             cluster = clusters[failure.fingerprint]
             cluster.failures_count += 1
             cluster.first_seen = min(cluster.first_seen, failure.at)
             cluster.last_seen = max(cluster.last_seen, failure.at)
-            session.add(
-                ClusterFailure(
-                    cluster_id=cluster.id,
-                    project_id=self.project_id,
-                    run_id=failure.run_id,
-                    run_test_id=failure.run_test_id,
-                    node_id=failure.node_id,
-                    at=failure.at,
+            fresh.append(
+                {
+                    "id": uuid.uuid4(),
+                    "cluster_id": cluster.id,
+                    "project_id": self.project_id,
+                    "run_id": failure.run_id,
+                    "run_test_id": failure.run_test_id,
+                    "node_id": failure.node_id,
+                    "at": failure.at,
                     # A failure that arrives after its cluster was triaged: the decision
                     # is suggested for it (a person confirms it on the cluster page).
-                    suggested_decision=cluster.decision,
-                )
+                    "suggested_decision": cluster.decision,
+                }
             )
+        for part in chunks(fresh, 2000):
+            await session.execute(insert(ClusterFailure), list(part))
         await session.flush()
         ids = [c.id for c in clusters.values()]
         for part in chunks(ids):

@@ -402,27 +402,21 @@ async def trends(
     start = (since or utcnow() - timedelta(days=DEFAULT_DAYS)).date()
     rows: Sequence[tuple[date, int, int, dict[str, Any]]]
     if test:
-        rows = list(
-            (
-                await session.execute(
-                    select(TestDay.day, TestDay.results, TestDay.passed, TestDay.histogram).where(
-                        TestDay.project_id == project_id,
-                        TestDay.node_id == test,
-                        TestDay.day >= start,
-                    )
-                )
-            ).tuples()
+        found = await session.execute(
+            select(TestDay.day, TestDay.results, TestDay.passed, TestDay.histogram).where(
+                TestDay.project_id == project_id,
+                TestDay.node_id == test,
+                TestDay.day >= start,
+            )
         )
+        rows = [(d, r, p, h) for d, r, p, h in found]
     else:
-        rows = list(
-            (
-                await session.execute(
-                    select(
-                        ProjectDay.day, ProjectDay.results, ProjectDay.passed, ProjectDay.histogram
-                    ).where(ProjectDay.project_id == project_id, ProjectDay.day >= start)
-                )
-            ).tuples()
+        found = await session.execute(
+            select(
+                ProjectDay.day, ProjectDay.results, ProjectDay.passed, ProjectDay.histogram
+            ).where(ProjectDay.project_id == project_id, ProjectDay.day >= start)
         )
+        rows = [(d, r, p, h) for d, r, p, h in found]
     grouped: dict[date, list[tuple[date, int, int, dict[str, Any]]]] = defaultdict(list)
     for row in rows:
         grouped[_bucket_start(row[0], bucket)].append(row)
