@@ -59,7 +59,11 @@ from backend.cache.synonyms import canonical_tokens
 PLAUSIBLE_MIN = 0.45  # below this a candidate is not considered at all
 ACCEPT_MIN = 0.60  # the winner's similarity must reach this
 MARGIN = 0.08  # ... and beat the best visually distinct runner-up by this much
-STRONG_MARGIN = 0.05  # ... or by this much when only the winner has the unique test id / id
+STRONG_MARGIN = 0.03  # ... or by this much when only the winner has the unique test id / id
+# ... or by this much when no other element had or has the winner's words (``twins`` = 0
+# when cached, one such candidate now) and the runner-up does not have them: the margin
+# scales with how unique the winner is.
+UNIQUE_MARGIN = 0.03
 SHORTLIST = 5  # candidates handed to the resolver when unsure
 # Visual candidates compared with the winner. More than the shortlist: the same button in
 # other rows ranks high but is no competitor (another row), and must not crowd out a
@@ -208,7 +212,7 @@ def same_box(a: BoundingBox | None, b: BoundingBox | None) -> bool:
 class _Evidence:
     """Independent kinds of evidence that a candidate is the cached element."""
 
-    __slots__ = ("kinds", "missing", "notes", "other_item")
+    __slots__ = ("kinds", "missing", "named", "notes", "other_item")
 
     def __init__(
         self,
@@ -239,6 +243,9 @@ class _Evidence:
             )
             if x and text_similarity(x, xt, y, yt) == 1.0
         ]
+        # Its own words, exactly (after synonyms), whatever they say about which twin it
+        # is: a candidate without them is not the element unless it was reworded.
+        self.named = bool(own_words)
         if own_words and twin_gone:
             self.notes.append(
                 "same " + " and ".join(own_words) + ", but one of the elements that had these "
@@ -588,10 +595,25 @@ def relocate(
         "role"
     )
     twin_gone = twins > 0 and 0 <= same_name - winner_has_name < twins
+    if twin_gone and not winner_has_name and winner.get("name"):
+        # The winner was reworded ("Password" -> "Passcode"): its twins (the field the
+        # label names) were reworded with it. They are gone only if fewer carry the new
+        # words now.
+        reworded_twins = sum(
+            1
+            for fp in candidates
+            if fp.get("name") == winner.get("name") and fp.get("role") == cached.get("role")
+        )
+        twin_gone = reworded_twins - 1 < twins
     # A copy was added: more elements have the cached role and name than when it was
     # cached. A copy inserted next to the element takes its place and its neighbours, so
     # then nothing but a stable attribute tells the two apart.
     twin_added = "twins" in cached and same_name > twins + 1
+    # As many elements have the cached role and name as when it was cached, the winner
+    # one of them: none was added or removed, so a twin next to it is one that stood
+    # there before (the dialog's "Cancel" and the form's), not a copy that took its
+    # place, and place and surroundings tell the two apart.
+    twins_kept = twins > 0 and winner_has_name and same_name == twins + 1
     reworded = _reworded_match(cached, candidates)
     unique = cached.get("twins") == 0 and ((winner_has_name and same_name == 1) or reworded == best)
     listed = _repeated_in_list(best, prepared)
@@ -673,8 +695,19 @@ def relocate(
             break
         if margin >= LARGE_MARGIN:
             break
-        decisive_kinds = DECISIVE_KINDS if adjacent else DECISIVE_KINDS | PLACE_KINDS
-        needed = STRONG_MARGIN if _decisive(evidence, other, frozenset({"strong"})) else MARGIN
+        decisive_kinds = (
+            DECISIVE_KINDS if adjacent and not twins_kept else DECISIVE_KINDS | PLACE_KINDS
+        )
+        # Only the winner has the cached words exactly: the runner-up has other words (an
+        # element added with "again" after them, a neighbour), so it is not the element
+        # unless it was reworded, which the winner's exact words make the less likely.
+        named_only = evidence.named and not other.named
+        if _decisive(evidence, other, frozenset({"strong"})):
+            needed = STRONG_MARGIN
+        elif named_only and "unique" in evidence.kinds:
+            needed = UNIQUE_MARGIN
+        else:
+            needed = MARGIN
         if margin < needed:
             missing.insert(
                 0,
@@ -682,7 +715,7 @@ def relocate(
                 f"({100 * margin:.0f} points, {100 * needed:.0f} needed)",
             )
             break
-        if not _decisive(evidence, other, decisive_kinds):
+        if not (named_only or _decisive(evidence, other, decisive_kinds)):
             missing.insert(
                 0,
                 f"{_describe(candidates[index], index)} has the same identity evidence (a copy "

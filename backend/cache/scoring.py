@@ -718,8 +718,9 @@ def stable_matches(
         and x == y
         and what not in duplicated
         # A numbered id (menu-item-1) is a slot in a list: after a renumbering the same id
-        # names another item. It identifies only while the words agree.
-        and not (numbered(x) and words_differ(a, b))
+        # names another item. It identifies only while the words agree, or while it is
+        # still in the same row/card (edit-385 reworded "Change" in its own row).
+        and not (numbered(x) and words_differ(a, b) and not same_item(a, b))
     ]
     shared = [
         what
@@ -763,6 +764,26 @@ def same_path(a: Prepared, b: Prepared) -> str | None:
 
 
 _XPATH_INDEX = re.compile(r"\[\d+\]")
+_LANDMARK_TAGS = frozenset({"header", "footer", "nav", "main", "aside", "form"})
+
+
+def landmarks(xpath: str | None) -> tuple[str, ...]:
+    """The landmark elements on the way to an element (``header``, ``nav``, ``footer``,
+    ``main``, ``aside``, ``form``), outermost first: the part of the page it is in."""
+    if not xpath:
+        return ()
+    return tuple(
+        tag for step in xpath.split("/") if (tag := step.split("[", 1)[0]) in _LANDMARK_TAGS
+    )
+
+
+def same_landmarks(a: Prepared, b: Prepared) -> bool:
+    """In the same part of the page by its landmarks (header › nav, not the footer's nav):
+    where a link repeated in the header and the footer tells its two places apart."""
+    here = landmarks(a.xpath)
+    return bool(here) and here == landmarks(b.xpath)
+
+
 MIN_PATH_DEPTH = 5  # /html/body/div/a is too short to say anything about a place
 
 
@@ -770,13 +791,19 @@ def same_region(a: Prepared, b: Prepared) -> bool:
     """Still in the same part of the page: the same parents, the same row/card, or the
     same path in the structure (``same_path``). (Not the neighbour text: "Log in" is next
     to "Sign up" in the header and in the form.)"""
-    if same_path(a, b):
+    if same_path(a, b) or same_landmarks(a, b):
         return True
     parents = parents_similarity(a.parents, b.parents)
     if parents is not None and parents >= 0.75:
         return True
     item = container_similarity(a, b)
     return item is not None and item >= SAME_ITEM
+
+
+def same_item(a: Prepared, b: Prepared) -> bool:
+    """``b`` sits in the repeated item (row, card) ``a`` was in."""
+    similarity = container_similarity(a, b)
+    return similarity is not None and similarity >= SAME_ITEM
 
 
 def other_item(a: Prepared, b: Prepared) -> bool:
