@@ -101,8 +101,6 @@ async def sync_defect(settings: Settings, defect_id: uuid.UUID) -> str:
     No database transaction is held while GitHub is called (SQLite has one writer): the
     defect is read, GitHub called, the outcome written. A new issue's number is written
     as soon as GitHub answers, so a failure after it never files a second issue."""
-    import backend.models  # noqa: F401 - every table, so foreign keys resolve in the worker
-
     database = Database(
         settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )

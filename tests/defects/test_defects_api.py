@@ -320,3 +320,81 @@ async def test_numbers_are_per_project(
     assert (await file(api, shop["id"], title="a"))["key"] == "D-1"
     assert (await file(api, blog["id"], title="b"))["key"] == "D-1"
     assert (await file(api, shop["id"], title="c"))["key"] == "D-2"
+
+
+async def _manual_result(app: FastAPI, project_id: str, status: str, comment: str) -> str:
+    """A plan run's result of TC-1 (two steps), recorded by hand."""
+    import uuid
+
+    from sqlalchemy import select
+
+    from backend.cases.models import PlanRun, PlanRunCase, PlanRunResult, TestCase, TestPlan
+
+    pid = uuid.UUID(project_id)
+    async with app.state.db.session() as session:
+        case = await session.scalar(
+            select(TestCase).where(TestCase.project_id == pid, TestCase.number == 1)
+        )
+        if case is None:
+            case = TestCase(
+                project_id=pid,
+                number=1,
+                title="Pay by card",
+                steps=[
+                    {"action": "Open the cart", "expected": "Two items"},
+                    {"action": "Press Pay", "expected": "A receipt"},
+                ],
+            )
+            session.add(case)
+            await session.flush()
+        plan = TestPlan(project_id=pid, name=f"Plan {uuid.uuid4().hex[:6]}")
+        session.add(plan)
+        await session.flush()
+        plan_run = PlanRun(plan_id=plan.id, project_id=pid, name="Manual")
+        session.add(plan_run)
+        await session.flush()
+        row = PlanRunCase(plan_run_id=plan_run.id, case_id=case.id, status=status)
+        session.add(row)
+        await session.flush()
+        result = PlanRunResult(
+            plan_run_case_id=row.id, status=status, source="manual", comment=comment
+        )
+        session.add(result)
+        await session.flush()
+        return str(result.id)
+
+
+async def test_a_failed_manual_result_files_a_defect_and_a_similar_one_links_to_it(
+    app: FastAPI, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    api = await signed_in_api(client, "qa@example.com")
+    project = await local_project(api, tmp_path)
+    first = await _manual_result(app, project["id"], "failed", "Pay does nothing after 3 clicks")
+
+    filed = await file(api, project["id"], manual_result_id=first)
+    assert filed["source"] == "manual"
+    assert filed["test_node_id"] == "case:TC-1"
+    assert filed["title"] == "case:TC-1: Pay does nothing after 3 clicks"
+    assert (
+        "1. Open the cart (expected: Two items)\n2. Press Pay (expected: A receipt)"
+        in (filed["body"])
+    )
+    again = await _manual_result(app, project["id"], "failed", "Pay does nothing after 5 clicks")
+    linked = await file(api, project["id"], 200, manual_result_id=again)
+    assert linked["id"] == filed["id"]
+    assert linked["occurrences"] == 2
+
+    passed = await _manual_result(app, project["id"], "passed", "")
+    refused = await api.client.post(
+        f"/api/projects/{project['id']}/defects",
+        json={"manual_result_id": passed},
+        headers=api.headers,
+    )
+    assert refused.status_code == 422
+    assert refused.json()["details"][0]["field"] == "manual_result_id"
+    both = await api.client.post(
+        f"/api/projects/{project['id']}/defects",
+        json={"manual_result_id": first, "run_test_id": first},
+        headers=api.headers,
+    )
+    assert both.status_code == 422
