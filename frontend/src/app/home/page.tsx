@@ -64,6 +64,9 @@ function HomePage() {
           <Link href={`/runs/?project=${projectId}`} className="text-blue-800 underline">
             All runs
           </Link>
+          <Link href={`/tests/?project=${projectId}`} className="text-blue-800 underline">
+            Tests
+          </Link>
           <Link href={`/cache/?project=${projectId}`} className="text-blue-800 underline">
             Element cache
           </Link>

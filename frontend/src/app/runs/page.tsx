@@ -89,6 +89,9 @@ function RunsPage() {
           <Link href={`/home/?project=${projectId}`} className="text-blue-800 underline">
             Overview: trends, failing and flaky tests, schedules
           </Link>
+          <Link href={`/tests/?project=${projectId}`} className="text-blue-800 underline">
+            Tests: history, flaky, quarantine, clusters, trends
+          </Link>
           <Link href={`/cache/?project=${projectId}`} className="text-blue-800 underline">
             Element cache of this project
           </Link>
