@@ -1,4 +1,4 @@
-// Shapes of /api/projects/{id}/cache/… (backend/cache/dashboard.py returns the store's
+// Shapes of /api/projects/{id}/cache/… (backend/cache_api/dashboard.py returns the store's
 // records as plain JSON, so they are typed here after backend/cache/records.py).
 export interface Selector {
   kind: string;
