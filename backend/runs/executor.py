@@ -552,17 +552,20 @@ class _Execution:
 
 async def _note_quarantine(database: Database, run: Run) -> dict[str, Any]:
     """The run's options with the tests quarantined now (``quarantine.OPTION``), stored
-    with the run; unchanged when none is. A failing source is logged and every failure
-    counts, as without quarantine: a run never fails because of what watches it."""
+    with the run (a re-queued run's earlier list is replaced). A failing source is logged
+    and every failure counts, as without quarantine: a run never fails because of what
+    watches it."""
     try:
         async with database.session(read_only=True) as session:
             found = await hooks.quarantined_tests(session, run.project_id)
     except Exception:
         logger.exception("run {}: reading the quarantined tests failed", run.id)
+        found = set()
+    if not found and quarantine.OPTION not in run.options:
         return run.options
-    if not found:
-        return run.options
-    options = {**run.options, quarantine.OPTION: sorted(found)}
+    options = {k: v for k, v in run.options.items() if k != quarantine.OPTION}
+    if found:
+        options[quarantine.OPTION] = sorted(found)
     async with database.session() as session:
         stored = await service.get_run(session, run.id)
         stored.options = options

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,10 +20,18 @@ from backend.db import Database
 from backend.orgs.models import Organization
 from backend.projects.models import Project
 from backend.runs import hooks
+from backend.runs.executor import _note_quarantine
 from backend.runs.local import LOCAL_ORG_SLUG
+from backend.runs.models import Run
 from backend.runs.quarantine import counted_status, note
 from backend.runs.states import RunState
-from tests.runs.helpers import MIXED_SUITE, make_git_repo, signed_in_api, write_files
+from tests.runs.helpers import (
+    MIXED_SUITE,
+    make_git_repo,
+    signed_in_api,
+    undispatched_run,
+    write_files,
+)
 from tests.runs.test_cli import run_cli
 
 BROKEN = "tests/test_mixed.py::test_broken"
@@ -158,3 +167,29 @@ async def test_testable_run_exits_0_when_only_quarantined_tests_fail(tmp_path: P
     assert second.returncode == 0, second.stdout + second.stderr
     assert f"{BROKEN} failed (quarantined, not counted)" in second.stdout
     assert note(1) in second.stdout
+
+
+async def test_a_requeued_run_takes_the_quarantine_of_its_new_start(
+    app: FastAPI, settings: Settings, client: httpx.AsyncClient, quarantine: set[str]
+) -> None:
+    """The reaper re-queues a dead worker's run: its next start reads the quarantine again
+    and replaces the list kept from the first attempt (here: released meanwhile)."""
+    api = await signed_in_api(client, "requeued@example.com")
+    project = await api.project("file:///nowhere")
+    run_id, _ = await undispatched_run(app, settings, project["id"])
+    async with app.state.db.session() as session:
+        run = await session.get(Run, run_id)
+        assert run is not None
+        run.options = {**run.options, "quarantined": [BROKEN]}
+
+    async with app.state.db.session(read_only=True) as session:
+        run = await session.get(Run, run_id)
+        assert run is not None
+        session.expunge(run)
+    options = await _note_quarantine(app.state.db, run)
+
+    assert "quarantined" not in options
+    async with app.state.db.session(read_only=True) as session:
+        stored = await session.get(Run, run_id)
+        assert stored is not None
+        assert "quarantined" not in stored.options
