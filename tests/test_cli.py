@@ -39,6 +39,9 @@ def _command_paths() -> list[list[str]]:
 
 
 COMMANDS = _command_paths()
+# How long a started process may take to come up: generous, because CI runs these beside
+# browser tests on 2 cores (a worker took over 60 s to answer its first ping there).
+START_GUARD_SECONDS = 180
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "testable")
@@ -84,7 +87,7 @@ def test_up_migrates_and_serves_health(
     port = free_port()
     proc = _testable(["up", "--port", str(port)], _env(tmp_path))
     processes.append(proc)
-    deadline = time.monotonic() + 180  # generous: CI runs this beside browser tests on 2 cores
+    deadline = time.monotonic() + START_GUARD_SECONDS
     body = None
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -134,7 +137,7 @@ def test_worker_starts_and_answers_on_redis(
     processes.append(_testable(["worker", "--name", name, "--loglevel", "WARNING"], _env(tmp_path)))
     control = create_celery(REDIS_URL)
     replies: list[dict[str, object]] = []
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + START_GUARD_SECONDS
     while time.monotonic() < deadline and not replies:
         replies = control.control.ping(destination=[name], timeout=1.0) or []
     assert replies, f"worker {name} did not answer a ping"
@@ -145,7 +148,7 @@ def test_beat_starts_and_connects(tmp_path: Path, processes: list[subprocess.Pop
     proc = _testable(["beat", "--loglevel", "INFO"], _env(tmp_path))
     processes.append(proc)
     assert proc.stdout is not None
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + START_GUARD_SECONDS
     seen = b""
     while time.monotonic() < deadline and b"beat: Starting" not in seen:
         line = proc.stdout.readline()
