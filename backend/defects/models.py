@@ -48,6 +48,7 @@ class TrackerChoice(StrEnum):
 class SyncState(StrEnum):
     NONE = "none"  # a local defect: nothing to sync
     PENDING = "pending"  # the job will create or update the issue
+    CREATING = "creating"  # one job is filing the issue (see tasks._claim_creation)
     SYNCED = "synced"
     FAILED = "failed"  # ``sync_error`` says why; retried by the next change or by hand
 

@@ -10,17 +10,20 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 from celery import shared_task
 from loguru import logger
+from sqlalchemy import or_, update
 
 from backend.config import Settings, get_settings
 from backend.db import Database
 from backend.defects import issues, service
-from backend.defects.models import DefectStatus, SyncState
+from backend.defects.models import Defect, DefectStatus, SyncState
 from backend.kit.errors import NotFound
 from backend.kit.keys import load_keyring
+from backend.kit.time import utcnow
 from backend.outbox import Job, handler
 from backend.outbox.embedded import registry
 from backend.repositories.github_app import GitHubNotConfigured, token_for_repository
@@ -28,6 +31,8 @@ from backend.repositories.github_client import GitHubClient, GitHubError
 from backend.repositories.models import Repository
 
 SYNC_DEFECT_TASK = "testable.sync_defect_issue"
+CREATING = SyncState.CREATING.value
+CLAIM_EXPIRES = timedelta(minutes=10)
 MAX_ERROR_CHARS = 500
 
 
@@ -95,6 +100,23 @@ async def _record(
             defect.sync_error = error[:MAX_ERROR_CHARS] if error else None
 
 
+async def _claim_creation(database: Database, defect_id: uuid.UUID) -> bool:
+    """Only one job files a defect's issue: the one whose conditional update marks it
+    ``creating`` (Celery may run two jobs of one defect at once; embedded mode orders
+    them). A claim older than ``CLAIM_EXPIRES`` is taken over (its worker died)."""
+    async with database.session() as session:
+        result = await session.execute(
+            update(Defect)
+            .where(
+                Defect.id == defect_id,
+                Defect.issue_number.is_(None),
+                or_(Defect.sync_state != CREATING, Defect.updated_at < utcnow() - CLAIM_EXPIRES),
+            )
+            .values(sync_state=CREATING, updated_at=utcnow())
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
 async def sync_defect(settings: Settings, defect_id: uuid.UUID) -> str:
     """Bring the defect's issue in line with the defect; its final ``sync_state``.
 
@@ -112,7 +134,8 @@ async def sync_defect(settings: Settings, defect_id: uuid.UUID) -> str:
         if now.tracker != "github":
             return now.sync_state
         try:
-            if now.repository is None or not now.full_name:
+            full_name = now.full_name
+            if now.repository is None or not full_name:
                 raise GitHubNotConfigured("the defect's repository is no longer connected")
             async with httpx.AsyncClient(timeout=settings.github_timeout_seconds) as http:
                 token = await token_for_repository(
@@ -125,17 +148,28 @@ async def sync_defect(settings: Settings, defect_id: uuid.UUID) -> str:
                 client = GitHubClient(settings.github_api_url, token, http)
                 number = now.issue_number
                 if number is None:
+                    if not await _claim_creation(database, defect_id):
+                        # Another job is filing the issue; it syncs the latest state after.
+                        return CREATING
                     created = await issues.create_issue(
-                        client, now.full_name, title=now.title, body=now.body, labels=now.labels
+                        client, full_name, title=now.title, body=now.body, labels=now.labels
                     )
                     await _record(database, defect_id, issue=created)
                     number = created.number
-                    if not now.closed:
+                    sent = now
+                    # Changes made while GitHub was filing it (a close, a new title).
+                    now = await _snapshot(database, defect_id)
+                    unchanged = (now.closed, now.title, now.labels) == (
+                        sent.closed,
+                        sent.title,
+                        sent.labels,
+                    )
+                    if unchanged:
                         await _record(database, defect_id, state=SyncState.SYNCED)
                         return SyncState.SYNCED.value
                 updated = await issues.update_issue(
                     client,
-                    now.full_name,
+                    full_name,
                     number,
                     title=now.title,
                     labels=now.labels,

@@ -4,13 +4,19 @@ settings."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 
-from backend.defects.tasks import wait_for_sync
+from backend.config import Settings
+from backend.defects.models import Defect
+from backend.defects.tasks import sync_defect, wait_for_sync
+from backend.kit.time import utcnow
 from tests.defects.helpers import (
     CHECKOUT,
     defect,
@@ -324,8 +330,6 @@ async def test_numbers_are_per_project(
 
 async def _manual_result(app: FastAPI, project_id: str, status: str, comment: str) -> str:
     """A plan run's result of TC-1 (two steps), recorded by hand."""
-    import uuid
-
     from sqlalchemy import select
 
     from backend.cases.models import PlanRun, PlanRunCase, PlanRunResult, TestCase, TestPlan
@@ -398,3 +402,38 @@ async def test_a_failed_manual_result_files_a_defect_and_a_similar_one_links_to_
         headers=api.headers,
     )
     assert both.status_code == 422
+
+
+async def test_only_the_job_holding_the_claim_files_the_issue(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    tmp_path: Path,
+    issues: FakeIssues,
+    settings: Settings,
+) -> None:
+    """Celery may run two sync jobs of one defect at once (embedded mode orders them): the
+    one that marked the defect ``creating`` files the issue; a claim older than ten
+    minutes belonged to a worker that died and is taken over."""
+    api = await signed_in_api(client, "qa@example.com")
+    project = await github_project(api, tmp_path)
+    issues.fail_next = [503]  # the first sync files nothing
+    filed = await file(api, project["id"], title="Broken checkout")
+    assert wait_for_sync(timeout=30)
+    defect_id = uuid.UUID(filed["id"])
+
+    async def claimed(at: datetime) -> None:
+        async with app.state.db.session() as session:
+            await session.execute(
+                update(Defect)
+                .where(Defect.id == defect_id)
+                .values(sync_state="creating", updated_at=at)
+            )
+
+    await claimed(utcnow())
+    assert await sync_defect(settings, defect_id) == "creating"
+    assert len(issues.requests("POST")) == 1  # only the refused first one
+
+    await claimed(utcnow() - timedelta(minutes=11))
+    assert await sync_defect(settings, defect_id) == "synced"
+    assert len(issues.requests("POST")) == 2
+    assert (await defect(api, filed["id"]))["issue_number"] == 1
