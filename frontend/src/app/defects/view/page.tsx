@@ -4,6 +4,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { api } from "@/api/client";
+import { queries } from "@/api/queries";
 import { qaKeys, qaQueries } from "@/api/queries/qa";
 import { withSuspense } from "@/components/Page";
 import { Button, Card, Empty, ErrorNote, Loading, StatusBadge } from "@/components/ui";
@@ -31,8 +32,10 @@ function DefectPage() {
     void queryClient.invalidateQueries({ queryKey: qaKeys.defect(defectId ?? "") });
     if (defect.data) void queryClient.invalidateQueries({ queryKey: qaKeys.projectDefectsAll(defect.data.project_id) });
   };
+  const project = useQuery({ ...queries.project(defect.data?.project_id ?? ""), enabled: !!defect.data });
+  const members = useQuery({ ...queries.orgMembers(project.data?.org_id ?? ""), enabled: !!project.data });
   const change = useMutation({
-    mutationFn: async (body: { status?: "open" | "closed"; severity?: Severity }) =>
+    mutationFn: async (body: { status?: "open" | "closed"; severity?: Severity; assignee_id?: string | null }) =>
       unwrap(await api.PATCH("/api/defects/{defect_id}", { params: { path: { defect_id: defectId ?? "" } }, body })),
     onSuccess: refresh,
   });
@@ -118,6 +121,21 @@ function DefectPage() {
             <select className="rounded border border-slate-400 bg-white px-2 py-1.5" value={d.severity} onChange={(e) => change.mutate({ severity: e.target.value as Severity })}>
               {SEVERITIES.map((s) => (
                 <option key={s}>{s}</option>
+              ))}
+            </select>
+          </label>
+          <label className="flex flex-col text-sm">
+            Assignee
+            <select
+              className="rounded border border-slate-400 bg-white px-2 py-1.5"
+              value={d.assignee_id ?? ""}
+              onChange={(e) => change.mutate({ assignee_id: e.target.value || null })}
+            >
+              <option value="">nobody</option>
+              {members.data?.map((m) => (
+                <option key={m.user_id} value={m.user_id}>
+                  {m.full_name ?? m.email}
+                </option>
               ))}
             </select>
           </label>
