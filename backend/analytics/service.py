@@ -8,7 +8,7 @@ import csv
 import io
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -29,7 +29,7 @@ from backend.analytics.models import (
 )
 from backend.analytics.monitors import settings_for
 from backend.analytics.quarantine import active, quarantined_tests
-from backend.analytics.rollups import FAILED
+from backend.analytics.rollups import FAILED, chunks
 from backend.analytics.schemas import (
     ClusterDetail,
     ClusterFailureOut,
@@ -643,29 +643,34 @@ async def decide_cluster(
 async def cost(session: AsyncSession, project_id: uuid.UUID, since: datetime | None) -> Cost:
     start = since or utcnow() - timedelta(days=DEFAULT_DAYS)
     day = start.date()
-    retry = await session.scalar(
-        select(func.coalesce(func.sum(TestDay.retry_s), 0.0)).where(
-            TestDay.project_id == project_id, TestDay.day >= day
+    retry = await session.scalar(  # the project's daily rows carry the suite's sum
+        select(func.coalesce(func.sum(ProjectDay.retry_s), 0.0)).where(
+            ProjectDay.project_id == project_id, ProjectDay.day >= day
         )
     )
-    flaky_row = (
-        await session.execute(
-            select(
-                func.coalesce(func.sum(TestDay.failed_duration_s), 0.0),
-                func.coalesce(func.sum(TestDay.failures), 0),
-            )
-            .join(
-                TestSummary,
-                (TestSummary.project_id == TestDay.project_id)
-                & (TestSummary.node_id == TestDay.node_id),
-            )
-            .where(
-                TestDay.project_id == project_id,
-                TestDay.day >= day,
-                TestSummary.status == "flaky",
+    flaky_nodes = list(
+        await session.scalars(
+            select(TestSummary.node_id).where(
+                TestSummary.project_id == project_id, TestSummary.status == "flaky"
             )
         )
-    ).one()
+    )
+    flaky_seconds, flaky_failures = 0.0, 0
+    for part in chunks(flaky_nodes):
+        found = (
+            await session.execute(
+                select(
+                    func.coalesce(func.sum(TestDay.failed_duration_s), 0.0),
+                    func.coalesce(func.sum(TestDay.failures), 0),
+                ).where(
+                    TestDay.project_id == project_id,
+                    TestDay.node_id.in_(part),
+                    TestDay.day >= day,
+                )
+            )
+        ).one()
+        flaky_seconds += float(found[0])
+        flaky_failures += int(found[1])
     avoided = await session.scalar(
         select(func.coalesce(func.sum(ProjectDay.cache_hits), 0)).where(
             ProjectDay.project_id == project_id, ProjectDay.day >= day
@@ -684,8 +689,8 @@ async def cost(session: AsyncSession, project_id: uuid.UUID, since: datetime | N
     return Cost(
         since=start,
         retry_seconds=round(float(retry or 0.0), 3),
-        failed_flaky_run_seconds=round(float(flaky_row[0]), 3),
-        flaky_failures=int(flaky_row[1]),
+        failed_flaky_run_seconds=round(flaky_seconds, 3),
+        flaky_failures=flaky_failures,
         resolver_calls_avoided=calls,
         resolver_seconds_avoided=round(calls * per_call / 1000, 3)
         if per_call is not None
@@ -697,9 +702,9 @@ async def cost(session: AsyncSession, project_id: uuid.UUID, since: datetime | N
 # --------------------------------------------------------------------------- export
 
 
-def _csv_line(values: Sequence[Any]) -> str:
+def _csv_lines(rows: Iterable[Sequence[Any]]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerow(["" if v is None else v for v in values])
+    csv.writer(buffer).writerows(["" if v is None else v for v in row] for row in rows)
     return buffer.getvalue()
 
 
@@ -707,10 +712,10 @@ async def export_rows(
     session: AsyncSession, query: Any, header: Sequence[str]
 ) -> AsyncIterator[str]:
     """CSV lines of a query, streamed from a server-side cursor in batches."""
-    yield _csv_line(header)
-    result = await session.stream(query.execution_options(yield_per=1000))
-    async for partition in result.partitions(1000):
-        yield "".join(_csv_line(list(row)) for row in partition)
+    yield _csv_lines([header])
+    result = await session.stream(query.execution_options(yield_per=2000))
+    async for partition in result.partitions(2000):
+        yield _csv_lines(partition)
 
 
 RUN_COLUMNS = (
@@ -792,21 +797,3 @@ def results_query(
     if test is not None:
         query = query.where(RunTest.node_id == test)
     return query.order_by(Run.finished_at.desc(), Run.id, RunTest.node_id)
-
-
-# --------------------------------------------------------------------------- overview
-
-
-async def recent_test_results(
-    session: AsyncSession, project_id: uuid.UUID, run_ids: Sequence[uuid.UUID]
-) -> list[tuple[str, uuid.UUID, str, bool]]:
-    """(node id, run id, outcome, flaky) of the given runs' results: what the overview's
-    failing and flaky lists are judged on (``backend.projects.insights``)."""
-    if not run_ids:
-        return []
-    rows = await session.execute(
-        select(RunTest.node_id, RunTest.run_id, RunTest.outcome, RunTest.flaky)
-        .join(Run, Run.id == RunTest.run_id)
-        .where(Run.project_id == project_id, RunTest.run_id.in_(list(run_ids)))
-    )
-    return [(n, r, o, bool(f)) for n, r, o, f in rows]

@@ -33,10 +33,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import backend.models  # noqa: F401 - every table on the metadata
 from backend.analytics import monitors
 from backend.analytics.rollups import Accumulator, refresh_summaries
 from backend.analytics.schemas import MonitorSettingsIn
@@ -48,6 +47,7 @@ from backend.kit.time import utcnow
 from backend.orgs.models import Membership, Organization
 from backend.projects.models import Project
 from backend.runs.models import Run, RunTest
+from backend.workflows import models as _workflows  # noqa: F401 - runs.workflow_id's table
 
 EMAIL = "bench@example.com"
 ERRORS = (
@@ -373,6 +373,11 @@ async def generate(
         async with database.session() as session:
             await refresh_summaries(session, project_id, node_ids, end.date())
             await monitors.evaluate(session, project_id, node_ids, settings, end)
+        if database.engine.dialect.name == "postgresql":
+            # Fresh statistics after a bulk load, as autovacuum would make them later.
+            async with database.engine.connect() as connection:
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.execute(text("ANALYZE"))
         return project_id
     finally:
         await database.dispose()

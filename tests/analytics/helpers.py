@@ -92,6 +92,7 @@ async def finished_run(
                     retries=spec.get("retries", 0),
                     flaky=spec.get("flaky", False),
                     steps=spec.get("steps", []),
+                    meta=spec.get("meta", {}),
                 )
             )
         run_id = run.id

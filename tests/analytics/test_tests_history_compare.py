@@ -30,7 +30,10 @@ async def test_search_filters_and_history_with_steps(
     first = await finished_run(
         app,
         project.id,
-        {LOGIN: {"outcome": "passed", "duration": 1.2, "steps": steps}, LOGOUT: "passed"},
+        {
+            LOGIN: {"outcome": "passed", "duration": 1.2, "steps": steps},
+            LOGOUT: {"outcome": "passed", "meta": {"markers": ["smoke", "auth"], "owner": "ana"}},
+        },
         at=now - timedelta(hours=3),
         branch="feature",
         commit="aaaa1111",
@@ -66,6 +69,12 @@ async def test_search_filters_and_history_with_steps(
     page = await project.get("/tests", limit=1, offset=1)
     assert (page["total"], [t["test"] for t in page["items"]]) == (3, [LOGOUT])
     assert (await project.get("/tests", q="100%_"))["total"] == 0  # LIKE wildcards are literal
+    smoke = await project.get("/tests", marker="smoke")
+    assert [(t["test"], t["markers"], t["owner"]) for t in smoke["items"]] == [
+        (LOGOUT, ["smoke", "auth"], "ana")
+    ]
+    assert (await project.get("/tests", marker="smok"))["total"] == 0
+    assert [t["test"] for t in (await project.get("/tests", owner="ana"))["items"]] == [LOGOUT]
 
     history = await project.get("/tests/history", test=LOGIN)
     assert history["total"] == 2
