@@ -34,6 +34,9 @@ class ResolveRequest(TypedDict):
     near: NotRequired[str | None]  # text the element sits next to ("Total")
     ordinal: NotRequired[int | None]  # 1-based among equal matches; -1 = the last
     role_hints: NotRequired[list[str]]  # roles the verb implies (toggle: switch, checkbox)
+    # a verb the grammar does not know ("reschedule the appointment with Dr. Ito"): only an
+    # element whose own words say it may be chosen
+    verb: NotRequired[str | None]
 
 
 class Resolution(TypedDict):

@@ -187,8 +187,10 @@ def _token_similarity(wanted: str, seen: str) -> float:
 
 @lru_cache(maxsize=131_072)
 def _field_tokens(value: str) -> tuple[str, ...]:
-    """What a field says, without role words ("Search box" -> search)."""
-    return tuple(t for t in text.tokens(value) if t not in synonyms.ROLE_WORDS)
+    """What a field says, without role words ("Search box" -> search). A name made only of
+    small words ("To", "From", "Or") keeps them: they are all it says."""
+    found = tuple(t for t in text.tokens(value) if t not in synonyms.ROLE_WORDS)
+    return found or text.small_words(value)
 
 
 @lru_cache(maxsize=16_384)
@@ -313,6 +315,12 @@ class LocalResolver:
         ]
         if request["action"]["method"] in ("click", "hover"):
             ranked = _without_rows_holding_controls(request, ranked)
+            ranked = _without_labels_of_fields(request, ranked)
+        verb = request.get("verb")
+        if verb:
+            ranked = _saying_the_verb(request, ranked, verb)
+        if request["action"]["method"] == "select":
+            ranked = _holding_the_option(request, ranked)
         # Among equal scores, contradicted candidates first (they are the near misses a
         # failure message should name), then snapshot order, so results are deterministic.
         return sorted(ranked, key=lambda r: (-r.score, r.contradiction is None, r.index))
@@ -474,8 +482,23 @@ class LocalResolver:
             beside = self._decide({**request, "item": None, "near": item}, together=True)
             if beside["index"] is not None:
                 return _noted(beside, [*notes, f'next to "{item}"'])
+            own_words = set(text.parse_target(_target_text(request)).content)
             request = {**request, "target": f"{request['target']} {item}".strip(), "item": None}
             merged = self._decide(request)
+            if (
+                merged["index"] is not None
+                and own_words
+                and not _shows_any(request["candidates"][merged["index"]], own_words)
+            ):
+                # "assign to me for 'Printer jammed'" choosing the item's title: it says the
+                # item, not what is asked of it
+                shown = describe(request["candidates"][merged["index"]])
+                merged = _abstain(
+                    request["action"],
+                    merged["closest"],
+                    f'{shown} says "{item}", but nothing there says '
+                    f'"{" ".join(sorted(own_words))}"',
+                )
             if merged["index"] is not None and not self._of_asked_role(request, merged["index"]):
                 shown = describe(request["candidates"][merged["index"]])
                 merged = _abstain(
@@ -581,8 +604,18 @@ class LocalResolver:
                     reasons=[chosen.why, why],
                     closest=closest,
                 )
+        passed_over: list[str] = []
+        if action["method"] in ("click", "hover") and not self.settings.local_lenient:
+            # "book appointment" between "Confirm booking" and "Book for a family member":
+            # a control whose extra words change what it does is not the one asked for
+            # when another control matches without them; it stays named in the message.
+            ranked, passed_over = self._without_changed_meaning(request, ranked, target)
+            best = ranked[0]
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         margin = best.score - runner_up
+        title = self._title_not_control(request, ranked)
+        if title is not None:
+            return _abstain(action, closest, title)
         if best.contradiction or not best.compatible or best.score < self.settings.local_min_score:
             reason = (
                 f'no candidate matches "{target}" clearly (best {best.score:.0f} < '
@@ -603,10 +636,10 @@ class LocalResolver:
         containment = (
             None
             if best.exact or not clickable or action["method"] not in ("click", "hover")
-            else _meaning_changing_extra(target, best)
+            else _meaning_changing_extra(_target_text(request), best)
         )
         confidence = best.score * (0.5 + 0.5 * min(1.0, margin / 30.0))
-        reasons = [best.why, f"margin {margin:.0f} over the runner-up"]
+        reasons = [best.why, f"margin {margin:.0f} over the runner-up", *passed_over]
         if containment is not None:
             shown = describe(request["candidates"][best.index])
             if not self.settings.local_lenient:
@@ -632,6 +665,79 @@ class LocalResolver:
             confidence=round(confidence, 1),
             reasons=reasons,
             closest=closest,
+        )
+
+    def _without_changed_meaning(
+        self, request: ResolveRequest, ranked: list[RankedCandidate], target: str
+    ) -> tuple[list[RankedCandidate], list[str]]:
+        """Set aside the close contenders (within the deciding margin of the best, or
+        ahead of it) that only contain the asked words plus words that change what they do,
+        when a control without such words then leads and is good enough to be chosen;
+        else the ranking is left as it was (the containment rule then refuses, naming the
+        candidate). "book appointment": "Book for a family member" is set aside for
+        "Confirm booking"."""
+        if not ranked:
+            return ranked, []
+        asked = _target_text(request)
+        reach = ranked[0].score - self.settings.local_min_margin
+        aside: dict[int, str] = {}
+        for r in ranked[:_CLOSEST]:
+            if r.score < reach:
+                break
+            fp = request["candidates"][r.index]
+            if (
+                r.exact
+                or not r.compatible
+                or r.contradiction
+                or effective_role(fp) not in _FAMILIES["clickable"]
+            ):
+                continue
+            extra = _meaning_changing_extra(asked, r)
+            if extra is not None:
+                aside[r.index] = (
+                    f'passed over {describe(fp)}: its extra words "{extra}" change what it does'
+                )
+        rest = [r for r in ranked if r.index not in aside]
+        if not aside or not rest or rest[0].score < self.settings.local_min_score:
+            return ranked, []
+        cap = rest[0].score - self.settings.local_min_margin
+        demoted = [
+            dataclasses.replace(r, score=min(r.score, cap), why=f"{r.why}; {aside[r.index]}")
+            for r in ranked
+            if r.index in aside
+        ]
+        rerank = sorted(
+            [*rest, *demoted], key=lambda r: (-r.score, r.contradiction is None, r.index)
+        )
+        return rerank, list(aside.values())
+
+    def _title_not_control(
+        self, request: ResolveRequest, ranked: list[RankedCandidate]
+    ) -> str | None:
+        """A heading that says the asked words titles a part of the page; clicking it does
+        nothing. When a control also matches ("click send money": heading "Send money" over
+        the dialog, button "Send now" in it), refuse rather than click the title."""
+        if request["action"]["method"] != "click" or len(ranked) < 2:
+            return None  # hover: a drag may drop onto a column's heading
+        best = ranked[0]
+        fp = request["candidates"][best.index]
+        if effective_role(fp) != "heading" or best.score < self.settings.local_min_score:
+            return None
+        controls = [
+            r
+            for r in ranked[1:]
+            if r.compatible
+            and not r.contradiction
+            and r.score >= 0.4 * best.score
+            and effective_role(request["candidates"][r.index]) in _CLICKABLE_ROLES
+        ]
+        if not controls:
+            return None
+        other = controls[0]
+        return (
+            f"the best match, {describe(fp)}, is a heading (a title, not a control), and "
+            f"{describe(request['candidates'][other.index])} ({other.score:.0f}) also matches: "
+            "name the control as it is written"
         )
 
     def _unique_kind(
@@ -667,6 +773,8 @@ class LocalResolver:
             return True
 
         kind = [r for r in ranked if r.compatible and not r.contradiction and of_kind(r)]
+        if len(kind) > 1 and not menu and target.content:
+            return self._only_one_with_evidence(request, ranked, kind, roles, within)
         if len(kind) != 1:
             return ranked
         only = kind[0]
@@ -706,6 +814,34 @@ class LocalResolver:
             None,
             only.exact,
             only.matched,
+        )
+        rest = [r for r in ranked if r.index != only.index]
+        return sorted([boosted, *rest], key=lambda r: (-r.score, r.contradiction is None, r.index))
+
+    def _only_one_with_evidence(
+        self,
+        request: ResolveRequest,
+        ranked: list[RankedCandidate],
+        kind: list[RankedCandidate],
+        roles: set[str],
+        within: str,
+    ) -> list[RankedCandidate]:
+        """Of several fields of the asked kind, the only one any asked word points to — in
+        its label, placeholder, or the heading/legend of its section ("the reason for visit
+        field": the textarea under "About your visit", the other field saying nothing of
+        it) — is chosen, at 55: weaker than an element that says the words."""
+        positive = [r for r in kind if r.score > 0]
+        if len(positive) != 1:
+            return ranked
+        only = positive[0]
+        if not _EVIDENCE_MIN <= only.score < _EVIDENCE_FLOOR:
+            return ranked
+        kind_name = " or ".join(sorted(roles)) if roles else "element this action applies to"
+        boosted = dataclasses.replace(
+            only,
+            score=_EVIDENCE_FLOOR,
+            why=f"{only.why}; the only {kind_name} in {within} any asked word points to "
+            f"({len(kind) - 1} other(s) show none)",
         )
         rest = [r for r in ranked if r.index != only.index]
         return sorted([boosted, *rest], key=lambda r: (-r.score, r.contradiction is None, r.index))
@@ -783,6 +919,13 @@ class LocalResolver:
         target_text = _target_text(request)
         target = text.parse_target(target_text)
         return self._contradiction(target, target_text, fp, candidate_fields(fp))
+
+
+def _shows_any(fp: Fingerprint, words: set[str]) -> bool:
+    """Whether any of ``words`` is among the element's own words (not its neighbours')."""
+    own = [v for k, v in candidate_fields(fp).items() if k not in ("nearby text",)]
+    seen = {t for value in own for t in _field_tokens(value)}
+    return any(_token_similarity(w, t) >= 0.7 for w in words for t in seen)
 
 
 def _opens_menu(fp: Fingerprint) -> bool:
@@ -893,6 +1036,94 @@ def _landmark(request: ResolveRequest) -> Resolution | None:
     )
 
 
+def _says(fp: Fingerprint, verb: str) -> bool:
+    """Whether the element's own words (not its neighbours' or its classes') say ``verb``;
+    a submit button says "submit" by its type."""
+    wanted = text.tokens(verb) or (verb,)
+    own = [v for k, v in candidate_fields(fp).items() if k not in ("nearby text", "class")]
+    kind = (fp.get("attributes") or {}).get("type", "").lower()
+    if kind in ("submit", "reset"):
+        own.append(kind)
+    seen = {t for value in own for t in text.tokens(value)}
+    return all(any(_token_similarity(w, t) >= 0.7 for t in seen) for w in wanted)
+
+
+def _saying_the_verb(
+    request: ResolveRequest, ranked: list[RankedCandidate], verb: str
+) -> list[RankedCandidate]:
+    """A verb the grammar does not know ("reschedule …") is done by a control that says it:
+    every other element is out ("does not say 'reschedule'")."""
+    out = []
+    for r in ranked:
+        fp = request["candidates"][r.index]
+        if r.compatible and not _says(fp, verb):
+            out.append(
+                RankedCandidate(r.index, 0.0, f'{describe(fp)}: does not say "{verb}"', False, None)
+            )
+        else:
+            out.append(r)
+    return sorted(out, key=lambda r: (-r.score, r.contradiction is None, r.index))
+
+
+def _option_matches(label: str, wanted: str) -> bool:
+    label, wanted = " ".join(label.lower().split()), " ".join(wanted.lower().split())
+    if not wanted:
+        return False
+    return (
+        label == wanted
+        or re.search(r"(?:^|[^a-z0-9])" + re.escape(wanted) + r"(?:$|[^a-z0-9])", label) is not None
+    )
+
+
+_OPTION_FLOOR = 70.0
+# The only field of the asked kind that any asked word points to (see
+# LocalResolver._only_one_with_evidence): chosen at this score when its own is at least
+# _EVIDENCE_MIN (a word in its section's heading or legend, not a stray class name).
+_EVIDENCE_FLOOR = 55.0
+_EVIDENCE_MIN = 25.0
+
+
+def _holding_the_option(
+    request: ResolveRequest, ranked: list[RankedCandidate]
+) -> list[RankedCandidate]:
+    """ "choose '2 passengers' from the passengers dropdown" on a page whose only list
+    offering "2 passengers" is labelled "Travellers": the one dropdown that has the asked
+    option is strong evidence (at least 70), whatever it is called. Several such lists, an
+    option given by a %variable%, or a shortlist: no evidence."""
+    wanted = str(request["action"].get("argument") or "").strip()
+    if not wanted or "%" in wanted or request.get("shortlist") is not None:
+        return ranked
+    candidates = request["candidates"]
+    option_paths = [
+        fp.get("xpath", "")
+        for fp in candidates
+        if (fp.get("tag") == "option" or fp.get("role") == "option")
+        and fp.get("xpath")
+        and _option_matches(fp.get("text") or fp.get("name") or "", wanted)
+    ]
+
+    def offers(fp: Fingerprint) -> bool:
+        listed = cast("dict[str, Any]", fp).get("options") or []
+        if any(_option_matches(str(label), wanted) for label in listed):
+            return True
+        path = fp.get("xpath")
+        return bool(path) and any(p.startswith(f"{path}/") for p in option_paths)
+
+    holders = [
+        r for r in ranked if r.compatible and not r.contradiction and offers(candidates[r.index])
+    ]
+    if len(holders) != 1 or holders[0].score >= _OPTION_FLOOR:
+        return ranked
+    only = holders[0]
+    boosted = dataclasses.replace(
+        only,
+        score=_OPTION_FLOOR,
+        why=f'{only.why}; the only dropdown with an option "{_short(wanted)}"',
+    )
+    rest = [r for r in ranked if r.index != only.index]
+    return sorted([boosted, *rest], key=lambda r: (-r.score, r.contradiction is None, r.index))
+
+
 _ROW_ROLES = frozenset({"row", "listitem"})
 
 
@@ -919,6 +1150,32 @@ def _without_rows_holding_controls(
             and any(p.startswith(path + "/") for p in control_paths)
         ):
             why = f"{describe(fp)}: a row holding its own controls; name the control in it"
+            out.append(RankedCandidate(r.index, 0.0, why, False, None))
+        else:
+            out.append(r)
+    return out
+
+
+def _without_labels_of_fields(
+    request: ResolveRequest, ranked: list[RankedCandidate]
+) -> list[RankedCandidate]:
+    """A <label> wrapping a text field or a dropdown reads the field's content too (a
+    select's options: "Priority AllLowNormalHigh"): clicking it only focuses the field, so
+    for a click it is not a control of its own (a check box's label is: it ticks it)."""
+    candidates = request["candidates"]
+    field_paths = [
+        fp.get("xpath", "")
+        for fp in candidates
+        if fp.get("xpath")
+        and (fp.get("tag") in ("select", "textarea") or effective_role(fp) in _EDITABLE_ROLES)
+        and (fp.get("attributes") or {}).get("type", "").lower() not in ("checkbox", "radio")
+    ]
+    out = []
+    for r in ranked:
+        fp = candidates[r.index]
+        path = fp.get("xpath", "")
+        if fp.get("tag") == "label" and path and any(p.startswith(path + "/") for p in field_paths):
+            why = f"{describe(fp)}: the label of a field (clicking it only focuses the field)"
             out.append(RankedCandidate(r.index, 0.0, why, False, None))
         else:
             out.append(r)
@@ -964,7 +1221,9 @@ def _distance(a: Fingerprint, b: Fingerprint) -> float:
 # Words that, beyond the asked ones, change what a control does: "Create account *for a
 # friend*", "Sign in *with Google*", "Delete *all*", "*Clear* completed". Decorations
 # ("→", "(3)", "now", "here") are dropped by the tokeniser and never count.
-_QUALIFYING_WORDS = frozenset({"for", "with", "without", "via", "using", "except", "instead"})
+_QUALIFYING_WORDS = frozenset(
+    {"for", "with", "without", "via", "using", "except", "instead", "later", "tomorrow"}
+)
 # Quantifiers change what an *action* applies to ("Delete all", "Select none"); on a plain
 # name they are decoration ("All products").
 _QUANTIFIERS = frozenset({"all", "every", "each", "both", "none", "only", "not", "no", "never"})
@@ -1022,11 +1281,19 @@ def _meaning_changing_extra(target: str, ranked: RankedCandidate) -> str | None:
 
     def said(word: str) -> bool:
         canonical = set(synonyms.canonical_tokens(word))
-        return word in asked or (bool(canonical) and canonical <= asked)
+        if word in asked or (bool(canonical) and canonical <= asked):
+            return True
+        # a related word ("New payee" for "add payee") restates, it does not add meaning
+        return any(_token_similarity(c, a) >= 0.6 for c in canonical for a in asked)
 
     extra = [w for w in raw if not said(w)]
     if not extra:
         return None
+    # "Save and pay", "Search hotels & flights": a name joining another thing or action
+    joined = re.search(r"\s(?:and|&|\+|or)\s+(?P<rest>.+)$", ranked.matched, re.I)
+    if joined and not re.search(r"\s(?:and|&|\+|or)\s", target, re.I):
+        tail = [w for w in synonyms.raw_tokens(joined.group("rest")) if not said(w)]
+        return "and " + " ".join(tail or extra)
 
     def action(word: str) -> bool:
         return word in _ACTION_WORDS or bool(set(synonyms.canonical_tokens(word)) & _ACTION_WORDS)
@@ -1130,4 +1397,6 @@ def _action_preference(action: ActionSpec, role: str) -> float:
         return 1.0
     if role in _EDITABLE_ROLES:
         return 0.8
-    return 0.9  # labels, text, headings, images: clickable, but rarely what "click" means
+    if role == "heading":
+        return 0.75  # a title: clicking it rarely does anything
+    return 0.9  # labels, text, images: clickable, but rarely what "click" means

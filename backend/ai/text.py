@@ -96,9 +96,27 @@ def parse_target(target: str) -> TargetWords:
     )
     roles = frozenset(ROLE_OF_WORD[t] for t in role_tokens if t in ROLE_OF_WORD)
     roles |= frozenset(head_roles)
+    if not content:
+        # "the To field", "the From field": the name is made of small words only
+        content = small_words(strip_values(words))
     return TargetWords(
         phrase=target_phrase(target), content=content, role_tokens=role_tokens, roles=roles
     )
+
+
+_VERBS_ONLY = STEP_VERBS - {"to", "on"}
+
+
+@lru_cache(maxsize=16_384)
+def small_words(value: str) -> tuple[str, ...]:
+    """The words of a name made only of words the canonical tokens drop ("To", "From",
+    "Or"), without articles, role words and step verbs; empty for anything else."""
+    words = [
+        w
+        for w in synonyms.raw_tokens(value)
+        if w not in _ARTICLES and w not in _VERBS_ONLY and not _is_role_word(w) and not w.isdigit()
+    ]
+    return tuple(words) if len(words) <= 2 else ()
 
 
 def target_phrase(target: str) -> str:

@@ -450,6 +450,9 @@
       frame: request.frame || "",
     };
     if (index !== undefined) fp.index = index;
+    // A closed <select>'s options have no box and are not candidates: its option labels
+    // (the first 100) tell which list offers the asked option (backend/ai/local.py).
+    if (el.tagName === "SELECT") fp.options = [...el.options].slice(0, 100).map((o) => collapse(o.label));
     return fp;
   };
 

@@ -160,11 +160,18 @@ _REGION_ALIASES = {
     "main content": "main",
     "content": "main",
 }
-# "in the Wireless Mouse row": words naming a repeated item.
-_ITEM_NOUNS = r"(?:row|line|item|entry|card|tile|record|list item|todo|task)"
+# "in the Wireless Mouse row": generic words of page structure naming a repeated item.
+# A quoted or Capitalised name followed by any other noun ("on the 'TAP 1351' result",
+# "with Dr. Ito", "the Dr. Moreau appointment") is an item too: see _NAMED_ITEM.
+_ITEM_NOUNS = r"(?:row|line|item|entry|card|tile|record|list item|result)"
+# A name as people write it in a step: quoted, or Capitalised words ("Dr. Ito", "Jonas
+# Weber", "TAP TP1351"), possibly joined by small lower-case words ("Bank of Ireland").
+_NAME = r"(?:" + _V + r"|[A-Z][\w.&-]*(?:\s+(?:of\s+|de\s+|van\s+)?[A-Z0-9][\w.&-]*)*)"
+# One lower-case noun after a name: the kind of item ("appointment", "flight", "task").
+_KIND_NOUN = r"(?P<kind>[a-z][a-z-]*)"
 # "in the billing section": words naming a part of the page.
 _SECTION_NOUNS = (
-    r"(?:section|form|panel|area|box|block|pane|fieldset|group|table|list|dialog|column|lane)"
+    r"(?:section|form|panel|area|box|block|pane|fieldset|group|table|list|dialog|column)"
 )
 
 _ORDINAL_WORDS = {
@@ -221,6 +228,8 @@ class Understood:
     destination: str | None = None  # drag: the element to drop onto
     new_value: str | None = None  # edit: the new text
     role_hints: tuple[str, ...] = ()  # ARIA roles the verb implies (check: checkbox ...)
+    # a verb the grammar does not know ("reschedule"): the chosen control must say it
+    verb: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)  # how it was read, for messages
 
     @property
@@ -378,8 +387,15 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("check", r"^mark\s+(?P<item>.+?)\s+as\s+" + _DONE + r"$"),
         ("check", r"^(?:complete|finish)\s+(?P<item>" + _V + r")$"),
         (
+            # "fill in 'Jonas Weber' as the payee's name", "put 'Ana Lima' in as the name"
             "fill",
-            r"^(?P<verb>fill(?:\s+in)?|type(?:\s+in)?|enter|input|write|put|key\s+in|insert|add)\s+"
+            r"^(?P<verb>fill(?:\s+in)?|type(?:\s+in)?|enter|input|write|put|key\s+in|insert|paste)"
+            r"\s+(?P<value>" + _V + r")\s+(?:in\s+)?as\s+(?P<target>.+)$",
+        ),
+        (
+            "fill",
+            r"^(?P<verb>fill(?:\s+in)?|type(?:\s+in)?|enter|input|write|put|key\s+in|insert|add|"
+            r"paste)\s+(?:the\s+[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+)?"
             r"(?P<value>" + _V + r")\s+(?:into|in|to|on|inside|in\s+to|for)\s+(?P<target>.+)$",
         ),
         (
@@ -397,6 +413,8 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"^(?:select|choose|pick)\s+(?:the\s+option\s+)?(?P<value>.+?)\s+"
             r"(?:from|in|on|of|within)\s+(?P<target>.+)$",
         ),
+        # "pick 'Tue 14:30' as the new time": a quoted option as what a list is set to
+        ("select", r"^(?:select|choose|pick)\s+(?P<value>" + _V + r")\s+as\s+(?P<target>.+)$"),
         (
             "upload",
             r"^(?:upload|attach)\s+(?P<value>"
@@ -557,6 +575,15 @@ def understand(instruction: str) -> Understood:
             inner = understand(_unmask(lead.group("rest"), values))
         except InstructionParseError:
             inner = None
+        if (
+            inner is not None
+            and inner.method in ("fill", "type")
+            and (inner.target == "focused field")
+        ):
+            # "in the reason for visit box, write '…'": the box named first is the field
+            named = unquote(_unmask(lead.group(0).split(",")[0], values))
+            named = re.sub(r"^(?:in|inside|within|under|on)\s+the\s+", "", named, flags=re.I)
+            return replace(inner, instruction=instruction, target=named)
         if inner is not None:
             return replace(
                 inner,
@@ -620,7 +647,119 @@ def understand(instruction: str) -> Understood:
             return replace(understand(_unmask(rest, values)), instruction=instruction)
         except InstructionParseError:
             pass
+    domain = _domain_verb(instruction, masked, values)
+    if domain is not None:
+        return domain
     raise InstructionParseError(_not_understood(instruction, masked, values))
+
+
+# Leading words that are not an action on a control: checks, questions, remarks.
+_NOT_ACTION_VERBS = frozenset(
+    [
+        "verify",
+        "assert",
+        "expect",
+        "ensure",
+        "make",
+        "see",
+        "look",
+        "wait",
+        "should",
+        "observe",
+        "read",
+        "get",
+        "extract",
+        "find",
+        "count",
+        "note",
+        "remember",
+        "it",
+        "there",
+        "we",
+        "i",
+        "you",
+        "when",
+        "if",
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "what",
+        "which",
+        "how",
+        "is",
+        "are",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "would",
+        "let",
+        "lets",
+        "let's",
+        "check",
+    ]
+)
+
+
+def _domain_verb(instruction: str, masked: str, values: list[str]) -> Understood | None:
+    """A verb the grammar does not know, done by a control that says it: "reschedule the
+    appointment with Dr. Ito", "cancel the Dr. Moreau appointment", "pay 'Jonas Weber'",
+    "save the new payee", "send the money". It is read as a click on the control whose
+    own words say the verb (``verb``: the resolver refuses any element that does not),
+    inside the item the rest names, if it names one. The object must be a thing, not a
+    control ("dance with the login button" stays not understood), and a verb that looks
+    like a misspelt step verb ("clik") is not taken for one."""
+    m = re.match(r"^(?P<verb>[A-Za-z][a-z-]{2,})\s+(?P<rest>.+)$", masked)
+    if m is None:
+        return None
+    verb = m.group("verb").lower()
+    if (
+        verb in _NOT_ACTION_VERBS
+        or verb in _KNOWN_VERBS
+        or difflib.get_close_matches(verb, _KNOWN_VERBS, n=1, cutoff=0.75)
+    ):
+        return None
+    rest = m.group("rest")
+    # "… for that appointment", "… by booking the appointment": refer back or say how
+    rest = re.sub(r"\s+(?:for|of|on|in)\s+(?:that|this|the\s+same|it)\b.*$", "", rest, flags=re.I)
+    rest = re.sub(r"\s+by\s+\w+ing\b.*$", "", rest, flags=re.I)
+    rest = _ARTICLE.sub("", rest.strip())
+    if not rest or _has_role_word(_unmask(rest, values)):
+        return None
+    item: str | None = None
+    words = rest
+    owned = re.fullmatch(r"(?P<item>" + _NAME + r")(?:['’]s)?(?:\s+" + _KIND_NOUN + r")?", rest)
+    if owned:
+        # "pay 'Jonas Weber'", "cancel the Dr. Moreau appointment"
+        item, words = owned.group("item"), owned.group("kind") or ""
+    else:
+        spec = _target(rest, values, "click")
+        if spec.item is not None:
+            # "reschedule the appointment with Dr. Ito"
+            item, words = spec.item, ""
+        elif spec.region or spec.near or spec.ordinal:
+            return None
+    if item is not None:
+        item = unquote(_unmask(item, values))
+        return Understood(
+            instruction=instruction,
+            method="click",
+            target=verb,
+            item=item,
+            verb=verb,
+            notes=(f"the {verb} control of the item {item!r}",),
+        )
+    target = f"{verb} {_unmask(words, values)}".strip()
+    return Understood(
+        instruction=instruction,
+        method="click",
+        target=target,
+        verb=verb,
+        notes=(f"the control that says {verb!r}",),
+    )
 
 
 def _group(match: re.Match[str], name: str) -> str | None:
@@ -702,7 +841,7 @@ def _build(
     if method in ("check", "uncheck") and "item" in match.groupdict() and match.group("item"):
         item_text = match.group("item").strip()
         item_text = _ARTICLE.sub("", item_text)
-        noun = re.fullmatch(r"(" + _V + r")\s+" + _ITEM_NOUNS, item_text, re.I)
+        noun = re.fullmatch(r"(" + _V + r")\s+" + _KIND_NOUN, item_text, re.I)
         if noun:
             item_text = noun.group(1)  # "the 'call mom' task"
         item = _unmask(item_text, values)
@@ -784,6 +923,19 @@ def _build(
                 region=region,
                 ordinal=spec.ordinal,
                 notes=(f"the close control of the {region}",),
+            )
+        owned = _item_or_target(raw_target, values, "delete")
+        if owned.item is not None and not owned.text and spec.item is None:
+            # "close 'VPN drops every hour'": the close control of that item
+            return Understood(
+                instruction=instruction,
+                method="click",
+                target="close",
+                item=owned.item,
+                region=owned.region,
+                ordinal=owned.ordinal,
+                verb="close",
+                notes=(f"the close control of the item {owned.item!r}",),
             )
         return _with_target(
             Understood(instruction=instruction, method="click", target=""),
@@ -890,8 +1042,20 @@ def _item_or_target(raw: str, values: list[str], method: str) -> _Target:
     stripped = _ARTICLE.sub("", raw.strip())
     if _is_only_value(stripped):
         return _Target("", unquote(_unmask(stripped, values)), spec.region, spec.near, spec.ordinal)
-    noun = re.fullmatch(r"(?P<name>.+?)\s+" + _ITEM_NOUNS, stripped, re.I)
-    if noun and spec.item is None:
+    noun = re.fullmatch(r"(?P<name>.+?)\s+" + _ITEM_NOUNS, stripped, re.I) or re.fullmatch(
+        r"(?P<name>" + _V + r")\s+" + _KIND_NOUN, stripped
+    )
+    if noun and not _has_role_word(noun.groupdict().get("kind") or "x"):
+        noun = noun if spec.item is None else None
+    else:
+        noun = None
+    # "remove the payee 'Old Landlord'": the kind, then the item's name
+    named = re.fullmatch(r"[a-z][a-z-]*\s+(?P<name>" + _V + r")", stripped)
+    if named and spec.item is None and not _has_role_word(stripped.split()[0]):
+        return _Target(
+            "", unquote(_unmask(named.group("name"), values)), spec.region, spec.near, spec.ordinal
+        )
+    if noun:
         name = _unmask(noun.group("name"), values)
         return _Target("", unquote(name), spec.region, spec.near, spec.ordinal)
     if spec.item is None and method in ("delete", "edit") and not _has_role_word(spec.text):
@@ -951,7 +1115,15 @@ def _target(raw: str, values: list[str], method: str) -> _Target:
             text,
             re.I,
         )
-        if m and m.start() > 0:
+        if (
+            m
+            and m.start() > 0
+            and not re.search(
+                r"\b(?:sort(?:ed)?|order(?:ed)?|group(?:ed)?|filter(?:ed)?|search|pay|paid)\s+by\s",
+                text[max(0, m.start() - 10) : m.end()],
+                re.I,
+            )
+        ):
             near = unquote(_unmask(m.group("near"), values))
             near = re.sub(r"\s+(?:label|text|heading)$", "", near, flags=re.I)
             text, changed = text[: m.start()], True
@@ -966,6 +1138,24 @@ def _target(raw: str, values: list[str], method: str) -> _Target:
             re.I,
         )
         if m and m.start() > 0:
+            item = unquote(_unmask(m.group("item"), values))
+            text, changed = text[: m.start()], True
+            continue
+        # "the Select button on the 'TAP TP1351' result", "… in the Jonas Weber entry",
+        # "reschedule the appointment with Dr. Ito": a name, then (maybe) its kind
+        m = re.search(
+            r"\s+(?:in|on|of|for|with|from)\s+(?:the\s+)?(?P<item>" + _NAME + r")"
+            r"(?:['’]s)?(?:\s+" + _KIND_NOUN + r")?$",
+            text,
+        )
+        if (
+            m
+            and m.start() > 0
+            and method not in ("fill", "type", "select", "upload")
+            and not _has_role_word(m.group("kind") or "x")
+            and region_name(m.group("item")) is None
+            and (m.group("kind") is None or not re.fullmatch(_SECTION_NOUNS, m.group("kind")))
+        ):
             item = unquote(_unmask(m.group("item"), values))
             text, changed = text[: m.start()], True
             continue

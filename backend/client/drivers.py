@@ -199,6 +199,30 @@ def _short(error: Exception) -> str:
     return " ".join(lines[:2]) if lines else type(error).__name__
 
 
+# The option a step names, as people name it: its value or label exactly, else whatever
+# the case, else the one option whose label starts with (or holds as whole words) the
+# asked words ("Dr. Okafor" for "Dr. Okafor (Physiotherapy)", "Savings" for "Savings ··
+# 9020"). Two such options, or none: null, and Playwright's own matching decides (and
+# fails naming the value) — an option is never guessed.
+OPTION_JS = """(el, wanted) => {
+  if (!el.options || typeof wanted !== 'string') return null;
+  const norm = (s) => s.replace(/\\s+/g, ' ').trim().toLowerCase();
+  const options = [...el.options];
+  const want = norm(wanted);
+  const exact = options.filter((o) => o.value === wanted || o.label === wanted);
+  if (exact.length) return null;
+  const same = options.filter((o) => norm(o.label) === want || norm(o.value) === want);
+  if (same.length === 1) return same[0].value;
+  const escaped = want.replace(/[.*+?^${}()|[\\]\\\\]/g, '\\\\$&');
+  const words = new RegExp('(^|[^a-z0-9])' + escaped + '($|[^a-z0-9])');
+  const starts = options.filter((o) => norm(o.label).startsWith(want) && words.test(norm(o.label)));
+  if (starts.length === 1) return starts[0].value;
+  if (starts.length > 1) return null;
+  const holds = options.filter((o) => words.test(norm(o.label)));
+  return holds.length === 1 ? holds[0].value : null;
+}"""
+
+
 def _selector_error(error: Exception) -> bool:
     text = str(error)
     return "Unexpected token" in text or ("selector" in text.lower() and "parse" in text.lower())
@@ -437,7 +461,8 @@ class AsyncDriver:
                     await handle.fill("", timeout=timeout)
                     await handle.type(value, timeout=timeout)
                 case "select":
-                    await handle.select_option(value, timeout=timeout)
+                    chosen = await handle.evaluate(OPTION_JS, value)
+                    await handle.select_option(chosen or value, timeout=timeout)
                 case "check":
                     await handle.check(timeout=timeout)
                 case "uncheck":
@@ -704,7 +729,8 @@ class SyncDriver:
                     handle.fill("", timeout=timeout)
                     handle.type(value, timeout=timeout)
                 case "select":
-                    handle.select_option(value, timeout=timeout)
+                    chosen = handle.evaluate(OPTION_JS, value)
+                    handle.select_option(chosen or value, timeout=timeout)
                 case "check":
                     handle.check(timeout=timeout)
                 case "uncheck":

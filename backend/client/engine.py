@@ -271,6 +271,8 @@ def _ask_resolver(
         request["near"] = understood.near
         request["ordinal"] = understood.ordinal
         request["role_hints"] = list(understood.role_hints)
+        if understood.verb:
+            request["verb"] = understood.verb
     try:
         return cast(Resolution, (yield cmd.Resolve(request)))
     except ResolverError as error:  # the model timed out, refused, is misconfigured ...
@@ -544,11 +546,58 @@ def _resolved(
 def _from_cache(
     config: EngineConfig, cached: CachedElement, parsed: ParsedInstruction
 ) -> Flow[Located]:
-    """The stored selectors; when they cannot confirm the element, heal or resolve."""
+    """The stored selectors; when they cannot confirm the element, heal or resolve.
+
+    Auto-wait on the warm path too: when no stored selector finds any element, the page
+    may not be built yet (a board drawn after an XHR). Healing or asking the resolver
+    about a half-built page decides on a page that is still changing (and a warm run goes
+    back to the resolver), so while the page keeps changing — it changes again within
+    ``_SETTLE_MS`` — look again with the stored selectors, until the action timeout. A
+    page that stays still that long without the element goes on to healing (a redesign
+    costs at most ``_SETTLE_MS`` per step); a refusal there still auto-waits
+    (``_locate_waiting``)."""
+    started = time.perf_counter()
     found = yield from _try_cached(config, cached, parsed)
+    waited = 0.0
+    while not isinstance(found, Located) and _nothing_found(found):
+        remaining = config.action_timeout_ms - (time.perf_counter() - started) * 1000
+        if remaining <= 0:
+            break
+        yield from _snapshot(config)  # the page as it is now: what a change is measured from
+        if not (yield cmd.WaitForChange(min(remaining, _SETTLE_MS))):
+            break
+        waited = time.perf_counter() - started
+        found = yield from _try_cached(config, cached, parsed)
     if isinstance(found, Located):
+        if waited:
+            found.reasons.append(f"waited {waited:.1f} s for the page to show the element")
         return found
-    return (yield from _heal_or_resolve(config, cached, parsed, found))
+    absent = _nothing_found(found)
+    located = yield from _heal_or_resolve(config, cached, parsed, found)
+    if absent:
+        # The page may have finished building while it was healed: the stored selectors,
+        # once more, before a decision made on the page as it was then.
+        again = yield from _try_cached(config, cached, parsed)
+        if isinstance(again, Located):
+            again.reasons.append(
+                "the page finished building meanwhile: the stored selectors found it"
+            )
+            return again
+    return located
+
+
+# How long a page must stay unchanged to count as built (warm path, see _from_cache).
+_SETTLE_MS = 500.0
+
+
+def _nothing_found(reasons: list[str]) -> bool:
+    """Whether every stored selector matched no element at all (the element is absent, as
+    on a page still being built), not several or a different one."""
+    return (
+        bool(reasons)
+        and reasons[0] == "no stored selector matches exactly one element"
+        and all(r.endswith("matches 0 elements") for r in reasons[1:])
+    )
 
 
 def _locate(
@@ -559,6 +608,11 @@ def _locate(
             return (yield from _from_cache(config, cached, parsed))
         except StepFailure:
             # A learnt control that only shows while its item is hovered: hover, try again.
+            # No item, no new snapshot: the auto-wait measures change from the page the
+            # failure was decided on (a snapshot here could take in a page built meanwhile,
+            # and the wait would then wait for a change that already happened).
+            if _item_words(parsed) is None:
+                raise
             hovered = yield from _hover_item(config, parsed, (yield from _snapshot(config)))
             if not hovered:
                 raise
@@ -660,6 +714,18 @@ def _locate_waiting(
                 raise
 
 
+def _names_option(label: str, value: str | None) -> bool:
+    """ "Dr. Okafor" names the option "Dr. Okafor (Physiotherapy)": the asked words, whole,
+    in its label (the driver chose it only when no other option holds them)."""
+    if not value:
+        return False
+    found = re.search(
+        r"(?:^|[^a-z0-9])" + re.escape(" ".join(value.lower().split())) + r"(?:$|[^a-z0-9])",
+        " ".join(label.lower().split()),
+    )
+    return found is not None
+
+
 def _state_problem(method: str, value: str | None, state: Mapping[str, Any]) -> str | None:
     """Why the element's state after acting is not what the action should have left."""
     if method in ("fill", "type"):
@@ -671,7 +737,10 @@ def _state_problem(method: str, value: str | None, state: Mapping[str, Any]) -> 
             return f"the element is {'not ' if wanted else ''}checked after {method}"
     elif method == "select":
         selected = state.get("selected")
-        if selected is not None and not any(value in pair for pair in selected):
+        if selected is not None and not any(
+            value in pair or any(_names_option(str(label), value) for label in pair)
+            for pair in selected
+        ):
             return f"{value!r} is not selected after choosing it"
     return None
 

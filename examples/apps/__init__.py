@@ -110,6 +110,16 @@ APPS: dict[str, AppInfo] = {
         static_dir="site",
         group="held_out",
     ),
+    "support_tickets": AppInfo(
+        name="support_tickets",
+        stack="plain HTML + vanilla JS, a table and a form with radio buttons",
+        description="helpdesk tickets: new-ticket form (subject, description, priority "
+        "radios), per-row Assign to me / Close ticket, priority filter, search, count; "
+        "redesign: cards, side panel with placeholder-only fields, icon buttons, decoys "
+        "'Bulk close', 'Save as draft'. Written after the held-out fixes, measured once",
+        static_dir="site",
+        group="held_out",
+    ),
 }
 
 DEV_APPS = [name for name, info in APPS.items() if info.group == "dev"]
