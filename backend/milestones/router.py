@@ -33,6 +33,7 @@ from backend.milestones.schemas import (
     MilestoneProgress,
     MilestoneReport,
     MilestoneUpdate,
+    TrendPoint,
     Workload,
 )
 from backend.orgs.models import Role
@@ -111,6 +112,15 @@ async def create_milestone(
     )
     _audit(audit, "milestone.create", user, project, milestone=milestone.name)
     return _out(milestone)
+
+
+@router.get("/api/projects/{project_id}/milestones/trend", response_model=list[TrendPoint])
+async def milestones_trend(
+    project_id: uuid.UUID, user: CurrentUser, database: DatabaseDep, session: ReadSessionDep
+) -> list[TrendPoint]:
+    """Planned, executed, passing and automated share per milestone, oldest first."""
+    await project_for(database, user, project_id, Role.VIEWER)
+    return [TrendPoint.model_validate(p) for p in await service.trend(session, project_id)]
 
 
 @router.get("/api/milestones/{milestone_id}", response_model=MilestoneProgress)

@@ -180,3 +180,19 @@ class MilestoneReport(BaseModel):
     defects_closed: dict[str, int]
     flaky_tests: list[str]
     time_saved: TimeSaved
+
+
+class TrendPoint(BaseModel):
+    """One milestone's figures, for the trend across a project's milestones."""
+
+    milestone_id: uuid.UUID
+    name: str
+    status: str
+    start_date: date | None
+    due_date: date | None
+    planned: int
+    executed: int
+    passed: int
+    pass_rate: float | None
+    automated_share: float | None  # of its planned cases
+    defects: int

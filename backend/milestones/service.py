@@ -734,3 +734,47 @@ async def project_of(session: AsyncSession, milestone: Milestone) -> Project:
     project = await session.get(Project, milestone.project_id)
     assert project is not None
     return project
+
+
+async def trend(session: AsyncSession, project_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Each milestone of the project, oldest first (by start, due, then creation date)."""
+    milestones = list(
+        (
+            await session.execute(select(Milestone).where(Milestone.project_id == project_id))
+        ).scalars()
+    )
+    milestones.sort(key=lambda m: (m.start_date or m.due_date or m.created_at.date(), m.name))
+    points = []
+    for milestone in milestones:
+        figures = await gather(session, milestone)
+        counts = figures.counts()
+        automated = 0
+        if figures.cases:
+            automated = int(
+                await session.scalar(
+                    select(func.count())
+                    .select_from(TestCase)
+                    .where(TestCase.id.in_(list(figures.cases)), TestCase.automation == "automated")
+                )
+                or 0
+            )
+        points.append(
+            {
+                "milestone_id": milestone.id,
+                "name": milestone.name,
+                "status": milestone.status,
+                "start_date": milestone.start_date,
+                "due_date": milestone.due_date,
+                "planned": counts["planned"],
+                "executed": counts["executed"],
+                "passed": counts["passed"],
+                "pass_rate": round(counts["passed"] / counts["executed"], 4)
+                if counts["executed"]
+                else None,
+                "automated_share": round(automated / counts["planned"], 4)
+                if counts["planned"]
+                else None,
+                "defects": len(figures.defects),
+            }
+        )
+    return points

@@ -398,3 +398,25 @@ async def test_only_the_projects_own_runs_cases_and_defects_attach(
     assert burndown["planned"] == 0
     assert all(day["remaining"] == 0 for day in burndown["days"])
     assert date.fromisoformat(burndown["days"][0]["day"]) <= date.today()
+
+
+async def test_the_trend_lists_each_milestones_figures_oldest_first(
+    app: FastAPI, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    api = await signed_in_api(client, "lead@example.com")
+    project = await local_project(api, tmp_path)
+    later = await _milestone(api, project["id"], name="Sprint 13", start_date="2026-12-01")
+    earlier = await _milestone(api, project["id"], name="Sprint 12", start_date="2026-11-01")
+    planned = await _plan(app, project["id"], earlier["id"], await _me(api))
+    attached = await api.client.post(
+        f"/api/milestones/{later['id']}/attach",
+        json={"case_ids": [str(planned.cases[3])]},  # TC-4, automated, not run in it
+        headers=api.headers,
+    )
+    assert attached.status_code == 204
+
+    trend = await _get(api, f"/api/projects/{project['id']}/milestones/trend")
+    assert [
+        (p["name"], p["planned"], p["executed"], p["pass_rate"], p["automated_share"])
+        for p in trend
+    ] == [("Sprint 12", 3, 2, 0.5, 0.0), ("Sprint 13", 1, 0, None, 1.0)]

@@ -156,6 +156,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PUT", "/api/projects/{project_id}/defect-settings"): Rule("admin", json={"tracker": "auto"}),
     # milestones
     ("GET", "/api/projects/{project_id}/milestones"): Rule("viewer", 200),
+    ("GET", "/api/projects/{project_id}/milestones/trend"): Rule("viewer", 200),
     ("POST", "/api/projects/{project_id}/milestones"): Rule("member", json={"name": "Sprint 2"}),
     ("GET", "/api/milestones/{milestone_id}"): Rule("viewer", 200),
     ("PATCH", "/api/milestones/{milestone_id}"): Rule("member", json={"goal": "ship"}),
