@@ -112,9 +112,12 @@ async def test_search_history_quarantine_triage_compare_trends(
             assert third["reason"] == "quarantined: 1 test failed, not counted"
             await page.goto(f"{dashboard}/runs/view/?id={third['id']}")
             await expect(page.get_by_test_id("run-status")).to_have_text("passed")
-            await expect(
-                page.get_by_text("quarantined: 1 test failed, not counted")
-            ).to_be_visible()
+            await expect(page.get_by_text(third["reason"])).to_be_visible()
+            shown = page.get_by_test_id("result-test").filter(has_text=SEARCH)
+            await expect(shown.get_by_test_id("quarantined")).to_have_text(
+                "quarantined: not counted"
+            )
+            await expect(shown).to_contain_text("returned 0 results")
 
             await page.goto(f"{dashboard}/tests/quarantine/?project={project['id']}")
             quarantined = page.get_by_test_id("quarantined-test")

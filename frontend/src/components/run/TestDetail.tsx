@@ -37,8 +37,9 @@ function FailureMessage({ message, expectedFailure }: { message: string; expecte
   );
 }
 
-/** ``projectId``: offer "File a defect" on a failed result (the finished run's page). */
-export function TestDetail({ test, projectId }: { test: TestResult; projectId?: string }) {
+/** ``projectId``: offer "File a defect" on a failed result (the finished run's page).
+ * ``quarantined``: the test was quarantined when the run started (its failure not counted). */
+export function TestDetail({ test, projectId, quarantined }: { test: TestResult; projectId?: string; quarantined?: boolean }) {
   const steps = test.steps as StoredStep[];
   const expectedFailure = test.outcome === "xfailed";
   return (
@@ -49,6 +50,11 @@ export function TestDetail({ test, projectId }: { test: TestResult; projectId?: 
         <span className="text-xs text-slate-600">{test.duration.toFixed(2)} s</span>
         {test.retries > 0 && <span className="text-xs text-slate-600">{test.retries} retries</span>}
         {test.flaky && <span className="text-xs font-semibold text-amber-800">flaky</span>}
+        {quarantined && (
+          <span className="text-xs font-semibold text-slate-700" data-testid="quarantined">
+            {test.outcome === "failed" || test.outcome === "error" ? "quarantined: not counted" : "quarantined"}
+          </span>
+        )}
       </div>
       {test.error_message && <FailureMessage message={test.error_message} expectedFailure={expectedFailure} />}
       {projectId && (test.outcome === "failed" || test.outcome === "error") && (

@@ -56,6 +56,9 @@ function Summary({ run }: { run: RunDetail }) {
 function Results({ run }: { run: RunDetail }) {
   const [filter, setFilter] = useState<StepFilterValue>("all");
   const shown = run.tests.filter((t: TestResult) => matches(t, filter));
+  // Quarantined when the run started (backend/runs/quarantine.py): shown, not counted.
+  const listed = (run.options as { quarantined?: unknown }).quarantined;
+  const quarantined = new Set(Array.isArray(listed) ? (listed as string[]) : []);
   return (
     <>
       <Summary run={run} />
@@ -67,7 +70,7 @@ function Results({ run }: { run: RunDetail }) {
           {shown.length === 0 && <Empty>No test matches this filter.</Empty>}
           <ul className="flex flex-col gap-3">
             {shown.map((test: TestResult) => (
-              <TestDetail key={test.id} test={test} projectId={run.project_id} />
+              <TestDetail key={test.id} test={test} projectId={run.project_id} quarantined={quarantined.has(test.node_id)} />
             ))}
           </ul>
         </>
