@@ -1923,6 +1923,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project_id}/milestones/trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Milestones Trend
+         * @description Planned, executed, passing and automated share per milestone, oldest first.
+         */
+        get: operations["milestones_trend_api_projects__project_id__milestones_trend_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project_id}/plan-runs": {
         parameters: {
             query?: never;
@@ -5761,22 +5781,6 @@ export interface components {
          * @enum {string}
          */
         TrackerChoice: "auto" | "github" | "local";
-        /** TrendPoint */
-        TrendPoint: {
-            /**
-             * Bucket Start
-             * Format: date
-             */
-            bucket_start: string;
-            /** P50 Ms */
-            p50_ms: number | null;
-            /** P95 Ms */
-            p95_ms: number | null;
-            /** Pass Rate */
-            pass_rate: number | null;
-            /** Results */
-            results: number;
-        };
         /** Trends */
         Trends: {
             /**
@@ -5785,7 +5789,7 @@ export interface components {
              */
             bucket: "day" | "week";
             /** Points */
-            points: components["schemas"]["TrendPoint"][];
+            points: components["schemas"]["backend__analytics__schemas__TrendPoint"][];
             /** Regressions */
             regressions: components["schemas"]["Regression"][];
             /** Test */
@@ -5953,6 +5957,22 @@ export interface components {
             /** People */
             people: components["schemas"]["PersonLoad"][];
         };
+        /** TrendPoint */
+        backend__analytics__schemas__TrendPoint: {
+            /**
+             * Bucket Start
+             * Format: date
+             */
+            bucket_start: string;
+            /** P50 Ms */
+            p50_ms: number | null;
+            /** P95 Ms */
+            p95_ms: number | null;
+            /** Pass Rate */
+            pass_rate: number | null;
+            /** Results */
+            results: number;
+        };
         /** DeliveryOut */
         backend__github__router__DeliveryOut: {
             /** Action */
@@ -5988,6 +6008,37 @@ export interface components {
             /** Run Ids */
             run_ids: string[];
             status: components["schemas"]["DeliveryStatus"];
+        };
+        /**
+         * TrendPoint
+         * @description One milestone's figures, for the trend across a project's milestones.
+         */
+        backend__milestones__schemas__TrendPoint: {
+            /** Automated Share */
+            automated_share: number | null;
+            /** Defects */
+            defects: number;
+            /** Due Date */
+            due_date: string | null;
+            /** Executed */
+            executed: number;
+            /**
+             * Milestone Id
+             * Format: uuid
+             */
+            milestone_id: string;
+            /** Name */
+            name: string;
+            /** Pass Rate */
+            pass_rate: number | null;
+            /** Passed */
+            passed: number;
+            /** Planned */
+            planned: number;
+            /** Start Date */
+            start_date: string | null;
+            /** Status */
+            status: string;
         };
         /**
          * DeliveryOut
@@ -10342,6 +10393,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MilestoneOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    milestones_trend_api_projects__project_id__milestones_trend_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["backend__milestones__schemas__TrendPoint"][];
                 };
             };
             /** @description Validation Error */

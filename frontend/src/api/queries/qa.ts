@@ -13,6 +13,7 @@ export const qaKeys = {
   defectSettings: (projectId: string) => ["project", projectId, "defect-settings"] as const,
   defect: (defectId: string) => ["defect", defectId] as const,
   projectMilestones: (projectId: string) => ["project", projectId, "milestones"] as const,
+  projectMilestonesTrend: (projectId: string) => ["project", projectId, "milestones", "trend"] as const,
   milestone: (milestoneId: string) => ["milestone", milestoneId] as const,
   milestonePart: (milestoneId: string, part: string) => ["milestone", milestoneId, part] as const,
 };
@@ -41,6 +42,11 @@ export const qaQueries = {
     queryOptions({
       queryKey: qaKeys.projectMilestones(projectId),
       queryFn: async () => unwrap(await api.GET("/api/projects/{project_id}/milestones", inProject(projectId))),
+    }),
+  projectMilestonesTrend: (projectId: string) =>
+    queryOptions({
+      queryKey: qaKeys.projectMilestonesTrend(projectId),
+      queryFn: async () => unwrap(await api.GET("/api/projects/{project_id}/milestones/trend", inProject(projectId))),
     }),
   milestone: (milestoneId: string) =>
     queryOptions({

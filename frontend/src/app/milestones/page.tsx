@@ -56,6 +56,7 @@ function MilestonesPage() {
   const projectId = useParam("project");
   const project = useQuery({ ...queries.project(projectId ?? ""), enabled: ready && !!projectId });
   const milestones = useQuery({ ...qaQueries.projectMilestones(projectId ?? ""), enabled: ready && !!projectId });
+  const trend = useQuery({ ...qaQueries.projectMilestonesTrend(projectId ?? ""), enabled: ready && !!projectId });
   if (!ready) return <Loading what="your account" />;
   if (!projectId) return <ErrorNote error="No project chosen. Pick one on the projects page." />;
   return (
@@ -90,6 +91,34 @@ function MilestonesPage() {
           </ul>
         )}
       </Card>
+      {!!trend.data?.length && (
+        <Card title="Trend across milestones">
+          <table className="w-full text-left text-sm" data-testid="milestones-trend">
+            <thead className="text-slate-700">
+              <tr>
+                <th className="pr-3">Milestone</th>
+                <th className="pr-3">Executed / planned</th>
+                <th className="pr-3">Pass rate</th>
+                <th className="pr-3">Automated</th>
+                <th className="pr-3">Defects</th>
+              </tr>
+            </thead>
+            <tbody>
+              {trend.data.map((p) => (
+                <tr key={p.milestone_id} className="border-t border-slate-100">
+                  <td className="pr-3">{p.name}</td>
+                  <td className="pr-3">
+                    {p.executed} / {p.planned}
+                  </td>
+                  <td className="pr-3">{p.pass_rate === null ? "–" : `${Math.round(p.pass_rate * 100)} %`}</td>
+                  <td className="pr-3">{p.automated_share === null ? "–" : `${Math.round(p.automated_share * 100)} %`}</td>
+                  <td className="pr-3">{p.defects}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Card>
+      )}
       <Card title="New milestone">
         <NewMilestone projectId={projectId} />
       </Card>
