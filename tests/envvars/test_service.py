@@ -194,3 +194,13 @@ async def test_reencrypt_without_the_old_key_changes_nothing(
         token = await session.scalar(select(EnvVar.value_encrypted))
     assert token is not None
     assert Fernet(KEY_A).decrypt(token) == b"1"
+
+
+def test_the_workflows_view_of_envvars_matches_the_workflows_table() -> None:
+    """envvars reads a workflow's row through its own view (it does not import workflows):
+    the view must name the real table and columns, with the same column types."""
+    table = Workflow.__table__
+    assert service.WORKFLOWS.name == Workflow.__tablename__
+    for column in service.WORKFLOWS.c:
+        assert column.name in table.c, column.name
+        assert type(column.type) is type(table.c[column.name].type), column.name
