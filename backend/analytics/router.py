@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.analytics import quarantine as quarantine_service
 from backend.analytics import service
@@ -33,10 +34,14 @@ from backend.analytics.schemas import (
 )
 from backend.auth.audit import AuditedSessionDep, AuditTrailDep
 from backend.auth.deps import CurrentUser
+from backend.auth.models import User
 from backend.db.deps import DatabaseDep
+from backend.kit.errors import Forbidden, NotFound
 from backend.orgs.models import Role
+from backend.orgs.service import find_membership
 from backend.projects.access import project_for
 from backend.projects.models import Project
+from backend.projects.service import get_project
 
 router = APIRouter(prefix="/api/projects/{project_id}/analytics", tags=["analytics"])
 
@@ -50,6 +55,26 @@ async def _project(
     database: DatabaseDep, user: CurrentUser, project_id: uuid.UUID, role: Role = Role.VIEWER
 ) -> Project:
     return await project_for(database, user, project_id, role)
+
+
+async def _access(
+    session: AsyncSession, user: User, project_id: uuid.UUID, minimum: Role = Role.VIEWER
+) -> Project:
+    """``project_for``'s answers (404 outside the organisation, 403 below ``minimum``) in
+    the session the endpoint then reads with: one connection per request, not three."""
+    project = await get_project(session, project_id)
+    found = await find_membership(session, project.org_id, user.id)
+    if found is None:
+        raise NotFound("No such project.")
+    membership = found[1]
+    if not membership.role_enum.at_least(minimum):
+        raise Forbidden(
+            f"This needs the {minimum.value} role or higher in this organisation; "
+            f"you are {membership.role}.",
+            code="insufficient_role",
+            details={"required": minimum.value, "role": membership.role},
+        )
+    return project
 
 
 @router.get("/tests", response_model=TestPage)
@@ -67,8 +92,8 @@ async def search_tests(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> TestPage:
-    project = await _project(database, user, project_id)
     async with database.session(read_only=True) as session:
+        project = await _access(session, user, project_id)
         return await service.search_tests(
             session,
             project.id,
@@ -96,8 +121,8 @@ async def get_test_history(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> HistoryPage:
-    project = await _project(database, user, project_id)
     async with database.session(read_only=True) as session:
+        project = await _access(session, user, project_id)
         return await service.history(
             session,
             project.id,
@@ -114,8 +139,8 @@ async def get_test_history(
 async def get_test_status(
     project_id: uuid.UUID, user: CurrentUser, database: DatabaseDep, test: TestParam
 ) -> TestStatus:
-    project = await _project(database, user, project_id)
     async with database.session(read_only=True) as session:
+        project = await _access(session, user, project_id)
         return await service.test_status(session, project.id, test)
 
 
@@ -127,8 +152,8 @@ async def compare_runs(
     base: uuid.UUID,
     head: uuid.UUID,
 ) -> Comparison:
-    project = await _project(database, user, project_id)
     async with database.session(read_only=True) as session:
+        project = await _access(session, user, project_id)
         return await service.compare(session, project.id, base, head)
 
 
@@ -141,8 +166,8 @@ async def trends(
     since: datetime | None = None,
     bucket: Literal["day", "week"] = "day",
 ) -> Trends:
-    project = await _project(database, user, project_id)
     async with database.session(read_only=True) as session:
+        project = await _access(session, user, project_id)
         return await service.trends(session, project.id, test=test, since=since, bucket=bucket)
 
 
@@ -154,8 +179,8 @@ async def flaky(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> FlakyPage:
-    project = await _project(database, user, project_id)
     async with database.session(read_only=True) as session:
+        project = await _access(session, user, project_id)
         return await service.flaky_tests(session, project.id, limit=limit, offset=offset)
 
 
@@ -163,8 +188,8 @@ async def flaky(
 async def get_settings(
     project_id: uuid.UUID, user: CurrentUser, database: DatabaseDep
 ) -> MonitorSettingsIn:
-    project = await _project(database, user, project_id)
     async with database.session(read_only=True) as session:
+        project = await _access(session, user, project_id)
         return await service.get_settings(session, project.id)
 
 
@@ -177,7 +202,7 @@ async def put_settings(
     session: AuditedSessionDep,
     audit: AuditTrailDep,
 ) -> MonitorSettingsIn:
-    project = await _project(database, user, project_id, Role.ADMIN)
+    project = await _access(session, user, project_id, Role.ADMIN)
     saved = await service.put_settings(session, project.id, body, user.id)
     audit.record(
         "analytics.settings",
@@ -196,8 +221,8 @@ async def list_quarantine(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> QuarantinePage:
-    project = await _project(database, user, project_id)
     async with database.session(read_only=True) as session:
+        project = await _access(session, user, project_id)
         return await service.quarantine_list(session, project.id, limit=limit, offset=offset)
 
 
@@ -210,7 +235,7 @@ async def add_quarantine(
     session: AuditedSessionDep,
     audit: AuditTrailDep,
 ) -> QuarantineItem:
-    project = await _project(database, user, project_id, Role.MEMBER)
+    project = await _access(session, user, project_id, Role.MEMBER)
     row = await quarantine_service.quarantine(
         session, project.id, body.test, reason=body.reason, by="user", by_user_id=user.id
     )
@@ -232,7 +257,7 @@ async def release_quarantine(
     session: AuditedSessionDep,
     audit: AuditTrailDep,
 ) -> None:
-    project = await _project(database, user, project_id, Role.MEMBER)
+    project = await _access(session, user, project_id, Role.MEMBER)
     await quarantine_service.release(session, project.id, test, reason=f"released by {user.email}")
     audit.record(
         "analytics.release",
@@ -252,8 +277,8 @@ async def list_clusters(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> ClusterPage:
-    project = await _project(database, user, project_id)
     async with database.session(read_only=True) as session:
+        project = await _access(session, user, project_id)
         return await service.clusters(
             session, project.id, decision=decision, limit=limit, offset=offset
         )
@@ -263,8 +288,8 @@ async def list_clusters(
 async def get_cluster(
     project_id: uuid.UUID, cluster_id: uuid.UUID, user: CurrentUser, database: DatabaseDep
 ) -> ClusterDetail:
-    project = await _project(database, user, project_id)
     async with database.session(read_only=True) as session:
+        project = await _access(session, user, project_id)
         return await service.cluster_detail(session, project.id, cluster_id)
 
 
@@ -278,7 +303,7 @@ async def decide_cluster(
     session: AuditedSessionDep,
     audit: AuditTrailDep,
 ) -> ClusterDetail:
-    project = await _project(database, user, project_id, Role.MEMBER)
+    project = await _access(session, user, project_id, Role.MEMBER)
     detail = await service.decide_cluster(
         session,
         project.id,
@@ -305,8 +330,8 @@ async def decide_cluster(
 async def cost(
     project_id: uuid.UUID, user: CurrentUser, database: DatabaseDep, since: datetime | None = None
 ) -> Cost:
-    project = await _project(database, user, project_id)
     async with database.session(read_only=True) as session:
+        project = await _access(session, user, project_id)
         return await service.cost(session, project.id, since)
 
 
