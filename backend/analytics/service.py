@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, Uuid, cast, column, func, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -58,7 +58,7 @@ from backend.analytics.schemas import (
     as_evidence,
 )
 from backend.auth.models import User
-from backend.kit.errors import NotFound
+from backend.kit.errors import BadRequest, NotFound
 from backend.kit.time import utcnow
 from backend.runs.models import Run, RunTest
 from backend.runs.states import RunState
@@ -617,6 +617,11 @@ async def cluster_detail(
     )
 
 
+# The defects table (QA management, backend.defects) read as a Core view: defects import
+# the fingerprint module, so importing their models back would make a package cycle.
+_DEFECTS = table("defects", column("id", Uuid()), column("project_id", Uuid()))
+
+
 async def decide_cluster(
     session: AsyncSession,
     project_id: uuid.UUID,
@@ -628,6 +633,16 @@ async def decide_cluster(
     user_id: uuid.UUID,
 ) -> ClusterDetail:
     row = await project_cluster(session, project_id, cluster_id)
+    if defect_id is not None:
+        owner = await session.scalar(
+            select(_DEFECTS.c.project_id).where(_DEFECTS.c.id == defect_id)
+        )
+        if owner != project_id:
+            raise BadRequest(
+                "No such defect in this project.",
+                code="unknown_defect",
+                details={"field": "defect_id"},
+            )
     row.decision = decision
     row.note = note
     row.defect_id = defect_id

@@ -13,7 +13,7 @@ What the history looks like (seeded, so the same arguments give the same data): 
 executes one of ``tests / per-run`` shards of the suite; a test's duration is
 log-normal around its own median (50 ms .. 5 s), 3 % of tests get 2.5x slower in the last
 week; 86 % of tests are stable (0.2 % failures), 10 % flaky (5-30 %, and 60 % of their
-failures pass on a retry), 2 % broken in the last days, 2 % fail on one branch; 0.5 % of
+failures pass on a retry), 2 % broken for the last 8 days, 2 % fail on one branch; 0.5 % of
 runs are an outage (90 % of their tests error out). Failures come from a handful of
 error templates with volatile parts (ids, timings, temp paths), a fifth of the results
 carry browser steps with cache decisions and resolver timings.
@@ -270,7 +270,7 @@ async def generate(
                     if test.kind == "slower" and age_days < 7:
                         duration *= 2.5
                     fail_p = test.fail_p
-                    if test.kind == "broken" and age_days < 3:
+                    if test.kind == "broken" and age_days < 8:
                         fail_p = 1.0
                     if test.kind == "branch" and branch != "main":
                         fail_p = 0.6

@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI
 
 from backend.analytics.fingerprint import fingerprint
+from backend.defects.models import Defect
 from backend.kit.time import utcnow
 from tests.analytics.helpers import finished_run, new_project
 
@@ -70,13 +71,30 @@ async def test_clusters_group_failures_and_learn_from_triage(
     assert timeout["suggested_decision"] is None
 
     url = f"{project.base}/clusters/{timeout['id']}"
+    unknown = await client.put(
+        url,
+        json={"decision": "environment", "defect_id": str(uuid.uuid4())},
+        headers=project.api.headers,
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["error"] == "unknown_defect"
+    async with app.state.db.session() as session:
+        defect = Defect(project_id=uuid.UUID(project.id), number=1, title="CI proxy drops")
+        session.add(defect)
+        await session.flush()
+        defect_id = str(defect.id)
     decided = await client.put(
         url,
-        json={"decision": "environment", "note": "the CI proxy", "defect_id": str(uuid.uuid4())},
+        json={"decision": "environment", "note": "the CI proxy", "defect_id": defect_id},
         headers=project.api.headers,
     )
     assert decided.status_code == 200, decided.text
-    assert (decided.json()["decision"], decided.json()["note"]) == ("environment", "the CI proxy")
+    body = decided.json()
+    assert (body["decision"], body["note"], body["defect_id"]) == (
+        "environment",
+        "the CI proxy",
+        defect_id,
+    )
     assert (await project.get("/clusters", decision="environment"))["total"] == 1
     assert (await project.get("/clusters", decision="none"))["total"] == 1
 
