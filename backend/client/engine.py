@@ -583,6 +583,8 @@ def _from_cache(
                 "the page finished building meanwhile: the stored selectors found it"
             )
             return again
+        # looking again moved the page side's pin: pin the healed element once more
+        yield from _pin(located.selector, located.identity)
     return located
 
 
