@@ -45,7 +45,13 @@ def ask(
     [
         # a verb the grammar does not know, on a row named by a Capitalised name
         ("reschedule the appointment with Dr. Ito", "click", "reschedule", "Dr. Ito", "reschedule"),
-        ("please cancel the Dr. Moreau appointment as well", "click", "cancel", "Dr. Moreau", "cancel"),
+        (
+            "please cancel the Dr. Moreau appointment as well",
+            "click",
+            "cancel",
+            "Dr. Moreau",
+            "cancel",
+        ),
         ("now pay 'Jonas Weber'", "click", "pay", "Jonas Weber", "pay"),
         ("archive the 'Q3 report' document", "click", "archive", "Q3 report", "archive"),
         # … or on the page: the control saying the verb
@@ -230,3 +236,34 @@ def test_the_only_field_any_asked_word_points_to() -> None:
     # two fields pointed to: no such evidence
     page[0]["neighbour_text"] = "Visit details"
     assert ask("reason for visit field", page, "fill")["index"] is None
+
+
+def test_a_label_wrapping_a_dropdown_is_not_clicked() -> None:
+    page = [
+        fp("label", "", text="Priority AllLowNormalHigh", xpath="/html/body/div/label[1]"),
+        fp("select", "combobox", "Priority", xpath="/html/body/div/label[1]/select[1]"),
+        fp("input", "radio", "High", attributes={"type": "radio"}, xpath="/html/body/form/i[1]"),
+    ]
+    result = ask("High priority", page)
+    assert result["index"] != 0
+
+
+def test_an_item_fallback_never_takes_the_items_own_title() -> None:
+    page = [
+        fp("div", "", text="Printer jammed on 3rd floor", xpath="/html/body/div[1]/div[1]"),
+        fp("button", "button", "Take", xpath="/html/body/div[1]/button[1]"),
+    ]
+    result = ask("assign to me", page, item="Printer jammed on 3rd floor")
+    assert result["index"] is None
+    assert "nothing there says" in result["reasons"][0]
+
+
+def test_close_a_quoted_item_is_its_close_control() -> None:
+    understood = understand("the VPN issue is fixed, close 'VPN drops every hour'")
+    assert (understood.method, understood.target, understood.item, understood.verb) == (
+        "click",
+        "close",
+        "VPN drops every hour",
+        "close",
+    )
+    assert understand("close the dialog").region == "dialog"
