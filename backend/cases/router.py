@@ -172,6 +172,17 @@ async def _filtered(
     query: CaseQuery,
     filter_id: uuid.UUID | None,
 ) -> list[TestCase]:
+    query = await _with_filter(session, project_id, query, filter_id)
+    return await service.search(session, project_id, query)
+
+
+async def _with_filter(
+    session: ReadSessionDep,
+    project_id: uuid.UUID,
+    query: CaseQuery,
+    filter_id: uuid.UUID | None,
+) -> CaseQuery:
+    """The query with a saved filter's criteria under it (the query's own win)."""
     if filter_id is not None:
         saved = await session.get(SavedFilter, filter_id)
         if saved is None or saved.project_id != project_id:
@@ -181,7 +192,7 @@ async def _filtered(
             )
         merged = {**saved.query, **query.model_dump(exclude_defaults=True)}
         query = CaseQuery.model_validate(merged)
-    return await service.search(session, project_id, query)
+    return query
 
 
 @router.get("/api/projects/{project_id}/cases", response_model=CasePage)
@@ -208,9 +219,9 @@ async def list_cases(
     query = _query(
         q, suite_id, section_id, tag, priority, type, status, automation, owner_id, feature
     )
-    found = await _filtered(session, project_id, query, filter_id)
-    page = found[offset : offset + limit]
-    return CasePage(items=await service.outs(session, page), total=len(found))
+    query = await _with_filter(session, project_id, query, filter_id)
+    page, total = await service.search_page(session, project_id, query, offset, limit)
+    return CasePage(items=await service.outs(session, page), total=total)
 
 
 @router.get("/api/projects/{project_id}/cases/export")

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -165,17 +165,20 @@ async def outs(session: AsyncSession, cases: Sequence[TestCase]) -> list[CaseOut
     return [out(c, links.get(c.id)) for c in cases]
 
 
-async def search(session: AsyncSession, project_id: uuid.UUID, query: CaseQuery) -> list[TestCase]:
-    """Cases matching every given criterion (lists: any of their values; tags: all),
-    merged cases left out, by key."""
+async def _statement(
+    session: AsyncSession, project_id: uuid.UUID, query: CaseQuery
+) -> Select[TestCase]:
+    """The SQL part of a search: every criterion but the tags."""
     statement = select(TestCase).where(
         TestCase.project_id == project_id, TestCase.merged_into_id.is_(None)
     )
     if query.q and query.q.strip():
         text = query.q.strip()
         number = number_of(text)
-        pattern = f"%{text.lower()}%"
-        conditions: list[ColumnElement[bool]] = [func.lower(TestCase.title).like(pattern)]
+        escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions: list[ColumnElement[bool]] = [
+            func.lower(TestCase.title).like(f"%{escaped}%", escape="\\")
+        ]
         if number is not None:
             conditions.append(TestCase.number == number)
         statement = statement.where(or_(*conditions))
@@ -200,12 +203,33 @@ async def search(session: AsyncSession, project_id: uuid.UUID, query: CaseQuery)
         statement = statement.where(TestCase.owner_id == query.owner_id)
     if query.feature:
         statement = statement.where(TestCase.feature == query.feature)
-    rows = list(await session.scalars(statement.order_by(TestCase.number)))
+    return statement.order_by(TestCase.number)
+
+
+def _with_tags(rows: list[TestCase], tags: list[str]) -> list[TestCase]:
+    # Tags live in a JSON list; compared here the same way on SQLite and PostgreSQL.
+    wanted = {t.casefold() for t in tags}
+    return [c for c in rows if wanted <= {str(t).casefold() for t in c.tags}]
+
+
+async def search(session: AsyncSession, project_id: uuid.UUID, query: CaseQuery) -> list[TestCase]:
+    """Cases matching every given criterion (lists: any of their values; tags: all),
+    merged cases left out, by key."""
+    rows = list(await session.scalars(await _statement(session, project_id, query)))
+    return _with_tags(rows, query.tags) if query.tags else rows
+
+
+async def search_page(
+    session: AsyncSession, project_id: uuid.UUID, query: CaseQuery, offset: int, limit: int
+) -> tuple[list[TestCase], int]:
+    """One page of ``search`` and the total; paged in SQL unless tags are asked for."""
     if query.tags:
-        # Tags live in a JSON list; compared here the same way on SQLite and PostgreSQL.
-        wanted = {t.casefold() for t in query.tags}
-        rows = [c for c in rows if wanted <= {str(t).casefold() for t in c.tags}]
-    return rows
+        found = await search(session, project_id, query)
+        return found[offset : offset + limit], len(found)
+    statement = await _statement(session, project_id, query)
+    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
+    rows = await session.scalars(statement.offset(offset).limit(limit))
+    return list(rows), int(total or 0)
 
 
 # --------------------------------------------------------------------------- versions

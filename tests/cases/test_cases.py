@@ -205,6 +205,11 @@ async def test_suites_sections_move_copy_bulk_and_search(
     assert [x["key"] for x in copied["cases"]] == ["TC-4", "TC-5"]
     assert [x["title"] for x in copied["cases"]] == ["Apply a coupon", "Empty cart"]
     assert await keys(suite_id=other["id"]) == ["TC-4", "TC-5"]
+    page = await project.get(f"/api/projects/{project.id}/cases", limit=2, offset=1)
+    assert (page["total"], [c["key"] for c in page["items"]]) == (5, ["TC-2", "TC-3"])
+    tagged = await project.get(f"/api/projects/{project.id}/cases", tag="release-2", limit=1)
+    assert (tagged["total"], [c["key"] for c in tagged["items"]]) == (4, ["TC-1"])
+    assert await keys(q="%") == []  # a wildcard character is a character
 
     # Deleting a section keeps its cases in the suite.
     deleted = await client.delete(f"/api/sections/{cart['id']}", headers=project.headers)
