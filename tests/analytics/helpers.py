@@ -4,6 +4,7 @@ analytics hook applied, as the registered after-finish hook does."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -47,7 +48,7 @@ async def new_project(
 async def finished_run(
     app: FastAPI,
     project_id: str,
-    results: dict[str, Result],
+    results: Mapping[str, Result],
     *,
     at: datetime,
     commit: str | None = "c0ffee01",
