@@ -773,7 +773,13 @@ class LocalResolver:
             return True
 
         kind = [r for r in ranked if r.compatible and not r.contradiction and of_kind(r)]
-        if len(kind) > 1 and not menu and target.content:
+        if (
+            len(kind) > 1
+            and not menu
+            and target.content
+            and roles
+            and method in ("fill", "type", "select", "check", "uncheck", "upload", "press")
+        ):
             return self._only_one_with_evidence(request, ranked, kind, roles, within)
         if len(kind) != 1:
             return ranked
@@ -1056,7 +1062,13 @@ def _saying_the_verb(
     out = []
     for r in ranked:
         fp = request["candidates"][r.index]
-        if r.compatible and not _says(fp, verb):
+        role = effective_role(fp)
+        if r.compatible and (role in _EDITABLE_ROLES or role in _FAMILIES["list"]):
+            # "filter the list down to High priority": a field or dropdown does not *do*
+            # the verb by being clicked
+            why = f'{describe(fp)}: a field, not a control that does "{verb}"'
+            out.append(RankedCandidate(r.index, 0.0, why, False, None))
+        elif r.compatible and not _says(fp, verb):
             out.append(
                 RankedCandidate(r.index, 0.0, f'{describe(fp)}: does not say "{verb}"', False, None)
             )

@@ -267,3 +267,23 @@ def test_close_a_quoted_item_is_its_close_control() -> None:
         "close",
     )
     assert understand("close the dialog").region == "dialog"
+
+
+def test_a_domain_verb_is_never_a_click_on_a_field() -> None:
+    page = [
+        fp("select", "combobox", "Filter by priority"),
+        fp("input", "textbox", "Find a ticket", editable=True),
+    ]
+    assert ask("filter list down to high priority", page, verb="filter")["index"] is None
+
+
+def test_the_only_element_with_evidence_is_for_field_actions_only() -> None:
+    near = "Any priority Low Normal High"
+    page = [
+        fp("input", "textbox", "Find a ticket", editable=True, neighbour_text=near),
+        fp("select", "combobox", "Filter by priority", neighbour_text="Priority"),
+        fp("button", "button", "Bulk close", neighbour_text="Priority"),
+    ]
+    # a click in a region: the one element with a stray word nearby is no evidence
+    result = ask("High", page, region="priority filter")
+    assert result["index"] is None or result["index"] != 0
