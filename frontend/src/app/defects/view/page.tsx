@@ -12,6 +12,8 @@ import { unwrap } from "@/lib/errors";
 import { useParam, useRequireAuth } from "@/lib/useRequireAuth";
 
 const SEVERITIES = ["critical", "major", "minor", "trivial"] as const;
+// The sync job has not finished: look again.
+const SENDING = new Set(["pending", "creating"]);
 type Severity = (typeof SEVERITIES)[number];
 
 function when(value: string | null | undefined): string {
@@ -25,8 +27,7 @@ function DefectPage() {
   const defect = useQuery({
     ...qaQueries.defect(defectId ?? ""),
     enabled: ready && !!defectId,
-    // While GitHub has not heard of the last change, look again.
-    refetchInterval: (query) => (query.state.data?.sync_state === "pending" ? 2000 : false),
+    refetchInterval: (query) => (SENDING.has(query.state.data?.sync_state ?? "") ? 2000 : false),
   });
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: qaKeys.defect(defectId ?? "") });
@@ -100,6 +101,7 @@ function DefectPage() {
               <dt className="font-semibold">GitHub</dt>
               <dd data-testid="sync-state">
                 {d.sync_state === "pending" && "sending the last change…"}
+                {d.sync_state === "creating" && "filing the issue…"}
                 {d.sync_state === "synced" && "up to date"}
                 {d.sync_state === "failed" && `not sent: ${d.sync_error ?? "unknown error"}`}
               </dd>
