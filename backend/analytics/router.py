@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
+from pydantic import AfterValidator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.analytics import quarantine as quarantine_service
@@ -37,18 +38,28 @@ from backend.auth.deps import CurrentUser
 from backend.auth.models import User
 from backend.db.deps import DatabaseDep
 from backend.kit.errors import Forbidden, NotFound
+from backend.kit.text import refuse_control_characters
 from backend.orgs.models import Role
 from backend.orgs.service import find_membership
 from backend.projects.access import project_for
 from backend.projects.models import Project
 from backend.projects.service import get_project
 
+
+def _no_controls(value: str | None) -> str | None:
+    return refuse_control_characters(value) if value is not None else None
+
+
 router = APIRouter(prefix="/api/projects/{project_id}/analytics", tags=["analytics"])
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
-TestParam = Annotated[str, Query(min_length=1, max_length=2000)]
-Text = Annotated[str | None, Query(max_length=500)]
+# Control characters (a NUL byte above all) are refused with a 422 naming the parameter:
+# PostgreSQL cannot compare them, and a CSV stream could only break off half-way.
+TestParam = Annotated[
+    str, Query(min_length=1, max_length=2000), AfterValidator(refuse_control_characters)
+]
+Text = Annotated[str | None, Query(max_length=500), AfterValidator(_no_controls)]
 
 
 async def _project(
@@ -162,7 +173,9 @@ async def trends(
     project_id: uuid.UUID,
     user: CurrentUser,
     database: DatabaseDep,
-    test: Annotated[str | None, Query(min_length=1, max_length=2000)] = None,
+    test: Annotated[
+        str | None, Query(min_length=1, max_length=2000), AfterValidator(_no_controls)
+    ] = None,
     since: datetime | None = None,
     bucket: Literal["day", "week"] = "day",
 ) -> Trends:

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.kit.text import Name
+
 Status = Literal["healthy", "flaky", "broken"]
 Decision = Literal["product_bug", "automation_bug", "environment", "to_investigate"]
 EvidenceKind = Literal["same_commit", "failure_rate", "flips", "always_failing"]
@@ -116,7 +118,7 @@ class QuarantinePage(BaseModel):
 class QuarantineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    test: str = Field(min_length=1, max_length=2000)
+    test: Name = Field(min_length=1, max_length=2000)
     reason: str = Field(min_length=1, max_length=2000)
 
 

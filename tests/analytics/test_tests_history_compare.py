@@ -202,3 +202,11 @@ async def test_csv_exports(client: httpx.AsyncClient, app: FastAPI, tmp_path: Pa
     assert [r["error_message"] for r in results if r["test"] == "t.py::a"] == ['said "no", twice']
     history = await rows("/export/history.csv", test="t.py::a")
     assert [(r["run_id"], r["outcome"]) for r in history] == [(new, "failed"), (old, "passed")]
+    for path, params in (
+        ("/export/history.csv", {"test": "t.py::a\x00"}),
+        ("/tests/history", {"test": "t.py::\x1b[31m"}),
+        ("/tests", {"q": "a\x00b"}),
+    ):
+        refused = await client.get(project.base + path, params=params, headers=project.api.headers)
+        assert refused.status_code == 422, (path, refused.text)
+        assert "control characters" in refused.text
