@@ -27,6 +27,7 @@ from typing import Any
 from loguru import logger
 from pydantic import SecretStr
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.config import Settings
 from backend.db import Database
@@ -262,7 +263,6 @@ class _Execution:
             )
         final = await self._finish(state, reason, outcome)
         await hooks.run_finished(self.run.id, self.settings)  # never fails the run
-        await self._after_finish()
         await self._clean_up(token)
         return final
 
@@ -495,21 +495,11 @@ class _Execution:
                 artifacts=artifacts,
                 counts=counts,
             )
+            await _after_finish(session, run)
             outbox.publish(session, messages)
             final = RunState(run.status)
         await outbox.flush()
         return final
-
-    async def _after_finish(self) -> None:
-        """The registered after-finish hooks (analytics), each in its own transaction;
-        the run is finished and reported whatever they do."""
-        for hook in hooks.after_finish_hooks():
-            try:
-                async with self.database.session() as session:
-                    run = await service.get_run(session, self.run.id)
-                    await hook(session, run)
-            except Exception:
-                logger.exception("run {}: an after-finish hook failed", self.run.id)
 
     def _store_artifacts(self, outcome: PytestOutcome) -> list[ArtifactRecord]:
         """Artifacts as paths under the artifacts root; files written into the checkout
@@ -548,6 +538,18 @@ class _Execution:
                     await revoke_run_tokens(session, str(self.run.id))
             except Exception:  # tokens expire anyway
                 logger.exception("run {}: revoking its token failed", self.run.id)
+
+
+async def _after_finish(session: AsyncSession, run: Run) -> None:
+    """The registered after-finish hooks (analytics), in the transaction that finishes the
+    run, so whoever sees the run finished sees what they derived from it too; each in a
+    savepoint: a failing hook is rolled back alone and the run finishes all the same."""
+    for hook in hooks.after_finish_hooks():
+        try:
+            async with session.begin_nested():
+                await hook(session, run)
+        except Exception:
+            logger.exception("run {}: an after-finish hook failed", run.id)
 
 
 async def _note_quarantine(database: Database, run: Run) -> dict[str, Any]:

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 # ``quarantined_tests(session, project_id)``: the node ids whose failures do not count.
 QuarantineSource = Callable[[AsyncSession, uuid.UUID], Awaitable[set[str]]]
-# ``after_run_finished(session, run)``: e.g. analytics rollups, in their own transaction.
+# ``after_run_finished(session, run)``: e.g. analytics rollups, in a savepoint of the
+# transaction that finishes the run (committed with its final state).
 AfterFinish = Callable[[AsyncSession, "Run"], Awaitable[None]]
 
 

@@ -5,13 +5,16 @@ app; a plain function here, so these tests hold whatever analytics decides)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.analytics.quarantine import quarantine as quarantine_test
@@ -22,11 +25,12 @@ from backend.projects.models import Project
 from backend.runs import hooks
 from backend.runs.executor import _note_quarantine
 from backend.runs.local import LOCAL_ORG_SLUG
-from backend.runs.models import Run
+from backend.runs.models import Run, RunToken
 from backend.runs.quarantine import counted_status, note
 from backend.runs.states import RunState
 from tests.runs.helpers import (
     MIXED_SUITE,
+    Api,
     make_git_repo,
     signed_in_api,
     undispatched_run,
@@ -35,6 +39,25 @@ from tests.runs.helpers import (
 from tests.runs.test_cli import run_cli
 
 BROKEN = "tests/test_mixed.py::test_broken"
+
+
+async def finished(api: Api, app: FastAPI, run_id: str) -> dict[str, Any]:
+    """The run's detail once its worker is done with it too: after the final state the
+    executor still runs the finish hooks and revokes the run's token (the last write),
+    which must not meet the next test's clean-up of the database."""
+    detail = await api.wait(run_id)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        async with app.state.db.session(read_only=True) as session:
+            open_tokens = await session.scalar(
+                select(func.count())
+                .select_from(RunToken)
+                .where(RunToken.run_id == run_id, RunToken.revoked_at.is_(None))
+            )
+        if not open_tokens:
+            break
+        await asyncio.sleep(0.1)
+    return detail
 
 
 def test_a_failed_run_whose_failures_are_all_quarantined_passes_with_a_note() -> None:
@@ -73,13 +96,13 @@ def quarantine(monkeypatch: pytest.MonkeyPatch) -> set[str]:
 
 
 async def test_a_run_whose_only_failure_is_quarantined_passes_and_keeps_the_result(
-    client: httpx.AsyncClient, tmp_path: Path, quarantine: set[str]
+    app: FastAPI, client: httpx.AsyncClient, tmp_path: Path, quarantine: set[str]
 ) -> None:
     quarantine.add(BROKEN)
     api = await signed_in_api(client, "quarantine@example.com")
     project = await api.project(make_git_repo(tmp_path, MIXED_SUITE))
 
-    run = await api.wait((await api.start(project["id"]))["id"])
+    run = await finished(api, app, (await api.start(project["id"]))["id"])
 
     assert run["status"] == "passed", run["reason"]
     assert run["reason"] == "quarantined: 1 test failed, not counted"
@@ -92,20 +115,20 @@ async def test_a_run_whose_only_failure_is_quarantined_passes_and_keeps_the_resu
 
 
 async def test_a_failure_outside_the_quarantine_still_fails_the_run(
-    client: httpx.AsyncClient, tmp_path: Path, quarantine: set[str]
+    app: FastAPI, client: httpx.AsyncClient, tmp_path: Path, quarantine: set[str]
 ) -> None:
     quarantine.add("tests/test_mixed.py::test_ok")  # quarantined, but it passes
     api = await signed_in_api(client, "not-quarantined@example.com")
     project = await api.project(make_git_repo(tmp_path, MIXED_SUITE))
 
-    run = await api.wait((await api.start(project["id"]))["id"])
+    run = await finished(api, app, (await api.start(project["id"]))["id"])
 
     assert run["status"] == "failed"
     assert run["reason"] == "1 failed"
 
 
 async def test_a_failing_quarantine_source_counts_every_failure(
-    client: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI, client: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def broken_source(session: AsyncSession, project_id: uuid.UUID) -> set[str]:
         raise RuntimeError("analytics is down")
@@ -114,14 +137,14 @@ async def test_a_failing_quarantine_source_counts_every_failure(
     api = await signed_in_api(client, "source-down@example.com")
     project = await api.project(make_git_repo(tmp_path, MIXED_SUITE))
 
-    run = await api.wait((await api.start(project["id"]))["id"])
+    run = await finished(api, app, (await api.start(project["id"]))["id"])
 
     assert (run["status"], run["reason"]) == ("failed", "1 failed")
     assert "quarantined" not in run["options"]
 
 
 async def test_a_test_quarantined_through_the_api_no_longer_fails_the_project_runs(
-    client: httpx.AsyncClient, tmp_path: Path
+    app: FastAPI, client: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     """The app registers the analytics domain's quarantine: what a member quarantines on
     the dashboard is what the next run leaves out, and releasing it counts it again."""
@@ -133,10 +156,10 @@ async def test_a_test_quarantined_through_the_api_no_longer_fails_the_project_ru
     )
     assert added.status_code == 201, added.text
 
-    passed = await api.wait((await api.start(project["id"]))["id"])
+    passed = await finished(api, app, (await api.start(project["id"]))["id"])
     released = await client.delete(base, params={"test": BROKEN}, headers=api.headers)
     assert released.status_code == 204, released.text
-    failed = await api.wait((await api.start(project["id"]))["id"])
+    failed = await finished(api, app, (await api.start(project["id"]))["id"])
 
     assert (passed["status"], passed["reason"]) == ("passed", note(1))
     assert (failed["status"], failed["reason"]) == ("failed", "1 failed")
