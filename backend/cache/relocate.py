@@ -58,12 +58,18 @@ from backend.cache.synonyms import canonical_tokens
 
 PLAUSIBLE_MIN = 0.45  # below this a candidate is not considered at all
 ACCEPT_MIN = 0.60  # the winner's similarity must reach this
+# ... or this, when it has the cached unique test id or id ("Search" reworded "Go" on
+# #search-button: the id says what the words no longer do)
+STRONG_ACCEPT_MIN = 0.50
 MARGIN = 0.08  # ... and beat the best visually distinct runner-up by this much
 STRONG_MARGIN = 0.03  # ... or by this much when only the winner has the unique test id / id
 # ... or by this much when no other element had or has the winner's words (``twins`` = 0
 # when cached, one such candidate now) and the runner-up does not have them: the margin
 # scales with how unique the winner is.
 UNIQUE_MARGIN = 0.03
+# ... or by this much when the winner holds two or more decisive kinds of evidence the
+# runner-up lacks (its place and its path in the structure, the runner-up elsewhere).
+SEVERAL_KINDS_MARGIN = 0.03
 SHORTLIST = 5  # candidates handed to the resolver when unsure
 # Visual candidates compared with the winner. More than the shortlist: the same button in
 # other rows ranks high but is no competitor (another row), and must not crowd out a
@@ -384,6 +390,12 @@ def _id_scheme_still_used(
 
 
 _INDEX = re.compile(r"\[\d+\]")
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def _name_key(name: str | None) -> str:
+    """A name without case, punctuation and marks: "Contact ✓" and "CONTACT" agree."""
+    return _NOT_WORD.sub(" ", name.lower()).strip() if name else ""
 
 
 def _repeated_in_list(me: int, prepared: Mapping[int, Prepared]) -> bool:
@@ -414,6 +426,13 @@ def _adjacent(a: Prepared, b: Prepared) -> bool:
         return True
     reach = 3 * max(a.box["width"], a.box["height"], b.box["width"], b.box["height"])
     return centre_distance(a.box, b.box) <= reach
+
+
+def _siblings(a: Prepared, b: Prepared) -> bool:
+    """Under the same parent element (by XPath), or not known to be apart."""
+    if not a.xpath or not b.xpath:
+        return True
+    return a.xpath.rsplit("/", 1)[0] == b.xpath.rsplit("/", 1)[0]
 
 
 def _decisive(winner: _Evidence, runner: _Evidence | None, kinds: frozenset[str]) -> bool:
@@ -596,13 +615,14 @@ def relocate(
     )
     twin_gone = twins > 0 and 0 <= same_name - winner_has_name < twins
     if twin_gone and not winner_has_name and winner.get("name"):
-        # The winner was reworded ("Password" -> "Passcode"): its twins (the field the
-        # label names) were reworded with it. They are gone only if fewer carry the new
-        # words now.
+        # The winner was reworded ("Password" -> "Passcode", "Contact" -> "CONTACT"):
+        # its twins (the field the label names) were reworded with it. They are gone only
+        # if fewer carry the new words now (case and marks such as "✓" aside).
+        key = _name_key(winner.get("name"))
         reworded_twins = sum(
             1
             for fp in candidates
-            if fp.get("name") == winner.get("name") and fp.get("role") == cached.get("role")
+            if fp.get("role") == cached.get("role") and _name_key(fp.get("name")) == key
         )
         twin_gone = reworded_twins - 1 < twins
     # A copy was added: more elements have the cached role and name than when it was
@@ -673,7 +693,9 @@ def relocate(
     reasons.extend(rejected)
 
     missing = list(evidence.missing)
-    if best_score < ACCEPT_MIN:
+    if best_score < ACCEPT_MIN and not (
+        best_score >= STRONG_ACCEPT_MIN and "strong" in evidence.kinds
+    ):
         missing.insert(0, f"similarity below {100 * ACCEPT_MIN:.0f} %")
     # Every close competitor, not only the runner-up, must be beaten: by a clear margin
     # with identity evidence it lacks, or by a large margin.
@@ -695,8 +717,16 @@ def relocate(
             break
         if margin >= LARGE_MARGIN:
             break
+        # A twin that stood there before is near it, never beside it: one under the same
+        # parent or in the same row/card may be a copy even when the count looks kept
+        # (another twin reworded elsewhere at the same time).
+        earlier_twin = (
+            twins_kept
+            and not _siblings(prepared[best], prepared[index])
+            and not ("item" in evidence.kinds and "item" in other.kinds)
+        )
         decisive_kinds = (
-            DECISIVE_KINDS if adjacent and not twins_kept else DECISIVE_KINDS | PLACE_KINDS
+            DECISIVE_KINDS if adjacent and not earlier_twin else DECISIVE_KINDS | PLACE_KINDS
         )
         # Only the winner has the cached words exactly: the runner-up has other words (an
         # element added with "again" after them, a neighbour), so it is not the element
@@ -706,6 +736,8 @@ def relocate(
             needed = STRONG_MARGIN
         elif named_only and "unique" in evidence.kinds:
             needed = UNIQUE_MARGIN
+        elif len((evidence.kinds - other.kinds) & decisive_kinds) >= 2:
+            needed = SEVERAL_KINDS_MARGIN
         else:
             needed = MARGIN
         if margin < needed:
