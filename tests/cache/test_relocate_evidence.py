@@ -318,3 +318,37 @@ def test_an_id_that_gained_a_number_is_a_copy_not_the_element() -> None:
     assert identity_conflict(Prepared(numbered), Prepared(renumbered)) is None
     answer = relocate(cached_fp, [copy, moved])
     assert (answer["decision"], answer["index"]) == ("accept", 1)
+
+
+# --- the map of abstentions (bench_real_pages.py --why) ----------------------------------
+
+
+def _bench() -> Any:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "bench_real_pages.py"
+    spec = importlib.util.spec_from_file_location("bench_real_pages", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_why_names_the_rule_the_evidence_and_the_shortlist_rank() -> None:
+    bench = _bench()
+    # the Fox News "Crime" footer link with a header copy: stopped by the margin
+    cached = CRIME
+    page = fox_page()
+    answer = relocate(cached, page)
+    why = bench.why_abstained(cached, page, 2, answer)
+    assert why["shortlist"] == "first"
+    assert why["stopped_by"] == "no clear margin over <rival> (N points, N needed)"
+    assert why["evidence"] == "structure+words"
+    rows = [{"why": why}, {"deleted_acted_on": bench.acted_on(cached, page[0])}]
+    summary = bench.why_summary(rows)
+    assert summary["stopped_by"] == {why["stopped_by"]: 1}
+    assert summary["deleted_acted_on"] == {
+        "same words and link target (the same link elsewhere on the page)": 1
+    }
