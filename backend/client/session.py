@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from backend.client.testinfo import describe_test
+
 if TYPE_CHECKING:
     from backend.cache.store.base import ElementStore
     from backend.client.drivers import LoopThread
@@ -92,10 +94,13 @@ class TestAbleSession:
     def pytest_json_runtest_metadata(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> dict[str, Any]:
-        from backend.client.testinfo import describe_test
-
-        metadata = self.test_metadata(item.nodeid) if item.nodeid in self.steps else {}
-        return {"testable": {**metadata, "test": describe_test(item)}}
+        # The test's description (markers, file, docstring, body hash) has its own key:
+        # pytest-json-report merges hook results with a top-level dict.update, so sharing
+        # "testable" with a conftest that also reports steps would drop one of the two.
+        described: dict[str, Any] = {"testable_test": describe_test(item)}
+        if item.nodeid not in self.steps:
+            return described
+        return {"testable": self.test_metadata(item.nodeid), **described}
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_json_modifyreport(self, json_report: dict[str, Any]) -> None:

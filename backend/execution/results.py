@@ -222,8 +222,7 @@ def _steps(metadata: Any) -> list[dict[str, Any]]:
 
 
 def _meta(metadata: Any) -> dict[str, Any]:
-    testable = metadata.get("testable") if isinstance(metadata, dict) else None
-    test = testable.get("test") if isinstance(testable, dict) else None
+    test = metadata.get("testable_test") if isinstance(metadata, dict) else None
     return dict(test) if isinstance(test, dict) else {}
 
 
