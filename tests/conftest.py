@@ -20,6 +20,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from backend.app import create_app
@@ -79,11 +80,21 @@ def postgres_url() -> Iterator[str]:
 
 async def _truncate_all(url: str) -> None:
     engine = create_async_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     try:
-        async with engine.begin() as conn:
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            if names:
-                await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for attempt in range(5):
+            try:
+                async with engine.begin() as conn:
+                    if names:
+                        await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                return
+            except DBAPIError as exc:
+                # A run's last writes (finish hooks, token revocation) may still be landing
+                # when its test ends; PostgreSQL then picks one side of the deadlock to abort.
+                # When that is the truncation, it is retried.
+                if "deadlock detected" not in str(exc) or attempt == 4:
+                    raise
+                await asyncio.sleep(0.2 * (attempt + 1))
     finally:
         await engine.dispose()
 
