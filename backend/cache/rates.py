@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import func
+
 HIT_DECISIONS: tuple[str, ...] = ("cache_hit", "cache_hit_verified")
 LOOKUP_DECISIONS: tuple[str, ...] = (*HIT_DECISIONS, "healed", "resolver", "failed")
 
@@ -41,3 +43,13 @@ def run_figures(cache_stats: Mapping[str, Any]) -> tuple[int, int]:
     if stored is None:
         stored = cache_stats.get("steps", 0)
     return hit_count, int(stored or 0)
+
+
+def run_figures_sql(cache_stats: Any) -> tuple[Any, Any]:
+    """``run_figures`` as SQL expressions over a runs' ``cache_stats`` JSON column, for
+    aggregates (``SUM``) on SQLite and PostgreSQL: (hits, lookups), each 0 when absent."""
+    hit_count = func.coalesce(cache_stats["cache_hits"].as_integer(), 0)
+    lookup_count = func.coalesce(
+        cache_stats["lookups"].as_integer(), cache_stats["steps"].as_integer(), 0
+    )
+    return hit_count, lookup_count

@@ -1,19 +1,26 @@
 """A project at a glance for the dashboard's home page: pass rate and cache hit rate per
 day, the tests failing now and the flaky ones, the next scheduled runs.
 
-Computed in Python from a bounded number of rows (the newest finished runs and their
-tests) rather than with SQL aggregates, so SQLite and PostgreSQL answer identically."""
+No run is loaded into Python. The runs, results and passes per day are analytics'
+per-project-per-day rollup (``analytics_project_days``, kept when a run finishes: the
+figures of ``/api/projects/{id}/analytics/trends``). The cache figures per day are one SQL
+aggregate over the window's runs' ``cache_stats`` (the rollup keeps no lookups; the one
+definition stays ``backend.cache.rates``). Failing and flaky tests are one SQL aggregate
+over the results of the newest ``RECENT_RUNS`` runs (their own definition below, a
+shorter-term one than the analytics monitors' statuses). Same answers on SQLite and
+PostgreSQL: no dialect-specific SQL, days bucketed by explicit UTC bounds."""
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.analytics.models import ProjectDay
+from backend.analytics.rollups import FAILED
 from backend.cache import rates
 from backend.kit.time import utcnow
 from backend.runs.models import Run, RunTest
@@ -26,9 +33,9 @@ DAYS = 30
 # Failing and flaky tests are judged on the newest runs only: an old failure fixed since
 # is not news, and a bounded window keeps the query small.
 RECENT_RUNS = 20
-MAX_RUNS_PER_WINDOW = 1000
-FAILED_OUTCOMES = frozenset({"failed", "error"})
-FINISHED = (RunState.PASSED, RunState.FAILED, RunState.ERROR, RunState.TIMED_OUT)
+FINISHED = tuple(
+    s.value for s in (RunState.PASSED, RunState.FAILED, RunState.ERROR, RunState.TIMED_OUT)
+)
 
 
 class DayPoint(BaseModel):
@@ -75,25 +82,54 @@ def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _daily(runs: list[Run], today: date) -> list[DayPoint]:
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+async def _daily(session: AsyncSession, project_id: uuid.UUID, today: date) -> list[DayPoint]:
     """One point per day of the window, oldest first; days without runs have no rates."""
-    by_day: dict[date, list[Run]] = defaultdict(list)
-    for run in runs:
-        if run.finished_at is not None:
-            by_day[run.finished_at.date()].append(run)
+    days = [today - timedelta(days=offset) for offset in range(DAYS - 1, -1, -1)]
+    rollup = {
+        day: (runs, results, passed)
+        for day, runs, results, passed in await session.execute(
+            select(ProjectDay.day, ProjectDay.runs, ProjectDay.results, ProjectDay.passed).where(
+                ProjectDay.project_id == project_id,
+                ProjectDay.day >= days[0],
+                ProjectDay.day <= today,
+            )
+        )
+    }
+    # The day of a run's finish as the index of its day in the window, by UTC bounds
+    # (``date()`` of a timestamp follows the session's time zone on PostgreSQL).
+    bucket = case(
+        *(
+            (Run.finished_at >= _day_start(day), index)
+            for index, day in reversed(list(enumerate(days)))
+        ),
+        else_=-1,
+    ).label("bucket")
+    hit_count, lookup_count = rates.run_figures_sql(Run.cache_stats)
+    cache = {
+        int(index): (int(hits or 0), int(lookups or 0))
+        for index, hits, lookups in await session.execute(
+            select(bucket, func.sum(hit_count), func.sum(lookup_count))
+            .where(
+                Run.project_id == project_id,
+                Run.status.in_(FINISHED),
+                Run.finished_at >= _day_start(days[0]),
+                Run.finished_at < _day_start(today + timedelta(days=1)),
+            )
+            .group_by(bucket)
+        )
+    }
     points = []
-    for offset in range(DAYS - 1, -1, -1):
-        day = today - timedelta(days=offset)
-        group = by_day.get(day, [])
-        tests = sum(r.total for r in group)
-        passed = sum(r.passed for r in group)
-        figures = [rates.run_figures(r.cache_stats) for r in group]
-        hits = sum(h for h, _ in figures)
-        steps = sum(n for _, n in figures)  # lookups: the one hit rate of backend.cache.rates
+    for index, day in enumerate(days):
+        runs, tests, passed = rollup.get(day, (0, 0, 0))
+        hits, steps = cache.get(index, (0, 0))  # lookups: the one hit rate of rates
         points.append(
             DayPoint(
                 day=day,
-                runs=len(group),
+                runs=runs,
                 tests=tests,
                 passed=passed,
                 pass_rate=_rate(passed, tests),
@@ -105,43 +141,83 @@ def _daily(runs: list[Run], today: date) -> list[DayPoint]:
     return points
 
 
-def _recovered(newest_first: list[RunTest]) -> bool:
-    """A failure with a pass after it (in a newer run)."""
-    passed_later = False
-    for row in newest_first:
-        if row.outcome in FAILED_OUTCOMES and passed_later:
-            return True
-        passed_later = passed_later or row.outcome == "passed"
-    return False
-
-
-def _test_trends(
-    recent: list[Run], results: list[RunTest]
-) -> tuple[list[TestTrend], list[TestTrend]]:
-    """Failing: the newest result is a failure. Flaky: passed after a retry at least once,
+async def _test_trends(
+    session: AsyncSession, project_id: uuid.UUID, since: datetime
+) -> tuple[int, list[TestTrend], list[TestTrend]]:
+    """(runs judged, failing, flaky) over the newest ``RECENT_RUNS`` finished runs.
+    Failing: the newest result is a failure. Flaky: passed after a retry at least once,
     or failed and then passed again in a newer run (a test that passed and now fails is a
     regression, listed under ``failing`` only)."""
-    order = {run.id: index for index, run in enumerate(recent)}  # 0 = newest
-    by_test: dict[str, list[RunTest]] = defaultdict(list)
-    for result in results:
-        by_test[result.node_id].append(result)
+    recent = (
+        select(Run.id, Run.finished_at)
+        .where(
+            Run.project_id == project_id,
+            Run.status.in_(FINISHED),
+            Run.finished_at.is_not(None),
+            Run.finished_at >= since,
+        )
+        .order_by(Run.finished_at.desc())
+        .limit(RECENT_RUNS)
+        .subquery("recent")
+    )
+    judged = int(await session.scalar(select(func.count()).select_from(recent)) or 0)
+    if not judged:
+        return 0, [], []
+    failed = RunTest.outcome.in_(sorted(FAILED))
+    per_test = (
+        select(
+            RunTest.node_id.label("node_id"),
+            func.count().label("runs"),
+            func.sum(case((failed, 1), else_=0)).label("failures"),
+            func.sum(case((RunTest.flaky.is_(True), 1), else_=0)).label("flaky"),
+            func.min(case((failed, recent.c.finished_at), else_=None)).label("first_failure"),
+            func.max(case((RunTest.outcome == "passed", recent.c.finished_at), else_=None)).label(
+                "last_pass"
+            ),
+            func.max(recent.c.finished_at).label("last_at"),
+        )
+        .join(recent, RunTest.run_id == recent.c.id)
+        .group_by(RunTest.node_id)
+        .subquery("per_test")
+    )
+    newest = (
+        select(
+            per_test.c.node_id,
+            per_test.c.runs,
+            per_test.c.failures,
+            per_test.c.flaky,
+            case((per_test.c.first_failure < per_test.c.last_pass, 1), else_=0),
+            RunTest.outcome,
+            RunTest.run_id,
+        )
+        .join(RunTest, RunTest.node_id == per_test.c.node_id)
+        .join(
+            recent,
+            and_(RunTest.run_id == recent.c.id, recent.c.finished_at == per_test.c.last_at),
+        )
+        .order_by(per_test.c.node_id, RunTest.run_id)
+    )
     failing, flaky = [], []
-    for node_id, rows in by_test.items():
-        rows.sort(key=lambda r: order[r.run_id])
-        failures = sum(1 for r in rows if r.outcome in FAILED_OUTCOMES)
+    seen: set[str] = set()
+    for node_id, runs, failures, flagged, recovered, outcome, run_id in await session.execute(
+        newest
+    ):
+        if node_id in seen:  # two runs finished at the same instant: one is taken
+            continue
+        seen.add(node_id)
         trend = TestTrend(
             node_id=node_id,
-            failures=failures,
-            runs=len(rows),
-            last_outcome=rows[0].outcome,
-            last_run_id=rows[0].run_id,
+            failures=int(failures or 0),
+            runs=int(runs),
+            last_outcome=outcome,
+            last_run_id=run_id,
         )
-        if rows[0].outcome in FAILED_OUTCOMES:
+        if outcome in FAILED:
             failing.append(trend)
-        if any(r.flaky for r in rows) or _recovered(rows):
+        if flagged or recovered:
             flaky.append(trend)
     key = lambda t: (-t.failures, t.node_id)  # noqa: E731 - a sort key
-    return sorted(failing, key=key), sorted(flaky, key=key)
+    return judged, sorted(failing, key=key), sorted(flaky, key=key)
 
 
 async def _schedules(
@@ -175,33 +251,11 @@ async def _schedules(
 
 async def project_insights(session: AsyncSession, project_id: uuid.UUID) -> ProjectInsights:
     now = utcnow()
-    since = now - timedelta(days=DAYS)
-    finished = (
-        await session.scalars(
-            select(Run)
-            .where(
-                Run.project_id == project_id,
-                Run.status.in_([s.value for s in FINISHED]),
-                Run.finished_at.is_not(None),
-                Run.finished_at >= since,
-            )
-            .order_by(Run.finished_at.desc())
-            .limit(MAX_RUNS_PER_WINDOW)
-        )
-    ).all()
-    recent = list(finished[:RECENT_RUNS])
-    results = (
-        (
-            await session.scalars(select(RunTest).where(RunTest.run_id.in_([r.id for r in recent])))
-        ).all()
-        if recent
-        else []
-    )
-    failing, flaky = _test_trends(recent, list(results))
+    judged, failing, flaky = await _test_trends(session, project_id, now - timedelta(days=DAYS))
     return ProjectInsights(
         days=DAYS,
-        recent_runs=len(recent),
-        daily=_daily(list(finished), now.date()),
+        recent_runs=judged,
+        daily=await _daily(session, project_id, now.date()),
         failing=failing,
         flaky=flaky,
         schedules=await _schedules(session, project_id, now),

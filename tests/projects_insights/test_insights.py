@@ -1,5 +1,6 @@
 """``GET /api/projects/{id}/insights``: the dashboard home's aggregates, on SQLite and
-PostgreSQL. Runs are written as a finished run leaves them (run row + its test rows)."""
+PostgreSQL. Runs are written as a finished run leaves them (run row + its test rows, and
+the analytics rollups its after-finish hook keeps, in the same transaction)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from backend.analytics.quarantine import after_run_finished
 from backend.kit.time import utcnow
 from backend.repositories.models import Repository
 from backend.runs.models import Run, RunTest
@@ -45,6 +47,8 @@ async def _finished_run(
             session.add(
                 RunTest(run_id=run.id, node_id=node_id, outcome=outcome, flaky=node_id in flaky)
             )
+        await session.flush()
+        await after_run_finished(session, run)
         await session.commit()
 
 
