@@ -171,3 +171,34 @@ async def test_insights_of_another_organisations_project_answer_404(
     assert (response.status_code, response.json()["error"]) == (404, "not_found")
     assert signed_out.status_code == 401
     assert unknown.status_code == 404
+
+
+async def test_the_daily_cache_figures_follow_the_one_hit_rate_and_skips_are_not_results(
+    client: httpx.AsyncClient, app: FastAPI, tmp_path: Path
+) -> None:
+    owner = await signed_in_api(client, "owner@example.com")
+    project = await owner.project(make_git_repo(tmp_path, {"tests/test_a.py": ""}))
+    now = utcnow()
+    # Stored lookups win over steps (navigation is no lookup); an older run kept only steps.
+    await _finished_run(
+        app,
+        project["id"],
+        now - timedelta(minutes=10),
+        {"t::test_a": "passed", "t::test_b": "skipped"},
+        {"steps": 9, "lookups": 5, "cache_hits": 2},
+    )
+    await _finished_run(
+        app, project["id"], now - timedelta(minutes=5), {"t::test_a": "failed"}, {"steps": 3}
+    )
+
+    body = (
+        await client.get(f"/api/projects/{project['id']}/insights", headers=owner.headers)
+    ).json()
+
+    today = body["daily"][-1]
+    assert (today["cache_steps"], today["cache_hits"], today["cache_hit_rate"]) == (8, 2, 0.25)
+    # Results as analytics counts them: passed, failed and errors (a skip is not one).
+    assert (today["runs"], today["tests"], today["passed"], today["pass_rate"]) == (2, 2, 1, 0.5)
+    assert [(t["node_id"], t["failures"], t["runs"]) for t in body["failing"]] == [
+        ("t::test_a", 1, 2)
+    ]
