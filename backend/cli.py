@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from backend.analytics.backfill import analytics_app
 from backend.cache.cli import cache_app
 from backend.config import Mode, Settings, get_settings
 from backend.workflows.reencrypt import envvars_app
@@ -26,6 +27,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(runs_app, name="runs")
 app.add_typer(cache_app, name="cache")
+app.add_typer(analytics_app, name="analytics")
 app.add_typer(envvars_app, name="envvars")
 
 console = Console(stderr=True)

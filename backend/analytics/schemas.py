@@ -1,5 +1,4 @@
-"""API shapes of /api/projects/{project_id}/analytics (docs: /work/briefs/analytics-api.md
-contract, docs/analytics.md)."""
+"""API shapes of /api/projects/{project_id}/analytics (docs/analytics.md)."""
 
 from __future__ import annotations
 
