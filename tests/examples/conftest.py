@@ -3,7 +3,6 @@ a real headless Chromium (async Playwright, so it runs beside pytest-asyncio's l
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 
@@ -12,14 +11,10 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from examples.demo_app import RunningDemo, Variant, running_demo_app
 
-# Issue #11's "done when" (every app's spec in every phrasing, cold, warm and on the
-# redesign): 34 of its 36 cases pass (every step of every run passes); board_jquery's chatty
-# first step sometimes goes back to the resolver on the warm run (the board draws itself
-# 0.6 s after load: a warm-path timing question, #12). It runs on request, with
-# TESTABLE_PLAIN_LANGUAGE=1 (about 4 minutes at -n 2), until that is settled.
-collect_ignore = (
-    [] if os.environ.get("TESTABLE_PLAIN_LANGUAGE") == "1" else ["test_apps_plain_language.py"]
-)
+# Issue #11's "done when" (tests/examples/test_apps_plain_language.py: every dev app's spec
+# in every phrasing, cold, warm and on the redesign) runs by default: the late-built board's
+# warm-path timing is settled (the warm path waits while the page keeps changing); it passed
+# 3 times in a row at -n 2 in 2m49s-2m53s under the shared load (3 Dec 2026, 16:30-16:38).
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

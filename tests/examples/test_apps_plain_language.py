@@ -6,9 +6,9 @@ redesign — with the offline resolver, in real Chromium, a ``check`` after ever
 The runs are bench/bench_plain_language.py's (one code path for the test and the
 benchmark); a failure lists every step that did not pass and why.
 
-Out of the default run until the warm path's timing on late-built pages is settled
-(tests/examples/conftest.py): ``TESTABLE_PLAIN_LANGUAGE=1 uv run pytest
-tests/examples/test_apps_plain_language.py -n 2`` (about 4 minutes).
+Runs by default (about 3 minutes at -n 2): `uv run pytest
+tests/examples/test_apps_plain_language.py -n 2`. The held-out apps are measured by the
+benchmark (`--group held_out`), not asserted here: they do not pass yet.
 """
 
 from __future__ import annotations
