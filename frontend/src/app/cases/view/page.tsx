@@ -20,7 +20,9 @@ function shown(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-function Edit({ testCase }: { testCase: CaseOut }) {
+// The form is keyed by the case's version (so it starts from the saved values): the
+// "saved" message lives with the parent, or the remount after the refetch would hide it.
+function Edit({ testCase, onSaved }: { testCase: CaseOut; onSaved: (version: number) => void }) {
   const queryClient = useQueryClient();
   const [title, setTitle] = useState(testCase.title);
   const [status, setStatus] = useState(testCase.status);
@@ -47,7 +49,10 @@ function Edit({ testCase }: { testCase: CaseOut }) {
           },
         }),
       ),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: caseKeys.testCase(testCase.id) }),
+    onSuccess: (saved) => {
+      onSaved(saved.version);
+      void queryClient.invalidateQueries({ queryKey: caseKeys.testCase(testCase.id) });
+    },
   });
   return (
     <form
@@ -85,7 +90,6 @@ function Edit({ testCase }: { testCase: CaseOut }) {
         <Button busy={save.isPending}>Save</Button>
       </div>
       {save.isError && <ErrorNote error={save.error} />}
-      {save.isSuccess && <p role="status">Saved as version {save.data.version}.</p>}
     </form>
   );
 }
@@ -175,6 +179,7 @@ function CasePage() {
   const ready = useRequireAuth();
   const caseId = useParam("id");
   const testCase = useQuery({ ...caseQueries.testCase(caseId ?? ""), enabled: ready && !!caseId });
+  const [savedVersion, setSavedVersion] = useState<number | null>(null);
   const fields = useQuery({
     ...caseQueries.fields(testCase.data?.project_id ?? ""),
     enabled: !!testCase.data,
@@ -257,7 +262,8 @@ function CasePage() {
         )}
       </Card>
       <Card title="Edit">
-        <Edit key={c.version} testCase={c} />
+        <Edit key={c.version} testCase={c} onSaved={setSavedVersion} />
+        {savedVersion !== null && <p role="status">Saved as version {savedVersion}.</p>}
       </Card>
       <Card title="History">
         <History caseId={c.id} />
