@@ -53,6 +53,8 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -119,12 +121,24 @@ def _same(value: Any, expected: str | None) -> bool:
     return normalise(value) == normalise(expected)
 
 
+# How long a step's check may wait for the page to show the step's effect, as a
+# hand-written Playwright test's auto-retrying expect() does (a hash route re-renders a
+# moment after the click). A wrong action never makes the check true, however long it waits.
+CHECK_TIMEOUT_MS = 2000
+
+
 def _check(page: Page, step: Step) -> bool:
-    try:
-        return bool(page.evaluate(step.check))
-    except Exception:  # a navigation in progress or a page error: not what the step said
-        page.wait_for_load_state()
-        return bool(page.evaluate(step.check))
+    for attempt in range(2):
+        try:
+            page.wait_for_function(step.check, timeout=CHECK_TIMEOUT_MS)
+            return True
+        except PlaywrightTimeoutError:
+            return False
+        except PlaywrightError:  # a navigation in progress: check the page it leads to
+            if attempt:
+                raise
+            page.wait_for_load_state()
+    return False
 
 
 @contextmanager
